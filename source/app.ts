@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import type {Io} from './cli/io.js';
+import {loadConfig, type Config} from './config/env.js';
+import {generateKey, KeyRing, parseEncryptionKey} from './crypto/index.js';
+import {openDatabase} from './db/connect.js';
+import {embeddedExists} from './db/embedded.js';
+import {listCanaries, secretCountsByKeyId} from './db/repositories/canary.js';
+import type {Database} from './db/types.js';
+import {setLogFile} from './log.js';
+import {checkKey} from './services/canary.js';
+import type {ServiceContext} from './services/context.js';
+
+/**
+ * The one place real implementations are wired together: configuration, the database (opened
+ * and migrated), the key ring checked against the canary, and the service context the
+ * dashboard and every subcommand share.
+ */
+export interface App {
+	readonly config: Config;
+	readonly db: Database;
+	readonly ctx: ServiceContext;
+	close(): Promise<void>;
+}
+
+export interface OpenAppOptions {
+	readonly readOnly?: boolean;
+	/** See OpenOptions.migrations; `doctor` reports instead of refusing. */
+	readonly migrations?: 'apply' | 'require' | 'report';
+	/** Progress for slow steps (first start of the embedded database). */
+	readonly onProgress?: (message: string) => void;
+}
+
+export function configFrom(io: Io): Config {
+	const config = loadConfig(io.env, io.cwd);
+	setLogFile(config.logFile);
+	return config;
+}
+
+export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App> {
+	const config = configFrom(io);
+	const firstRun = !io.database && !config.databaseUrl && !embeddedExists(config.paths);
+	const db =
+		io.database ??
+		(await openDatabase(config, {
+			migrations: options.migrations,
+			onCreate: () => options.onProgress?.(`Creating the embedded database in ${config.paths.pgdata} (first start takes a few seconds)…`),
+		}));
+	try {
+		let key = config.encryptionKey;
+		if (!key && db.kind === 'embedded' && !io.database) key = await generateKeyFileIfNew(config, db, io, firstRun);
+		const ring = key ? KeyRing.from(key, [...config.encryptionKeyPrevious]) : undefined;
+		const keys = await checkKey(db.sql, ring);
+		const ctx: ServiceContext = {db, actor: config.actor, keys, readOnly: options.readOnly ?? false};
+		return {
+			config,
+			db,
+			ctx,
+			close: async () => {
+				if (!io.database) await db.close();
+			},
+		};
+	} catch (error) {
+		if (!io.database) await db.close();
+		throw error;
+	}
+}
+
+/**
+ * Embedded default without ENCRYPTION_KEY: a new database gets a generated key in a 0600 file
+ * beside its data directory, announced once. Data already encrypted under a key we don't have
+ * is never given a fresh key (that would only hide the loss): the canary check reports it.
+ */
+async function generateKeyFileIfNew(config: Config, db: Database, io: Io, firstRun: boolean): Promise<Buffer | undefined> {
+	const file = config.paths.keyFile;
+	if (fs.existsSync(file)) return parseEncryptionKey(fs.readFileSync(file, 'utf8').trim(), 'ENCRYPTION_KEY');
+	const hasSecrets = (await listCanaries(db.sql)).length > 0 || (await secretCountsByKeyId(db.sql)).length > 0;
+	if (hasSecrets) return undefined;
+	const key = generateKey();
+	const temporary = `${file}.${process.pid}.tmp`;
+	fs.writeFileSync(temporary, `${key}\n`, {mode: 0o600, flag: 'wx'});
+	fs.renameSync(temporary, file);
+	io.stderr.write(
+		`eval752: ${firstRun ? 'new embedded database; ' : ''}generated ENCRYPTION_KEY in ${file} (mode 0600).\n` +
+			'  Back this file up together with the database: without it no stored API key can be decrypted.\n',
+	);
+	return parseEncryptionKey(key);
+}

@@ -1,0 +1,42 @@
+import {openApp} from '../../app.js';
+import {logFile} from '../../log.js';
+import {runDoctor} from '../../services/doctor.js';
+import {parse} from '../args.js';
+import {printJson} from '../format.js';
+import type {Command} from '../registry.js';
+
+export const command: Command = {
+	name: 'doctor',
+	summary: 'check the database, migrations and encryption key',
+	help: `Usage: eval752 doctor [--json]
+
+Checks, in order: the database (kind, server version, location), the migration state, the
+encryption key (the canary proves ENCRYPTION_KEY wrote the data), how many stored secrets each
+key id encrypted, and every stored secret that no configured key can decrypt ("needs a new key").
+Nothing is changed and no secret is printed.
+
+Exit codes: 0 healthy, 1 any check failed (or the database is unreachable), 2 bad configuration.
+
+Options:
+  --json   the whole report as JSON
+`,
+	async run(args, io) {
+		const {values} = parse('doctor', args, {json: {type: 'boolean'}}, {max: 0});
+		const app = await openApp(io, {migrations: 'report', onProgress: (message) => io.stderr.write(`${message}\n`)});
+		try {
+			const report = await runDoctor(app.ctx);
+			if (values.json) printJson(io.stdout, {...report, logFile: logFile() ?? null});
+			else {
+				for (const check of report.checks) {
+					io.stdout.write(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}\n`);
+					if (!check.ok && check.hint) io.stdout.write(`      try: ${check.hint}\n`);
+				}
+				io.stdout.write(`log   ${logFile() ?? '(none)'}\n`);
+				io.stdout.write(report.healthy ? 'Healthy.\n' : 'Not healthy.\n');
+			}
+			return report.healthy ? 0 : 1;
+		} finally {
+			await app.close();
+		}
+	},
+};

@@ -1,0 +1,86 @@
+import {isUserError, UsageError} from '../errors.js';
+import {log} from '../log.js';
+import {version} from '../version.js';
+import type {Io} from './io.js';
+import {commands} from './registry.js';
+
+export function usage(): string {
+	const names = Object.keys(commands);
+	const widest = Math.max(...names.map((name) => name.length));
+	return [
+		'Usage: eval752 [--read-only]          open the dashboard',
+		'       eval752 <command> [options]    run one command (add --json for scripts)',
+		'',
+		'Commands:',
+		...names.map((name) => `  ${name.padEnd(widest)}  ${commands[name]!.summary}`),
+		'',
+		'Options:',
+		'  --read-only   open the dashboard without any action that changes data',
+		'  -h, --help    show this help (eval752 <command> --help for a command)',
+		'  -v, --version print the version',
+		'',
+		'Environment: DATABASE_URL, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, EVAL752_DATA_DIR,',
+		'EVAL752_ACTOR, EVAL752_LOG_FILE, NO_COLOR (see the README; .env is read when present).',
+		'Exit codes: 0 ok, 1 failed, 2 usage or configuration error.',
+		'',
+	].join('\n');
+}
+
+/** One line for an operator: what happened — what to try. */
+export function errorLine(error: {message: string; hint?: string | undefined}): string {
+	return `${error.message.split('\n')[0]}${error.hint ? ` — ${error.hint}` : ''}`;
+}
+
+/** Prints an error as one line, logs bugs with their stack, returns the exit code. */
+export function reportError(error: unknown, io: Io): number {
+	if (isUserError(error)) {
+		io.stderr.write(`eval752: ${errorLine(error)}\n`);
+		return error.exitCode;
+	}
+	const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+	log.error('unexpected error', {error: message, stack: error instanceof Error ? error.stack : undefined});
+	io.stderr.write(`eval752: unexpected error: ${message} — details are in the log file (eval752 doctor shows where)\n`);
+	return 1;
+}
+
+function wantsHelp(args: readonly string[]): boolean {
+	for (const arg of args) {
+		if (arg === '--') return false;
+		if (arg === '--help' || arg === '-h') return true;
+	}
+	return false;
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+	const [first, ...rest] = argv;
+	try {
+		if (first === undefined || first.startsWith('-')) {
+			if (argv.includes('--help') || argv.includes('-h')) {
+				io.stdout.write(usage());
+				return 0;
+			}
+			if (argv.includes('--version') || argv.includes('-v')) {
+				io.stdout.write(`${version}\n`);
+				return 0;
+			}
+			const unknown = argv.find((arg) => arg !== '--read-only');
+			if (unknown !== undefined) throw new UsageError(`unknown option ${unknown}`);
+			const {runDashboard} = await import('../ui/run.js');
+			return await runDashboard({readOnly: argv.includes('--read-only')}, io);
+		}
+		const entry = commands[first];
+		if (!entry) {
+			io.stderr.write(usage());
+			io.stderr.write(`\neval752: unknown command "${first}" — see the commands above\n`);
+			return 2;
+		}
+		const command = await entry.load();
+		if (wantsHelp(rest)) {
+			io.stdout.write(command.help.endsWith('\n') ? command.help : command.help + '\n');
+			return 0;
+		}
+		return await command.run(rest, io);
+	} catch (error) {
+		return reportError(error, io);
+	}
+}

@@ -1,0 +1,140 @@
+import postgres from 'postgres';
+import type {Config} from '../config/env.js';
+import {DatabaseUnavailable} from '../errors.js';
+import {log} from '../log.js';
+import {createChangeFeed} from './changes.js';
+import {openEmbedded, type EmbeddedOptions} from './embedded.js';
+import {migrate, migrationState} from './migrate.js';
+import {UserError} from '../errors.js';
+import type {Database, Sql} from './types.js';
+
+/** host:port/database of a URL, never its password. */
+export function describeUrl(url: string): string {
+	try {
+		const parsed = new URL(url);
+		const host = parsed.hostname || parsed.searchParams.get('host') || 'localhost';
+		return `${host}:${parsed.port || '5432'}${parsed.pathname || '/'}`;
+	} catch {
+		return 'the configured server';
+	}
+}
+
+/** Turns a connection failure into one line an operator can act on. */
+export function connectionFailure(error: unknown, where: string): DatabaseUnavailable {
+	const code = (error as {code?: string}).code;
+	const reasons: Record<string, string> = {
+		ECONNREFUSED: 'connection refused',
+		ENOTFOUND: 'host not found',
+		EAI_AGAIN: 'host name lookup failed',
+		ETIMEDOUT: 'connection timed out',
+		CONNECT_TIMEOUT: 'connection timed out',
+		ECONNRESET: 'connection reset',
+		EHOSTUNREACH: 'host unreachable',
+		ENETUNREACH: 'network unreachable',
+		'28P01': 'password authentication failed',
+		'28000': 'authentication rejected',
+		'3D000': 'database does not exist',
+		'57P03': 'the server is starting up',
+	};
+	const reason = (code && reasons[code]) ?? (error instanceof Error ? error.message.split('\n')[0] : String(error));
+	return new DatabaseUnavailable(`Can't reach PostgreSQL at ${where}: ${reason}`, {
+		hint: 'check DATABASE_URL and that the server is running',
+		cause: error,
+	});
+}
+
+export function isConnectionError(error: unknown): boolean {
+	const code = (error as {code?: string}).code;
+	return (
+		code === 'ECONNREFUSED' ||
+		code === 'ECONNRESET' ||
+		code === 'CONNECTION_CLOSED' ||
+		code === 'CONNECTION_ENDED' ||
+		code === 'CONNECTION_DESTROYED' ||
+		code === 'CONNECT_TIMEOUT' ||
+		code === 'ETIMEDOUT' ||
+		code === 'EPIPE' ||
+		code === '57P01' || // admin_shutdown / pg_terminate_backend
+		code === '57P02' ||
+		code === '57P03' ||
+		code === '08006' ||
+		code === '08003' ||
+		code === '08000'
+	);
+}
+
+export interface OpenOptions extends EmbeddedOptions {
+	/**
+	 * apply: run pending migrations (the embedded default migrates itself);
+	 * require: refuse to work on a schema that is behind, changed or ahead (a shared server is
+	 * migrated deliberately with `eval752 migrate`); report: leave it to the caller (`doctor`).
+	 */
+	readonly migrations?: 'apply' | 'require' | 'report';
+	/** Pool size on a server; the embedded database always has exactly one connection. */
+	readonly max?: number;
+}
+
+export async function openServer(url: string, options: OpenOptions = {}): Promise<Database> {
+	const where = describeUrl(url);
+	const sql = postgres(url, {
+		max: options.max ?? 4,
+		connect_timeout: 8,
+		idle_timeout: 60,
+		onnotice: (notice) => log.info('database notice', {message: notice.message}),
+		connection: {
+			application_name: 'eval752',
+			// A stuck lock or query becomes a clean error and a rollback, never a frozen screen.
+			statement_timeout: 30_000,
+			lock_timeout: 10_000,
+			idle_in_transaction_session_timeout: 60_000,
+		},
+	}) as unknown as Sql;
+	try {
+		await sql`select 1`;
+	} catch (error) {
+		await sql.end({timeout: 1}).catch(() => undefined);
+		throw connectionFailure(error, where);
+	}
+	const changes = createChangeFeed(sql);
+	let closed = false;
+	return {
+		sql,
+		kind: 'server',
+		location: where,
+		changes,
+		async close() {
+			if (closed) return;
+			closed = true;
+			await changes.stop();
+			await sql.end({timeout: 5}).catch(() => undefined);
+		},
+	};
+}
+
+/** The configured database, migrated. */
+export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database> {
+	const db = config.databaseUrl ? await openServer(config.databaseUrl, options) : await openEmbedded(config.paths, options);
+	// The embedded database is this process's own: it always migrates itself.
+	const mode = db.kind === 'embedded' ? 'apply' : (options.migrations ?? 'require');
+	try {
+		if (mode === 'apply') await migrate(db.sql);
+		if (mode === 'require') await requireCurrentSchema(db);
+	} catch (error) {
+		await db.close();
+		throw error;
+	}
+	return db;
+}
+
+async function requireCurrentSchema(db: Database): Promise<void> {
+	const state = await migrationState(db.sql);
+	if (state.changed.length > 0 || state.unknown.length > 0) {
+		// migrate() refuses with the precise message.
+		await migrate(db.sql);
+	}
+	if (state.pending.length > 0) {
+		throw new UserError(`The database at ${db.location} needs ${state.pending.length} migration${state.pending.length === 1 ? '' : 's'} (${state.pending.join(', ')})`, {
+			hint: 'run eval752 migrate (once, by whoever upgrades eval752 for the team)',
+		});
+	}
+}

@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './connect.js';
+export * from './migrate.js';
+export * from './changes.js';
+export {openEmbedded, embeddedExists} from './embedded.js';
+export {DataDirInUse} from './lock.js';

@@ -1,0 +1,21 @@
+import type {Queryable} from '../types.js';
+
+export interface CanaryRow {
+	readonly keyId: string;
+	readonly ciphertext: string;
+}
+
+export async function listCanaries(sql: Queryable): Promise<CanaryRow[]> {
+	const rows = await sql<{key_id: string; ciphertext: string}[]>`select key_id, ciphertext from encryption_canary order by created_at`;
+	return rows.map((row) => ({keyId: row.key_id, ciphertext: row.ciphertext}));
+}
+
+export async function insertCanary(sql: Queryable, row: CanaryRow): Promise<void> {
+	await sql`insert into encryption_canary (key_id, ciphertext) values (${row.keyId}, ${row.ciphertext}) on conflict (key_id) do nothing`;
+}
+
+/** Key ids that encrypted provider secrets, with row counts (doctor, rekey). */
+export async function secretCountsByKeyId(sql: Queryable): Promise<{keyId: string; rows: number}[]> {
+	const rows = await sql<{key_id: string; n: number}[]>`select key_id, count(*)::int as n from provider_keys group by key_id order by key_id`;
+	return rows.map((row) => ({keyId: row.key_id, rows: row.n}));
+}

@@ -1,0 +1,31 @@
+import type postgres from 'postgres';
+
+export type Sql = postgres.Sql<Record<string, never>>;
+/** A transaction handle: inside `sql.begin`, use only this (PGlite is one shared session). */
+export type Tx = postgres.TransactionSql<Record<string, never>>;
+/** Either the pool or a transaction: repositories accept both. */
+export type Queryable = Sql | Tx;
+
+/** One committed change, for live refresh: table and row id. */
+export interface Change {
+	readonly table: string;
+	readonly id: string;
+}
+
+export interface Database {
+	readonly sql: Sql;
+	readonly kind: 'embedded' | 'server';
+	/** For the header and `doctor`: the data directory, or host:port/database (never a password). */
+	readonly location: string;
+	readonly changes: ChangeFeed;
+	close(): Promise<void>;
+}
+
+export type ChangeListener = (change: Change) => void;
+
+export interface ChangeFeed {
+	/** Called after a commit of this process. */
+	publish(change: Change): void;
+	/** Changes from this process and, on a shared server, from every other one (LISTEN/NOTIFY). */
+	subscribe(listener: ChangeListener): () => void;
+}

@@ -1,0 +1,61 @@
+/**
+ * Errors in tiers. A `UserError` is an expected failure an operator can act on: its message
+ * says what happened (present tense) and `hint` says what to try. Anything else is a bug.
+ * Exit codes: 1 failed, 2 usage or configuration.
+ */
+export class UserError extends Error {
+	readonly exitCode: 1 | 2;
+	readonly hint: string | undefined;
+	constructor(message: string, options: {hint?: string; exitCode?: 1 | 2; cause?: unknown} = {}) {
+		super(message, options.cause === undefined ? undefined : {cause: options.cause});
+		this.name = new.target.name;
+		this.exitCode = options.exitCode ?? 1;
+		this.hint = options.hint;
+	}
+}
+
+/** Bad command line: usage on stderr, exit 2. */
+export class UsageError extends UserError {
+	constructor(message: string, hint?: string) {
+		super(message, {hint, exitCode: 2});
+	}
+}
+
+/** Bad environment or configuration value; never carries the value of a secret. */
+export class ConfigError extends UserError {
+	readonly variable: string;
+	constructor(variable: string, message: string, hint?: string) {
+		super(message, {hint, exitCode: 2});
+		this.variable = variable;
+	}
+}
+
+export class NotFoundError extends UserError {}
+
+/** Input that fails validation; `issues` map a field to its one-line message. */
+export class ValidationError extends UserError {
+	readonly issues: Readonly<Record<string, string>>;
+	constructor(issues: Record<string, string>) {
+		const [field, message] = Object.entries(issues)[0] ?? ['input', 'is invalid'];
+		const rest = Object.keys(issues).length - 1;
+		super(`${field}: ${message}${rest > 0 ? ` (and ${rest} more)` : ''}`);
+		this.issues = issues;
+	}
+}
+
+/** Optimistic-concurrency loss: the row changed since it was read. */
+export class ConflictError extends UserError {
+	readonly changedBy: string | null;
+	constructor(what: string, changedBy: string | null) {
+		super(`${what} was changed by ${changedBy ?? 'someone else'} — reloaded`, {
+			hint: 'review the current values and apply your change again',
+		});
+		this.changedBy = changedBy;
+	}
+}
+
+export class DatabaseUnavailable extends UserError {}
+
+export function isUserError(error: unknown): error is UserError {
+	return error instanceof UserError;
+}

@@ -1,0 +1,95 @@
+import {DecryptFailed} from '../crypto/index.js';
+import {allSecretRows} from '../db/repositories/key-secrets.js';
+import {secretCountsByKeyId} from '../db/repositories/canary.js';
+import {migrationState} from '../db/migrate.js';
+import type {ServiceContext} from './context.js';
+import {openSecret} from './key-store.js';
+
+export interface DoctorCheck {
+	readonly name: string;
+	readonly ok: boolean;
+	readonly detail: string;
+	readonly hint?: string;
+}
+
+export interface DoctorReport {
+	readonly healthy: boolean;
+	readonly database: {kind: 'embedded' | 'server'; location: string; serverVersion: string};
+	readonly migrations: {applied: number; pending: string[]; changed: string[]; unknown: string[]};
+	readonly encryption: {
+		status: 'ok' | 'missing' | 'wrong';
+		currentKeyId: string | null;
+		previousKeyIds: string[];
+		rowsByKeyId: {keyId: string; rows: number; configured: boolean}[];
+		/** Rows no configured key can decrypt: each needs a new key. */
+		undecryptable: {id: string; keyId: string}[];
+	};
+	readonly checks: DoctorCheck[];
+}
+
+/**
+ * Everything an operator checks first when something is off. Decrypts every stored secret
+ * once to prove it still can (the plaintext is dropped at once); never prints any of it.
+ */
+export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
+	const {sql} = ctx.db;
+	const [versionRow] = await sql<{v: string}[]>`select current_setting('server_version') as v`;
+	const state = await migrationState(sql);
+	const checks: DoctorCheck[] = [];
+	checks.push({name: 'database', ok: true, detail: `${ctx.db.kind === 'embedded' ? 'embedded PGlite' : 'PostgreSQL server'} ${versionRow!.v} at ${ctx.db.location}`});
+	const migrationsOk = state.pending.length === 0 && state.changed.length === 0 && state.unknown.length === 0;
+	checks.push(
+		migrationsOk
+			? {name: 'migrations', ok: true, detail: `${state.applied.length} applied, none pending`}
+			: state.changed.length > 0
+				? {name: 'migrations', ok: false, detail: `${state.changed[0]} was changed after it was applied`, hint: 'restore the original file'}
+				: state.unknown.length > 0
+					? {name: 'migrations', ok: false, detail: `the database has ${state.unknown[0]}, unknown to this eval752`, hint: 'upgrade eval752'}
+					: {name: 'migrations', ok: false, detail: `${state.pending.length} pending (${state.pending.join(', ')})`, hint: 'run eval752 migrate'},
+	);
+
+	const ring = ctx.keys.status === 'missing' ? undefined : ctx.keys.ring;
+	const schemaReady = state.applied.length > 0;
+	const counts = schemaReady ? await secretCountsByKeyId(sql) : [];
+	const undecryptable: {id: string; keyId: string}[] = [];
+	if (ring && schemaReady) {
+		for (const row of await allSecretRows(sql)) {
+			try {
+				openSecret(ring, row);
+			} catch (error) {
+				if (!(error instanceof DecryptFailed)) throw error;
+				undecryptable.push({id: row.id, keyId: row.keyId});
+			}
+		}
+	}
+	const rowsByKeyId = counts.map((entry) => ({...entry, configured: ring?.has(entry.keyId) ?? false}));
+	if (ctx.keys.status === 'ok') checks.push({name: 'encryption key', ok: true, detail: `key id ${ctx.keys.ring.currentId} (canary verified or not yet written)`});
+	else if (ctx.keys.status === 'missing') {
+		const total = counts.reduce((sum, entry) => sum + entry.rows, 0);
+		checks.push({name: 'encryption key', ok: total === 0, detail: `ENCRYPTION_KEY is not set${total > 0 ? `; ${total} stored key${total === 1 ? '' : 's'} cannot be used` : ''}`, hint: 'set ENCRYPTION_KEY'});
+	} else checks.push({name: 'encryption key', ok: false, detail: ctx.keys.message});
+
+	for (const entry of rowsByKeyId) {
+		checks.push(
+			entry.configured
+				? {name: `key id ${entry.keyId}`, ok: true, detail: `${entry.rows} secret${entry.rows === 1 ? '' : 's'}${ring && entry.keyId !== ring.currentId ? ' (previous key: run eval752 rekey)' : ''}`}
+				: {name: `key id ${entry.keyId}`, ok: false, detail: `${entry.rows} secret${entry.rows === 1 ? '' : 's'} under a key that is not configured`, hint: 'add that key to ENCRYPTION_KEY_PREVIOUS'},
+		);
+	}
+	for (const row of undecryptable) {
+		checks.push({name: `key ${row.id}`, ok: false, detail: `does not decrypt with any configured key (key id ${row.keyId}): needs a new key`, hint: 'add the old key to ENCRYPTION_KEY_PREVIOUS, or rotate this provider key'});
+	}
+	return {
+		healthy: checks.every((check) => check.ok),
+		database: {kind: ctx.db.kind, location: ctx.db.location, serverVersion: versionRow!.v},
+		migrations: {applied: state.applied.length, pending: [...state.pending], changed: [...state.changed], unknown: [...state.unknown]},
+		encryption: {
+			status: ctx.keys.status,
+			currentKeyId: ring?.currentId ?? null,
+			previousKeyIds: ring ? ring.ids.filter((id) => id !== ring.currentId) : [],
+			rowsByKeyId,
+			undecryptable,
+		},
+		checks,
+	};
+}

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {openServer} from '../source/db/connect.js';
+import {defaultSqlDir, migrate, migrationState, readMigrations} from '../source/db/migrate.js';
+import type {Database} from '../source/db/types.js';
+import {databaseKind, freshDatabase, type TestDatabase} from './support/db.js';
+
+let t: TestDatabase;
+let sqlDir: string;
+
+beforeAll(async () => {
+	t = await freshDatabase({migrate: false});
+	sqlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval752-sql-'));
+	for (const name of fs.readdirSync(defaultSqlDir())) fs.copyFileSync(path.join(defaultSqlDir(), name), path.join(sqlDir, name));
+});
+
+afterAll(async () => {
+	await t.drop();
+	fs.rmSync(sqlDir, {recursive: true, force: true});
+});
+
+const tables = ['providers', 'provider_keys', 'models', 'settings', 'smoke_runs', 'comparison_runs', 'comparison_results', 'audit_log', 'encryption_canary', 'schema_migrations'];
+
+describe(`migrations (${databaseKind})`, () => {
+	it('applies every file to a fresh database, once, then nothing', async () => {
+		const {sql} = t.db;
+		expect((await migrationState(sql, readMigrations(sqlDir))).pending).toEqual(['00001_initial.sql']);
+		const two = [migrate(sql, readMigrations(sqlDir)), migrate(sql, readMigrations(sqlDir))];
+		const results = await Promise.all(two);
+		// Two runners at once: the file is applied by exactly one of them.
+		expect(results.flatMap((r) => r.applied)).toEqual(['00001_initial.sql']);
+		const rows = await sql<{name: string; sha256: string}[]>`select name, sha256 from schema_migrations`;
+		expect(rows).toHaveLength(1);
+		expect(rows[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+		const present = await sql<{table_name: string}[]>`select table_name from information_schema.tables where table_schema = 'public'`;
+		expect(present.map((r) => r.table_name).sort()).toEqual([...tables].sort());
+		expect((await migrate(sql, readMigrations(sqlDir))).applied).toEqual([]);
+	});
+
+	it('refuses to run when an applied file changed, naming it', async () => {
+		const file = path.join(sqlDir, '00001_initial.sql');
+		const original = fs.readFileSync(file, 'utf8');
+		fs.writeFileSync(file, original + '\n-- edited\n');
+		try {
+			await expect(migrate(t.db.sql, readMigrations(sqlDir))).rejects.toThrow(/00001_initial\.sql was changed after it was applied/);
+			expect((await migrationState(t.db.sql, readMigrations(sqlDir))).changed).toEqual(['00001_initial.sql']);
+		} finally {
+			fs.writeFileSync(file, original);
+		}
+	});
+
+	it('applies a new file in its own transaction and rolls a failing one back whole', async () => {
+		fs.writeFileSync(path.join(sqlDir, '00002_extra.sql'), 'create table extra_one (id int);\ncreate table extra_two (id int);\n');
+		fs.writeFileSync(path.join(sqlDir, '00003_broken.sql'), 'create table broken_one (id int);\nselect * from no_such_table;\n');
+		await expect(migrate(t.db.sql, readMigrations(sqlDir))).rejects.toThrow(/Migration 00003_broken\.sql fails: .*no_such_table.* nothing of it was applied/);
+		const state = await migrationState(t.db.sql, readMigrations(sqlDir));
+		expect(state.pending).toEqual(['00003_broken.sql']);
+		const broken = await t.db.sql`select to_regclass('broken_one') as t`;
+		expect(broken[0]!['t']).toBeNull();
+		const extra = await t.db.sql`select to_regclass('extra_two') as t`;
+		expect(extra[0]!['t']).not.toBeNull();
+		fs.rmSync(path.join(sqlDir, '00003_broken.sql'));
+	});
+
+	it('refuses a gap in the numbering and a misnamed file', () => {
+		fs.writeFileSync(path.join(sqlDir, '00005_gap.sql'), 'select 1;');
+		expect(() => readMigrations(sqlDir)).toThrow(/00005_gap\.sql breaks the sequence/);
+		fs.rmSync(path.join(sqlDir, '00005_gap.sql'));
+		fs.writeFileSync(path.join(sqlDir, '3_bad.sql'), 'select 1;');
+		expect(() => readMigrations(sqlDir)).toThrow(/misnamed/);
+		fs.rmSync(path.join(sqlDir, '3_bad.sql'));
+	});
+
+	it('refuses a database migrated by a newer eval752', async () => {
+		const older = readMigrations(sqlDir).slice(0, 1);
+		await expect(migrate(t.db.sql, older)).rejects.toThrow(/has migration 00002_extra\.sql, which this eval752 does not know/);
+	});
+
+	it('keeps the audit log append-only: UPDATE, DELETE and TRUNCATE are refused', async () => {
+		const {sql} = t.db;
+		await sql`insert into audit_log (seq, at, actor, action, target_type, prev_hash, row_hash) values (1, now(), 'a', 'x', 'y', '\\x00', '\\x00')`;
+		await expect(sql`update audit_log set actor = 'b'`).rejects.toThrow(/append-only: UPDATE refused/);
+		await expect(sql`delete from audit_log`).rejects.toThrow(/append-only: DELETE refused/);
+		await expect(sql`truncate audit_log`).rejects.toThrow(/append-only: TRUNCATE refused/);
+		expect((await sql`select actor from audit_log`)[0]!['actor']).toBe('a');
+	});
+});
+
+describe.runIf(databaseKind === 'server')('concurrent runners on separate connections', () => {
+	it('applies each file exactly once', async () => {
+		const fresh = await freshDatabase({migrate: false});
+		const url = fresh.url!;
+		const dbs: Database[] = await Promise.all([openServer(url), openServer(url), openServer(url)]);
+		try {
+			const results = await Promise.all(dbs.map((db) => migrate(db.sql)));
+			const applied = results.flatMap((r) => r.applied);
+			expect(applied.sort()).toEqual(readMigrations().map((f) => f.name));
+			const rows = await dbs[0]!.sql`select count(*)::int as n from schema_migrations`;
+			expect(rows[0]!['n']).toBe(readMigrations().length);
+		} finally {
+			await Promise.all(dbs.map((db) => db.close()));
+			await fresh.drop();
+		}
+	});
+});
