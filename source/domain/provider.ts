@@ -1,0 +1,402 @@
+import {z} from 'zod';
+import {ValidationError} from '../errors.js';
+import {capabilities, capabilityLabels, families, providerTypes, type Capability, type ProviderType} from './families.js';
+
+/**
+ * Providers as operators define them, and the input rules every front end shares. The rules
+ * also hold the text helpers the other domain files use (`textRule`, `parseFields`), so one
+ * wording covers every field: a message says what is wrong and what is allowed, never echoes
+ * control characters back to the terminal, and nothing is written when any field is wrong.
+ */
+
+export type {Capability, ProviderType} from './families.js';
+
+export interface RateLimits {
+	rpm: number | null;
+	rps: number | null;
+	concurrency: number | null;
+}
+
+export interface Provider {
+	id: string;
+	name: string;
+	type: ProviderType;
+	baseUrl: string;
+	capabilities: Capability[];
+	rateLimits: RateLimits;
+	extraHeaders: Record<string, string>;
+	enabled: boolean;
+	version: number;
+	createdAt: Date;
+	updatedAt: Date;
+	updatedBy: string | null;
+}
+
+export interface ProviderInput {
+	name: string;
+	type: ProviderType;
+	baseUrl?: string;
+	capabilities?: Capability[];
+	rateLimits?: Partial<RateLimits>;
+	extraHeaders?: Record<string, string>;
+	enabled?: boolean;
+}
+
+/** What `createProvider` stores: every field decided. */
+export interface ProviderFields {
+	name: string;
+	type: ProviderType;
+	baseUrl: string;
+	capabilities: Capability[];
+	rateLimits: RateLimits;
+	extraHeaders: Record<string, string>;
+	enabled: boolean;
+}
+
+/** A thrown rule failure: the message for one field. */
+export class FieldProblem extends Error {}
+
+/**
+ * Control characters (C0, DEL, C1), format characters (bidi overrides, zero-width joiners),
+ * lone surrogates and line/paragraph separators. They can rewrite a terminal, hide text or
+ * break a log line, so no stored field accepts them (multi-line fields allow \n and \t).
+ */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const UNSAFE_MULTILINE = /(?![\n\t])[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+function codePoint(char: string): string {
+	return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+export interface TextRule {
+	/** Capitalised, as it starts a sentence: "Name", "Label". */
+	readonly label: string;
+	readonly max: number;
+	/** Empty (after trimming) is allowed and returns ''. */
+	readonly optional?: boolean;
+	/** Allows \n and \t inside (prompts). */
+	readonly multiline?: boolean;
+	/** Added to the control-character message: what the field does allow. */
+	readonly allowed?: string;
+}
+
+/**
+ * Plain text: a string, free of control and escape characters, trimmed, within length
+ * (counted in characters, not UTF-16 units). SQL metacharacters are ordinary text here: every
+ * query is parameterised, so `'; drop table …` is stored exactly as typed.
+ */
+export function textRule(value: unknown, rule: TextRule): string {
+	if (typeof value !== 'string') throw new FieldProblem(`${rule.label} must be text`);
+	const bad = (rule.multiline ? UNSAFE_MULTILINE : UNSAFE).exec(value);
+	if (bad) {
+		throw new FieldProblem(`${rule.label} can't contain control or escape characters (found ${codePoint(bad[0])})${rule.allowed ? ` — ${rule.allowed}` : ''}`);
+	}
+	const trimmed = value.trim();
+	if (trimmed === '') {
+		if (rule.optional) return '';
+		throw new FieldProblem(value === '' ? `${rule.label} is required` : `${rule.label} can't be only spaces`);
+	}
+	const length = Array.from(trimmed).length;
+	if (length > rule.max) throw new FieldProblem(`${rule.label} is ${length} characters long; the limit is ${rule.max}`);
+	return trimmed;
+}
+
+/** A zod schema for one field, driven by a rule function that throws {@link FieldProblem}. */
+export function field<T>(rule: (value: unknown) => T) {
+	return z.unknown().transform((value, ctx): T => {
+		try {
+			return rule(value);
+		} catch (error) {
+			if (!(error instanceof FieldProblem)) throw error;
+			ctx.addIssue({code: 'custom', message: error.message});
+			return z.NEVER;
+		}
+	});
+}
+
+/**
+ * Parses with a zod schema and turns its issues into a {@link ValidationError}: one message per
+ * field (the first), keyed by the field's path (`rateLimits.rpm`, `extraHeaders`).
+ */
+export function parseFields<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+	if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError({input: 'must be an object of fields'});
+	// zod 4 reports an absent key as "expected nonoptional" before our rule can say "X is required"
+	// (or supply its default): every known key is passed explicitly, absent ones as undefined.
+	const filled: Record<string, unknown> = {};
+	if (schema instanceof z.ZodObject) for (const key of Object.keys(schema.shape)) filled[key] = undefined;
+	const result = schema.safeParse({...filled, ...(raw as Record<string, unknown>)});
+	if (result.success) return result.data;
+	const issues: Record<string, string> = {};
+	for (const issue of result.error.issues) {
+		const key = issue.path.length > 0 ? issue.path.map(String).join('.') : 'input';
+		if (issue.code === 'unrecognized_keys') {
+			for (const unknown of issue.keys) issues[unknown] ??= `${unknown} is not a field here`;
+			continue;
+		}
+		issues[key] ??= issue.message;
+	}
+	throw new ValidationError(issues);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+	return UUID.test(value);
+}
+
+export const NAME_MAX = 64;
+
+/**
+ * Provider names allow letters of any script, digits, spaces and punctuation — they are labels
+ * for people — but never control or escape characters, and never something shaped like an id
+ * (a provider is looked up by name or id, and the two must not collide).
+ */
+export function normaliseProviderName(value: unknown): string {
+	const name = textRule(value, {label: 'Name', max: NAME_MAX, allowed: 'names may use letters of any script, digits, spaces and punctuation'});
+	if (isUuid(name)) throw new FieldProblem('Name can\'t look like an id (a uuid) — pick a name people can read');
+	return name;
+}
+
+export function parseProviderType(value: unknown): ProviderType {
+	if (typeof value !== 'string') throw new FieldProblem('Type must be text');
+	const type = value.trim().toLowerCase();
+	if (type === '') throw new FieldProblem(`Type is required — one of ${providerTypes.join(', ')}`);
+	if (!(providerTypes as readonly string[]).includes(type)) {
+		throw new FieldProblem(`Type must be one of ${providerTypes.join(', ')}${UNSAFE.test(type) || type.length > 40 ? '' : ` (got "${type}")`}`);
+	}
+	return type as ProviderType;
+}
+
+export const BASE_URL_MAX = 2048;
+
+/**
+ * A provider's base URL: http or https, host required, no credentials, query or fragment (eval752
+ * appends paths like /models and /chat/completions, and a secret in the URL would be shown in
+ * every list). Normalised without trailing slashes, so `…/v1/` and `…/v1` are one provider.
+ */
+export function normaliseBaseUrl(value: unknown): string {
+	const text = textRule(value, {label: 'Base URL', max: BASE_URL_MAX});
+	if (/\s/.test(text)) throw new FieldProblem('Base URL can\'t contain spaces');
+	let url: URL;
+	try {
+		url = new URL(text);
+	} catch {
+		throw new FieldProblem('Base URL must be a full URL like https://api.example.com/v1');
+	}
+	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+		throw new FieldProblem(`Base URL must use http:// or https:// (not ${url.protocol.replace(/:$/, '')})`);
+	}
+	if (url.hostname === '') throw new FieldProblem('Base URL needs a host, like https://api.example.com/v1');
+	if (url.username !== '' || url.password !== '') throw new FieldProblem('Base URL can\'t carry credentials (user:password@) — put secrets in a key');
+	if (url.search !== '' || text.includes('?')) throw new FieldProblem('Base URL can\'t have a query string (?…) — give the bare endpoint, like https://api.example.com/v1; put secrets in a key');
+	if (url.hash !== '' || text.includes('#')) throw new FieldProblem('Base URL can\'t have a fragment (#…) — give the bare endpoint, like https://api.example.com/v1');
+	return `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
+}
+
+/** Accepts an array or a comma-separated string; `system-prompt`, `System prompt` and `system_prompt` are one capability. */
+export function parseCapabilities(value: unknown): Capability[] {
+	let items: unknown[];
+	if (typeof value === 'string') items = value.split(',').filter((item) => item.trim() !== '');
+	else if (Array.isArray(value)) items = value;
+	else throw new FieldProblem('Capabilities must be a list, like tools,streaming');
+	const found = new Set<Capability>();
+	for (const item of items) {
+		if (typeof item !== 'string') throw new FieldProblem('Capabilities must be a list of names, like tools,streaming');
+		const slug = item.trim().toLowerCase().replace(/[\s-]+/g, '_');
+		const match = capabilities.find((capability) => capability === slug || capabilityLabels[capability].toLowerCase().replace(/[\s-]+/g, '_') === slug);
+		if (!match) {
+			const shown = UNSAFE.test(item) || item.length > 40 ? '' : ` "${item.trim()}"`;
+			throw new FieldProblem(`Capability${shown} is unknown — use ${capabilities.join(', ')}`);
+		}
+		found.add(match);
+	}
+	return capabilities.filter((capability) => found.has(capability));
+}
+
+export const RATE_MAX = 1_000_000;
+
+/** A positive whole number, or empty (null, '') for "no limit"; digits in a string are accepted (forms and flags). */
+export function parseRate(label: string): (value: unknown) => number | null {
+	return (value) => {
+		const message = `${label} must be a whole number from 1 to ${RATE_MAX}, or empty for no limit`;
+		if (value === null || value === undefined) return null;
+		let number: number;
+		if (typeof value === 'string') {
+			if (value.trim() === '') return null;
+			if (!/^\s*\d+\s*$/.test(value)) throw new FieldProblem(message);
+			number = Number(value.trim());
+		} else if (typeof value === 'number') number = value;
+		else throw new FieldProblem(message);
+		if (!Number.isSafeInteger(number) || number < 1 || number > RATE_MAX) throw new FieldProblem(message);
+		return number;
+	};
+}
+
+/** RFC 7230 token: what a header name may be. */
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Header names that carry credentials by convention or by their wording. */
+const SECRET_HEADER = /key|token|secret|auth|cookie|password|passwd|credential|session|signature/i;
+/** Headers the HTTP client sets itself; a configured value would break requests. */
+const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'te', 'upgrade', 'accept-encoding', 'keep-alive', 'expect']);
+export const HEADERS_MAX = 32;
+export const HEADER_VALUE_MAX = 1024;
+
+export function normaliseHeaderName(value: unknown): string {
+	const name = textRule(value, {label: 'Header name', max: 64});
+	if (!HEADER_TOKEN.test(name)) throw new FieldProblem('Header name may use only letters, digits and !#$%&\'*+.^_`|~- (no spaces or colons)');
+	if (SECRET_HEADER.test(name) || name.toLowerCase() === 'proxy-authorization') {
+		throw new FieldProblem(`Header ${name} looks like it carries a secret — put secrets in a key (eval752 keys add)`);
+	}
+	if (RESERVED_HEADERS.has(name.toLowerCase())) throw new FieldProblem(`Header ${name} is set by eval752 itself and can't be configured`);
+	return name;
+}
+
+export function normaliseHeaderValue(name: string, value: unknown): string {
+	const text = textRule(value, {label: `Header ${name} value`, max: HEADER_VALUE_MAX});
+	// Header values travel as bytes: anything beyond printable ASCII is mangled or refused by fetch.
+	if (!/^[\x20-\x7e]+$/.test(text)) throw new FieldProblem(`Header ${name} value must be plain printable ASCII`);
+	return text;
+}
+
+/** Non-secret extra headers: valid names, case-insensitively unique, plain values. */
+export function parseHeaders(value: unknown): Record<string, string> {
+	if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FieldProblem('Extra headers must be a map of name to value');
+	const entries = Object.entries(value as Record<string, unknown>);
+	if (entries.length > HEADERS_MAX) throw new FieldProblem(`There are ${entries.length} extra headers; the limit is ${HEADERS_MAX}`);
+	const out: Record<string, string> = {};
+	const seen = new Set<string>();
+	for (const [rawName, rawValue] of entries) {
+		const name = normaliseHeaderName(rawName);
+		if (seen.has(name.toLowerCase())) throw new FieldProblem(`Header ${name} is given twice`);
+		seen.add(name.toLowerCase());
+		out[name] = normaliseHeaderValue(name, rawValue);
+	}
+	return out;
+}
+
+/** `Name: value` as typed on a command line or in a form. */
+export function parseHeaderLine(line: string): {name: string; value: string} {
+	const colon = line.indexOf(':');
+	if (colon <= 0) throw new ValidationError({extraHeaders: 'A header must look like "Name: value"'});
+	return {name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim()};
+}
+
+function parseEnabled(value: unknown): boolean {
+	if (typeof value === 'boolean') return value;
+	throw new FieldProblem('Enabled must be true or false');
+}
+
+const rateLimitsSchema = z
+	.object({rpm: field(parseRate('rpm')), rps: field(parseRate('rps')), concurrency: field(parseRate('Concurrency'))})
+	.partial()
+	.strict();
+
+const providerInputSchema = z
+	.object({
+		name: field(normaliseProviderName),
+		type: field(parseProviderType),
+		// Optional fields: zod skips the rule for an absent key; null and '' mean "the default".
+		baseUrl: field((value) => (value === null || value === '' ? undefined : normaliseBaseUrl(value))).optional(),
+		capabilities: field(parseCapabilities).optional(),
+		rateLimits: rateLimitsSchema.optional(),
+		extraHeaders: field(parseHeaders).optional(),
+		enabled: field(parseEnabled).optional(),
+	})
+	.strict();
+
+function completeRates(rates: Partial<RateLimits> | undefined): RateLimits {
+	return {rpm: rates?.rpm ?? null, rps: rates?.rps ?? null, concurrency: rates?.concurrency ?? null};
+}
+
+function noDefaultUrl(type: ProviderType): string {
+	const hint = type === 'azure-openai' ? 'like https://<resource>.openai.azure.com/openai/v1' : 'like http://gateway.internal:8080/v1';
+	return `Base URL is required for ${families[type].label} (it has no default) — ${hint}`;
+}
+
+/**
+ * A new provider's input, validated; `baseUrl` defaults to the family's. Throws
+ * ValidationError with one message per bad field.
+ */
+export function parseProviderInput(raw: unknown): ProviderInput {
+	const input = parseFields(providerInputSchema, raw);
+	const baseUrl = input.baseUrl ?? families[input.type].defaultBaseUrl ?? undefined;
+	if (baseUrl === undefined) throw new ValidationError({baseUrl: noDefaultUrl(input.type)});
+	return {
+		name: input.name,
+		type: input.type,
+		baseUrl,
+		capabilities: input.capabilities ?? [],
+		rateLimits: completeRates(input.rateLimits),
+		extraHeaders: input.extraHeaders ?? {},
+		enabled: input.enabled ?? true,
+	};
+}
+
+/** Every field of a new provider, decided. */
+export function providerFields(raw: unknown): ProviderFields {
+	const input = parseProviderInput(raw);
+	return {
+		name: input.name,
+		type: input.type,
+		baseUrl: input.baseUrl!,
+		capabilities: input.capabilities ?? [],
+		rateLimits: completeRates(input.rateLimits),
+		extraHeaders: input.extraHeaders ?? {},
+		enabled: input.enabled ?? true,
+	};
+}
+
+const providerPatchSchema = providerInputSchema.partial().strict();
+
+/**
+ * An edit applied to the current provider: only the given fields change; rate limits merge
+ * per limit (null clears one); an empty base URL goes back to the family default.
+ */
+export function applyProviderPatch(current: ProviderFields, raw: unknown): ProviderFields {
+	if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0) {
+		throw new ValidationError({input: 'Nothing to change — give at least one field'});
+	}
+	const patch = parseFields(providerPatchSchema, raw);
+	const type = patch.type ?? current.type;
+	const clearsUrl = Object.prototype.hasOwnProperty.call(raw, 'baseUrl') && patch.baseUrl === undefined;
+	let baseUrl = patch.baseUrl ?? current.baseUrl;
+	if (clearsUrl) {
+		const fallback = families[type].defaultBaseUrl;
+		if (!fallback) throw new ValidationError({baseUrl: noDefaultUrl(type)});
+		baseUrl = fallback;
+	}
+	return {
+		name: patch.name ?? current.name,
+		type,
+		baseUrl,
+		capabilities: patch.capabilities ?? current.capabilities,
+		rateLimits: patch.rateLimits ? {...current.rateLimits, ...patch.rateLimits} : current.rateLimits,
+		extraHeaders: patch.extraHeaders ?? current.extraHeaders,
+		enabled: patch.enabled ?? current.enabled,
+	};
+}
+
+/** The non-secret fields of a provider, as audit details and change summaries carry them. */
+export function providerProjection(provider: ProviderFields): Record<string, unknown> {
+	return {
+		name: provider.name,
+		type: provider.type,
+		baseUrl: provider.baseUrl,
+		capabilities: provider.capabilities,
+		rateLimits: provider.rateLimits,
+		extraHeaders: provider.extraHeaders,
+		enabled: provider.enabled,
+	};
+}
+
+/** Only what changed: `{before: {field: old}, after: {field: new}}`. */
+export function diffProjection(before: Record<string, unknown>, after: Record<string, unknown>): {before: Record<string, unknown>; after: Record<string, unknown>} {
+	const out = {before: {} as Record<string, unknown>, after: {} as Record<string, unknown>};
+	for (const key of Object.keys(after)) {
+		if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+			out.before[key] = before[key];
+			out.after[key] = after[key];
+		}
+	}
+	return out;
+}

@@ -1,0 +1,148 @@
+import {displayHint} from '../crypto/index.js';
+import {families, providerTypes, type ProviderType} from '../domain/families.js';
+import {FieldProblem, normaliseBaseUrl} from '../domain/provider.js';
+import {normaliseSecret} from '../domain/key.js';
+import {providerByName, providersOfType} from '../db/repositories/providers.js';
+import {UserError} from '../errors.js';
+import type {Provider} from '../domain/provider.js';
+import {assertWritable, requireRing, type ServiceContext} from './context.js';
+import {addKey, storedSecretLocation} from './keys.js';
+import {createProvider} from './providers.js';
+
+/**
+ * Providers and keys out of the environment variables people already have (OPENAI_API_KEY…).
+ * Each provider and each key is its own mutation (one audit row each), so a re-run after a
+ * failure picks up where the last one stopped; secrets already stored are skipped by
+ * fingerprint. Output carries display hints only.
+ */
+
+export type ImportAction = 'create-provider' | 'add-key' | 'skip-duplicate' | 'skip-exists' | 'skip-incomplete';
+
+export interface ImportStep {
+	provider: string;
+	type: string;
+	action: ImportAction;
+	/** The display hint of the key, never the key. */
+	keyHint?: string;
+	/** The environment variable the step came from. */
+	variable?: string;
+	/** Why a step was skipped, in words. */
+	reason?: string;
+}
+
+interface Found {
+	readonly type: ProviderType;
+	readonly variable: string;
+	readonly secret: string | null;
+	readonly baseUrl?: string;
+}
+
+function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
+	const raw = env[name];
+	return raw === undefined || raw.trim() === '' ? undefined : raw;
+}
+
+/** `https://res.openai.azure.com/` → `https://res.openai.azure.com/openai/v1` (the OpenAI-compatible v1 endpoint). */
+export function azureBaseUrl(endpoint: string): string {
+	const base = normaliseBaseUrl(endpoint);
+	return /\/openai(\/v1)?$/.test(base) ? base.replace(/\/openai$/, '/openai/v1') : `${base}/openai/v1`;
+}
+
+/** OLLAMA_HOST is `host:port`, `http://host:port` or `0.0.0.0` (listen-everywhere, which a client reaches as localhost). */
+export function ollamaBaseUrl(host: string): string {
+	let text = host.trim();
+	if (!/^https?:\/\//i.test(text)) text = `http://${text}`;
+	const url = new URL(text);
+	if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = 'localhost';
+	if (url.port === '') url.port = '11434';
+	return `${normaliseBaseUrl(`${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, ''))}/v1`.replace(/\/v1\/v1$/, '/v1');
+}
+
+function discover(env: NodeJS.ProcessEnv, steps: ImportStep[]): Found[] {
+	const found: Found[] = [];
+	for (const type of providerTypes) {
+		for (const variable of families[type].envKeys) {
+			const secret = value(env, variable);
+			if (!secret) continue;
+			if (type === 'azure-openai') {
+				const endpoint = value(env, 'AZURE_OPENAI_ENDPOINT');
+				if (!endpoint) {
+					steps.push({provider: type, type, action: 'skip-incomplete', variable, keyHint: displayHint(secret.trim()), reason: 'AZURE_OPENAI_ENDPOINT is not set (Azure has no default base URL)'});
+					continue;
+				}
+				try {
+					found.push({type, variable, secret, baseUrl: azureBaseUrl(endpoint)});
+				} catch (error) {
+					steps.push({provider: type, type, action: 'skip-incomplete', variable, keyHint: displayHint(secret.trim()), reason: `AZURE_OPENAI_ENDPOINT: ${error instanceof Error ? error.message : String(error)}`});
+				}
+				continue;
+			}
+			found.push({type, variable, secret});
+		}
+	}
+	const ollama = value(env, 'OLLAMA_HOST');
+	if (ollama) {
+		try {
+			found.push({type: 'ollama', variable: 'OLLAMA_HOST', secret: null, baseUrl: ollamaBaseUrl(ollama)});
+		} catch (error) {
+			steps.push({provider: 'ollama', type: 'ollama', action: 'skip-incomplete', variable: 'OLLAMA_HOST', reason: error instanceof FieldProblem ? `OLLAMA_HOST: ${error.message}` : 'OLLAMA_HOST is not a host:port or URL'});
+		}
+	}
+	return found;
+}
+
+/** The provider a family's keys go to: one named after the family, else the oldest of that type. */
+async function targetProvider(ctx: ServiceContext, type: ProviderType): Promise<Provider | undefined> {
+	const ofType = await providersOfType(ctx.db.sql, type);
+	return ofType.find((provider) => provider.name.toLowerCase() === type) ?? ofType[0];
+}
+
+/** A free name for a new provider: the family slug, or `<slug>-env` when a provider of another type took it. */
+async function newProviderName(ctx: ServiceContext, type: ProviderType, planned: ReadonlySet<string>): Promise<string> {
+	for (const candidate of [type, `${type}-env`, `${type}-env-2`, `${type}-env-3`]) {
+		if (!planned.has(candidate) && !(await providerByName(ctx.db.sql, candidate))) return candidate;
+	}
+	throw new UserError(`Can't find a free name for a new ${families[type].label} provider`, {hint: `create one with eval752 providers add --type ${type}`});
+}
+
+export async function importFromEnv(ctx: ServiceContext, env: NodeJS.ProcessEnv, options: {dryRun: boolean}): Promise<{actions: ImportStep[]}> {
+	const steps: ImportStep[] = [];
+	const found = discover(env, steps);
+	if (!options.dryRun) assertWritable(ctx);
+	if (found.some((item) => item.secret !== null)) requireRing(ctx);
+	// In a dry run nothing is created, so later steps must see what earlier ones would have done.
+	const plannedProviders = new Map<ProviderType, string>();
+	const plannedSecrets = new Set<string>();
+	for (const item of found) {
+		let secret: string | null = null;
+		if (item.secret !== null) {
+			try {
+				secret = normaliseSecret(item.secret);
+			} catch (error) {
+				steps.push({provider: item.type, type: item.type, action: 'skip-incomplete', variable: item.variable, reason: `${item.variable}: ${error instanceof Error ? error.message : 'not a usable key'}`});
+				continue;
+			}
+		}
+		let provider = await targetProvider(ctx, item.type);
+		let name = provider?.name ?? plannedProviders.get(item.type);
+		if (!name) {
+			name = await newProviderName(ctx, item.type, new Set(plannedProviders.values()));
+			steps.push({provider: name, type: item.type, action: 'create-provider', variable: item.variable});
+			if (!options.dryRun) provider = await createProvider(ctx, {name, type: item.type, ...(item.baseUrl ? {baseUrl: item.baseUrl} : {})});
+			plannedProviders.set(item.type, name);
+		} else if (secret === null) {
+			steps.push({provider: name, type: item.type, action: 'skip-exists', variable: item.variable, reason: `a ${families[item.type].label} provider already exists`});
+		}
+		if (secret === null) continue;
+		const hint = displayHint(secret);
+		const stored = await storedSecretLocation(ctx, secret);
+		if (stored || plannedSecrets.has(secret)) {
+			steps.push({provider: name, type: item.type, action: 'skip-duplicate', variable: item.variable, keyHint: hint, reason: stored ? `already stored on provider ${stored.providerName}` : 'the same key appears in another variable'});
+			continue;
+		}
+		plannedSecrets.add(secret);
+		steps.push({provider: name, type: item.type, action: 'add-key', variable: item.variable, keyHint: hint});
+		if (!options.dryRun) await addKey(ctx, provider!.id, {secret, label: `from ${item.variable}`});
+	}
+	return {actions: steps};
+}

@@ -1,0 +1,156 @@
+import {
+	applyProviderPatch,
+	diffProjection,
+	isUuid,
+	providerFields,
+	providerProjection,
+	type Provider,
+	type ProviderFields,
+} from '../domain/provider.js';
+import {
+	deleteProviderRow,
+	insertProvider,
+	listProviderSummaries,
+	providerById,
+	providerByName,
+	providerDependents,
+	updateProviderRow,
+} from '../db/repositories/providers.js';
+import type {Queryable, Tx} from '../db/types.js';
+import {ConflictError, NotFoundError, UserError, ValidationError} from '../errors.js';
+import {mutate, type ServiceContext} from './context.js';
+
+/**
+ * Providers: create, edit, enable, disable, delete. Every write goes through `mutate` (one
+ * audit row, one NOTIFY) and every edit is optimistic: it names the version it started from.
+ */
+
+export interface ProviderSummary extends Provider {
+	keysActive: number;
+	keysTotal: number;
+	models: number;
+	lastSmoke: {outcome: string; errorClass: string | null; at: Date; totalMs: number | null; model: string} | null;
+}
+
+export async function listProviders(ctx: ServiceContext): Promise<ProviderSummary[]> {
+	const rows = await listProviderSummaries(ctx.db.sql);
+	return rows.map((row) => ({...row.provider, keysActive: row.keysActive, keysTotal: row.keysTotal, models: row.models, lastSmoke: row.lastSmoke}));
+}
+
+/** By id, or by name (case-insensitive). The ref is echoed only when it is short, printable text. */
+export async function findProvider(sql: Queryable, ref: string): Promise<Provider> {
+	const trimmed = ref.trim();
+	const found = isUuid(trimmed) ? ((await providerById(sql, trimmed.toLowerCase())) ?? (await providerByName(sql, trimmed))) : trimmed === '' ? undefined : await providerByName(sql, trimmed);
+	if (found) return found;
+	const shown = trimmed.length > 0 && trimmed.length <= 64 && !/[\p{Cc}\p{Cf}]/u.test(trimmed) ? ` named ${trimmed}` : ' matches that name';
+	throw new NotFoundError(`No provider${shown}`, {hint: 'eval752 providers list shows the names'});
+}
+
+/** A provider by name (case-insensitive) or id. */
+export async function getProvider(ctx: ServiceContext, ref: string): Promise<Provider> {
+	return findProvider(ctx.db.sql, ref);
+}
+
+export function fieldsOf(provider: Provider): ProviderFields {
+	return {
+		name: provider.name,
+		type: provider.type,
+		baseUrl: provider.baseUrl,
+		capabilities: provider.capabilities,
+		rateLimits: provider.rateLimits,
+		extraHeaders: provider.extraHeaders,
+		enabled: provider.enabled,
+	};
+}
+
+export async function createProvider(ctx: ServiceContext, input: unknown): Promise<Provider> {
+	const fields = providerFields(input);
+	return mutate(ctx, async (tx) => {
+		const provider = await insertProvider(tx, fields, ctx.actor);
+		return {
+			value: provider,
+			audit: {action: 'provider.create', targetType: 'provider', targetId: provider.id, details: {after: providerProjection(fields)}},
+			changes: [{table: 'providers', id: provider.id}],
+		};
+	});
+}
+
+/** The row inside the transaction, or NotFound: a provider someone deleted meanwhile. */
+async function currentProvider(tx: Tx, id: string): Promise<Provider> {
+	const provider = isUuid(id) ? await providerById(tx, id, {lock: true}) : undefined;
+	if (!provider) throw new NotFoundError('That provider no longer exists — it was deleted', {hint: 'refresh the list (eval752 providers list)'});
+	return provider;
+}
+
+function checkVersion(expectedVersion: unknown): number {
+	if (typeof expectedVersion !== 'number' || !Number.isSafeInteger(expectedVersion) || expectedVersion < 1) {
+		throw new ValidationError({expectedVersion: 'Expected version must be a whole number from 1 (it comes from the row you read)'});
+	}
+	return expectedVersion;
+}
+
+async function applyUpdate(ctx: ServiceContext, tx: Tx, current: Provider, expectedVersion: number, next: ProviderFields): Promise<Provider> {
+	const updated = await updateProviderRow(tx, current.id, expectedVersion, next, ctx.actor);
+	if (!updated) throw new ConflictError(`Provider ${current.name}`, current.updatedBy);
+	return updated;
+}
+
+/** Applies `patch` to the provider as it was at `expectedVersion`; a newer row is a ConflictError naming who changed it. */
+export async function updateProvider(ctx: ServiceContext, id: string, expectedVersion: number, patch: unknown): Promise<Provider> {
+	const version = checkVersion(expectedVersion);
+	return mutate(ctx, async (tx) => {
+		const current = await currentProvider(tx, id);
+		if (current.version !== version) throw new ConflictError(`Provider ${current.name}`, current.updatedBy);
+		const before = fieldsOf(current);
+		const next = applyProviderPatch(before, patch);
+		const updated = await applyUpdate(ctx, tx, current, version, next);
+		return {
+			value: updated,
+			audit: {action: 'provider.update', targetType: 'provider', targetId: updated.id, details: {name: updated.name, ...diffProjection(providerProjection(before), providerProjection(next))}},
+			changes: [{table: 'providers', id: updated.id}],
+		};
+	});
+}
+
+/** Enable or disable; without `expectedVersion` it applies to whatever the row is now (the row is locked while it does). */
+export async function setProviderEnabled(ctx: ServiceContext, id: string, enabled: boolean, expectedVersion?: number): Promise<Provider> {
+	if (typeof enabled !== 'boolean') throw new ValidationError({enabled: 'Enabled must be true or false'});
+	const version = expectedVersion === undefined ? undefined : checkVersion(expectedVersion);
+	return mutate(ctx, async (tx) => {
+		const current = await currentProvider(tx, id);
+		if (version !== undefined && current.version !== version) throw new ConflictError(`Provider ${current.name}`, current.updatedBy);
+		if (current.enabled === enabled) {
+			throw new UserError(`Provider ${current.name} is already ${enabled ? 'enabled' : 'disabled'}`, {hint: 'nothing was changed'});
+		}
+		const updated = await applyUpdate(ctx, tx, current, current.version, {...fieldsOf(current), enabled});
+		return {
+			value: updated,
+			audit: {action: enabled ? 'provider.enable' : 'provider.disable', targetType: 'provider', targetId: updated.id, details: {name: updated.name, before: {enabled: current.enabled}, after: {enabled}}},
+			changes: [{table: 'providers', id: updated.id}],
+		};
+	});
+}
+
+/** Deletes a provider with its keys and models; refuses while it has active keys unless `force`. */
+export async function deleteProvider(ctx: ServiceContext, id: string, options: {force?: boolean} = {}): Promise<void> {
+	await mutate(ctx, async (tx) => {
+		const current = await currentProvider(tx, id);
+		const dependents = await providerDependents(tx, current.id);
+		if (dependents.keysActive > 0 && !options.force) {
+			throw new UserError(`Provider ${current.name} has ${dependents.keysActive} active key${dependents.keysActive === 1 ? '' : 's'}; deleting it deletes them too`, {
+				hint: 'confirm with --yes, or disable its keys first',
+			});
+		}
+		await deleteProviderRow(tx, current.id);
+		return {
+			value: undefined,
+			audit: {
+				action: 'provider.delete',
+				targetType: 'provider',
+				targetId: current.id,
+				details: {before: providerProjection(fieldsOf(current)), keysDeleted: dependents.keysTotal, modelsDeleted: dependents.models},
+			},
+			changes: [{table: 'providers', id: current.id}],
+		};
+	});
+}
