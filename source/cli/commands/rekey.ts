@@ -1,11 +1,85 @@
-import {UserError} from '../../errors.js';
+import {openApp} from '../../app.js';
+import {DEFAULT_REKEY_BATCH, planRekey, rekey} from '../../services/rekey.js';
+import {intFlag, parse} from '../args.js';
+import {printJson} from '../format.js';
 import type {Command} from '../registry.js';
+
+function secrets(count: number): string {
+	return `${count} secret${count === 1 ? '' : 's'}`;
+}
 
 export const command: Command = {
 	name: 'rekey',
-	summary: '',
-	help: 'Usage: eval752 rekey',
-	async run() {
-		throw new UserError('eval752 rekey is not available in this build');
+	summary: 're-encrypt every secret under the current ENCRYPTION_KEY',
+	help: `Usage: eval752 rekey [--dry-run] [--batch-size N] [--json]
+
+Re-encrypts every stored API key that is not yet under the current ENCRYPTION_KEY, in batches.
+Each batch is one transaction with one audit row (key.rekey_batch: row ids and key ids, never a
+secret). Interrupted (Ctrl+C, crash, lost connection)? Every row is still readable with exactly
+one configured key; run eval752 rekey again and it carries on where it stopped.
+
+Rotating the master key, step by step:
+  1. eval752 keygen                       make the new key
+  2. ENCRYPTION_KEY=<new>                 the new key encrypts from now on
+     ENCRYPTION_KEY_PREVIOUS=<old>        the old key still decrypts rows not yet rewritten
+     (every operator and every machine that runs eval752 needs both)
+  3. eval752 rekey --dry-run              how many rows per key id would be rewritten
+  4. eval752 rekey                        rewrite them
+  5. eval752 doctor                       confirm no row uses the old key id, then remove the old
+                                          key from ENCRYPTION_KEY_PREVIOUS (keep a copy as long
+                                          as you keep backups made before the rekey)
+
+Options:
+  --dry-run        report how many rows per key id would change; change nothing
+  --batch-size N   rows per transaction (default ${DEFAULT_REKEY_BATCH})
+  --json           the plan or the result as JSON
+
+Refuses when the configured key did not write the data (the canary check fails) or when some
+rows are under a key id that is not configured. Exit codes: 0 done, 1 refused or failed,
+2 usage or configuration error.
+`,
+	async run(args, io) {
+		const {values} = parse('rekey', args, {'dry-run': {type: 'boolean'}, 'batch-size': {type: 'string'}, json: {type: 'boolean'}}, {max: 0});
+		const batchSize = intFlag('rekey', 'batch-size', values['batch-size'], {min: 1, max: 10_000}) ?? DEFAULT_REKEY_BATCH;
+		const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
+		try {
+			if (values['dry-run']) {
+				const plan = await planRekey(app.ctx);
+				if (values.json) {
+					printJson(io.stdout, {dryRun: true, ...plan});
+					return 0;
+				}
+				if (plan.total === 0) {
+					io.stdout.write(`Nothing to re-encrypt: all ${secrets(plan.current)} are under the current key id ${plan.currentKeyId}.\n`);
+					return 0;
+				}
+				io.stdout.write(`Would re-encrypt ${secrets(plan.total)} under key id ${plan.currentKeyId} (dry run: nothing changed):\n`);
+				for (const entry of plan.toRewrite) io.stdout.write(`  key id ${entry.keyId}: ${secrets(entry.rows)}\n`);
+				return 0;
+			}
+
+			const result = await rekey(app.ctx, {
+				batchSize,
+				afterBatch: values.json ? undefined : (progress) => void io.stderr.write(`Batch ${progress.batch}: ${secrets(progress.rows)} re-encrypted (${progress.done} of ${progress.total})\n`),
+			});
+			if (values.json) {
+				printJson(io.stdout, result);
+				return result.remaining === 0 ? 0 : 1;
+			}
+			io.stdout.write(
+				result.rewritten === 0
+					? `Nothing to re-encrypt: every secret is under the current key id ${result.currentKeyId}.\n`
+					: `Re-encrypted ${secrets(result.rewritten)} under key id ${result.currentKeyId} in ${result.batches} batch${result.batches === 1 ? '' : 'es'}.\n`,
+			);
+			if (result.remaining > 0) {
+				io.stdout.write(`${secrets(result.remaining)} are still under older keys: another eval752 rekey holds them — run eval752 rekey again when it finishes.\n`);
+			}
+			for (const id of result.unusedPreviousKeyIds) {
+				io.stdout.write(`ENCRYPTION_KEY_PREVIOUS entry with key id ${id} can be removed: no secret uses it any more (keep a copy for backups made before this rekey).\n`);
+			}
+			return result.remaining === 0 ? 0 : 1;
+		} finally {
+			await app.close();
+		}
 	},
 };
