@@ -1,0 +1,217 @@
+import {describe, expect, it} from 'vitest';
+import type {ProviderType} from '../domain/families.js';
+import {classifyError, errorClasses, MESSAGE_LIMIT, ProviderError, ProviderTimeoutError, readRetryAfter, type ErrorInput} from './errors.js';
+
+const secret = 'sk-live-7f3K9qLm2Xv8Rt4Wz1Yb6Nc0Pd5Hs';
+
+function ctx(providerType: ProviderType = 'openai', providerName = 'groq') {
+	return {providerName, providerType, model: 'llama-3.1-8b', secret};
+}
+
+function classify(input: ErrorInput, type: ProviderType = 'openai') {
+	return classifyError(input, ctx(type));
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+
+/** Node's fetch failure: TypeError('fetch failed') caused by a system error with a code. */
+function fetchFailure(code: string, message = `connect ${code} 127.0.0.1:9`): TypeError {
+	const cause = Object.assign(new Error(message), {code});
+	return new TypeError('fetch failed', {cause});
+}
+
+describe('classifyError by status', () => {
+	it('401 → auth, naming the provider, with a key hint', () => {
+		const result = classify({status: 401, body: json({error: {message: 'Invalid API Key', code: 'invalid_api_key'}})});
+		expect(result.class).toBe('auth');
+		expect(result.status).toBe(401);
+		expect(result.message).toBe('Provider groq rejects the key (401): Invalid API Key');
+		expect(result.hint).toMatch(/revoked|organisation|project/);
+	});
+
+	it('403 → permission', () => {
+		expect(classify({status: 403, body: json({error: {message: 'Project does not have access to model', code: 'model_not_found'}})}).class).toBe('permission');
+	});
+
+	it('429 insufficient_quota → quota, other 429 → rate_limited with retry-after', () => {
+		expect(classify({status: 429, body: json({error: {message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota'}})}).class).toBe('quota');
+		expect(classify({status: 429, body: json({error: {message: 'Your credit balance is too low'}})}).class).toBe('quota');
+		expect(classify({status: 402, body: json({error: {message: 'Insufficient credits'}})}).class).toBe('quota');
+		const limited = classify({status: 429, body: json({error: {message: 'Rate limit reached'}}), headers: {'Retry-After': '7'}});
+		expect(limited.class).toBe('rate_limited');
+		expect(limited.retryAfterMs).toBe(7000);
+	});
+
+	it('404 and "model does not exist" → model_not_found, with family hints', () => {
+		const openai = classify({status: 404, body: json({error: {message: 'The model `gpt-9` does not exist or you do not have access to it.', code: 'model_not_found'}})});
+		expect(openai.class).toBe('model_not_found');
+		expect(openai.hint).toContain('eval752 models discover groq');
+		expect(classify({status: 400, body: json({error: {message: 'Invalid model: foo'}})}).class).toBe('model_not_found');
+		expect(classify({status: 404, body: json({error: {code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.'}})}, 'azure-openai').hint).toMatch(/deployment name/);
+		expect(classify({status: 404, body: ''}, 'gemini').hint).toContain('models/');
+		expect(classify({status: 404, body: json({error: 'model "llama9" not found, try pulling it first'})}, 'ollama').class).toBe('model_not_found');
+	});
+
+	it('400/413/422 with context wording → context; other 4xx → bad_request', () => {
+		expect(classify({status: 400, body: json({error: {message: "This model's maximum context length is 8192 tokens.", code: 'context_length_exceeded'}})}).class).toBe('context');
+		expect(classify({status: 413, body: 'too many tokens in the request'}).class).toBe('context');
+		expect(classify({status: 422, body: json({detail: 'prompt is too long: 300000 tokens > 200000 maximum'})}).class).toBe('context');
+		expect(classify({status: 400, body: json({error: {message: 'Unrecognized request argument supplied: foo'}})}).class).toBe('bad_request');
+		expect(classify({status: 409, body: ''}).class).toBe('bad_request');
+	});
+
+	it("Gemini's 400 for a bad key → auth", () => {
+		const body = json([{error: {code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT'}}]);
+		const result = classify({status: 400, body}, 'gemini');
+		expect(result.class).toBe('auth');
+		expect(result.message).toContain('API key not valid');
+	});
+
+	it('5xx and 529 → server', () => {
+		expect(classify({status: 500, body: json({error: {message: 'boom'}})}).class).toBe('server');
+		expect(classify({status: 503, body: 'upstream unavailable'}).class).toBe('server');
+		const overloaded = classify({status: 529, body: json({type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}})}, 'anthropic');
+		expect(overloaded.class).toBe('server');
+		expect(overloaded.message).toContain('overloaded');
+	});
+});
+
+describe('classifyError by thrown error', () => {
+	it('our timers → timeout', () => {
+		expect(classify({error: new ProviderTimeoutError('first-byte', 300)})).toMatchObject({class: 'timeout', message: 'Provider groq sends nothing within 300 ms'});
+		expect(classify({error: new ProviderTimeoutError('idle', 1500)}).message).toBe('Provider groq stops streaming for more than 1.5 s');
+	});
+
+	it('AbortError → cancelled', () => {
+		expect(classify({error: new DOMException('aborted', 'AbortError')}).class).toBe('cancelled');
+		class APIUserAbortError extends Error {}
+		expect(classify({error: new APIUserAbortError('Request was aborted.')}).class).toBe('cancelled');
+	});
+
+	it('connection failures through cause chains → network', () => {
+		const refused = classify({error: fetchFailure('ECONNREFUSED')});
+		expect(refused).toMatchObject({class: 'network', message: "Can't reach provider groq: connection refused"});
+		expect(refused.hint).toMatch(/base URL/);
+		expect(classify({error: fetchFailure('ENOTFOUND')}).message).toContain('host not found');
+		expect(classify({error: fetchFailure('EAI_AGAIN')}).class).toBe('network');
+		expect(classify({error: fetchFailure('ECONNRESET')}).message).toContain('connection reset');
+		const tls = classify({error: fetchFailure('CERT_HAS_EXPIRED', 'certificate has expired')});
+		expect(tls.class).toBe('network');
+		expect(tls.message).toContain('TLS');
+		expect(tls.hint).toContain('NODE_EXTRA_CA_CERTS');
+	});
+
+	it("the SDK's connection errors → network", () => {
+		class APIConnectionError extends Error {}
+		class APIConnectionTimeoutError extends APIConnectionError {}
+		const wrapped = new APIConnectionError('Connection error.', {cause: fetchFailure('ECONNREFUSED')});
+		expect(classify({error: wrapped}).message).toContain('connection refused');
+		expect(classify({error: new APIConnectionTimeoutError('Request timed out.')}).message).toContain('timed out');
+	});
+
+	it('local families get a server-running hint', () => {
+		const result = classifyError({error: fetchFailure('ECONNREFUSED')}, ctx('ollama', 'laptop'));
+		expect(result.hint).toContain('host.docker.internal');
+	});
+
+	it('SyntaxError and non-JSON 200 bodies → protocol', () => {
+		let syntax: unknown;
+		try {
+			JSON.parse('{not json');
+		} catch (error) {
+			syntax = error;
+		}
+		expect(classify({error: syntax}).class).toBe('protocol');
+		expect(classify({status: 200, body: '<html>login page</html>'}).class).toBe('protocol');
+	});
+
+	it('an SDK APIError carries its status, headers and body', () => {
+		class RateLimitError extends Error {
+			readonly status = 429;
+			readonly headers = new Headers({'retry-after-ms': '1500'});
+			readonly error = {message: 'Rate limit reached', code: 'rate_limit_exceeded'};
+		}
+		const result = classify({error: new RateLimitError('429 Rate limit reached')});
+		expect(result).toMatchObject({class: 'rate_limited', status: 429, retryAfterMs: 1500});
+	});
+
+	it('an error event mid-stream is classified by its words', () => {
+		class APIError extends Error {
+			readonly status = undefined;
+			readonly headers = undefined;
+			readonly error = {message: 'Rate limit exceeded for this model', type: 'rate_limit_error'};
+		}
+		expect(classify({error: new APIError('Rate limit exceeded')}).class).toBe('rate_limited');
+	});
+});
+
+describe('messages', () => {
+	it('are one line, sanitised, redacted and capped', () => {
+		const body = json({error: {message: `Bad key ${secret}\n\u001b]52;c;aGk=\u0007second line\r\n${'x'.repeat(2000)}`}});
+		const result = classify({status: 401, body});
+		expect(result.message).not.toContain(secret.slice(0, 8));
+		expect(result.message).toContain('[redacted]');
+		expect(result.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+		expect(result.message.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
+	});
+
+	it('every class has a non-empty hint', () => {
+		const inputs: Record<(typeof errorClasses)[number], ErrorInput> = {
+			auth: {status: 401},
+			permission: {status: 403},
+			quota: {status: 402},
+			rate_limited: {status: 429},
+			model_not_found: {status: 404},
+			bad_request: {status: 400},
+			context: {status: 400, body: 'maximum context length exceeded'},
+			server: {status: 500},
+			timeout: {error: new ProviderTimeoutError('first-byte', 1000)},
+			network: {error: fetchFailure('ECONNREFUSED')},
+			protocol: {error: new SyntaxError('Unexpected token')},
+			cancelled: {error: new DOMException('x', 'AbortError')},
+		};
+		for (const errorClass of errorClasses) {
+			for (const type of ['openai', 'azure-openai', 'gemini', 'ollama', 'openrouter'] as const) {
+				const result = classifyError(inputs[errorClass], ctx(type));
+				expect(result.class, `${errorClass} for ${type}`).toBe(errorClass);
+				expect(result.hint.length).toBeGreaterThan(10);
+				expect(result.message).toMatch(/groq/);
+			}
+		}
+	});
+
+	it('ProviderError carries the classification as a UserError', () => {
+		const classified = classify({status: 401});
+		const error = new ProviderError(classified);
+		expect(error.message).toBe(classified.message);
+		expect(error.hint).toBe(classified.hint);
+		expect(error.classified.class).toBe('auth');
+	});
+});
+
+describe('readRetryAfter', () => {
+	it('reads milliseconds, seconds and HTTP dates', () => {
+		expect(readRetryAfter({'retry-after-ms': '250'})).toBe(250);
+		expect(readRetryAfter(new Headers({'retry-after': '2'}))).toBe(2000);
+		const date = new Date(Date.now() + 5000).toUTCString();
+		const fromDate = readRetryAfter({'retry-after': date});
+		expect(fromDate).toBeGreaterThan(3000);
+		expect(fromDate).toBeLessThanOrEqual(5000);
+		expect(readRetryAfter({}, '{"retryDelay": "23s"}')).toBe(23_000);
+		expect(readRetryAfter({'retry-after': 'soon'})).toBeUndefined();
+	});
+});
+
+describe('classifyError wording', () => {
+	it('a connection closed mid-response is not "can\'t reach"', () => {
+		const cause = Object.assign(new Error('other side closed'), {code: 'UND_ERR_SOCKET'});
+		const result = classify({error: new TypeError('terminated', {cause})});
+		expect(result.class).toBe('network');
+		expect(result.message).toBe('Provider groq closes the connection before the response is complete');
+	});
+
+	it("a proxy's HTML error page is reduced to its title", () => {
+		const page = '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>502</h1><script>x()</script></body></html>';
+		expect(classify({status: 502, body: page}).message).toBe('Provider groq has a server error (502): 502 Bad Gateway');
+	});
+});

@@ -1,0 +1,515 @@
+/**
+ * Provider failures, classified. Whatever went wrong — an HTTP status with a JSON
+ * body, a refused connection deep in an `error.cause` chain, a malformed SSE line,
+ * one of our own timers — ends up as one {@link ClassifiedError}: a class the
+ * services can act on (retry or not), a one-line message that names the provider
+ * in present tense, and a hint that says what to try for this provider family.
+ *
+ * The message is built from provider text, so it is redacted (the key and long
+ * fragments of it), sanitised (no escape sequences) and cut to one short line
+ * before anyone sees it: it is shown, logged and stored as it is.
+ */
+import {families, type ProviderType} from '../domain/families.js';
+import {UserError} from '../errors.js';
+import {redactSecret} from './redact.js';
+import {sanitizeText} from './sanitize.js';
+
+export const errorClasses = [
+	'auth',
+	'permission',
+	'quota',
+	'rate_limited',
+	'model_not_found',
+	'bad_request',
+	'context',
+	'server',
+	'timeout',
+	'network',
+	'protocol',
+	'cancelled',
+] as const;
+
+export type ErrorClass = (typeof errorClasses)[number];
+
+export interface ClassifiedError {
+	readonly class: ErrorClass;
+	/** HTTP status when the provider answered with one. */
+	readonly status?: number;
+	/** One line, present tense, naming the provider; redacted and sanitised. */
+	readonly message: string;
+	/** One line: what to try next, for this provider family. */
+	readonly hint: string;
+	/** From `retry-after` / `retry-after-ms` (or Gemini's `retryDelay`) on a 429. */
+	readonly retryAfterMs?: number;
+}
+
+export interface ErrorInput {
+	readonly status?: number;
+	readonly body?: string;
+	readonly headers?: Headers | Readonly<Record<string, string>>;
+	readonly error?: unknown;
+}
+
+export interface ErrorContext {
+	readonly providerName: string;
+	readonly providerType: ProviderType;
+	readonly model: string;
+	/** The key used for the request; every trace of it is removed from message and hint. */
+	readonly secret: string | null;
+}
+
+/** Longest message kept; the UI shows it on one line and the database stores it. */
+export const MESSAGE_LIMIT = 300;
+
+/** Classes worth another attempt: the same request may well succeed a moment later. */
+export function isRetryable(errorClass: ErrorClass): boolean {
+	return errorClass === 'rate_limited' || errorClass === 'server' || errorClass === 'network';
+}
+
+/**
+ * A classified provider failure as an exception, for calls that return a value
+ * (`listModels`) rather than a stream of events. It is a `UserError`: the CLI
+ * prints its message and hint, and nothing treats it as a bug.
+ */
+export class ProviderError extends UserError {
+	readonly classified: ClassifiedError;
+
+	constructor(classified: ClassifiedError) {
+		super(classified.message, {hint: classified.hint});
+		this.classified = classified;
+	}
+}
+
+/**
+ * Thrown (or passed to {@link classifyError}) when one of our own timers fires:
+ * the SDK's timeout stops at the response headers, so a stream that stalls later
+ * is only caught by ours.
+ */
+export class ProviderTimeoutError extends Error {
+	readonly phase: 'first-byte' | 'idle' | 'request';
+	readonly timeoutMs: number;
+
+	constructor(phase: 'first-byte' | 'idle' | 'request', timeoutMs: number) {
+		super(`no ${phase === 'idle' ? 'chunk' : 'answer'} within ${timeoutMs} ms`);
+		this.name = 'ProviderTimeoutError';
+		this.phase = phase;
+		this.timeoutMs = timeoutMs;
+	}
+}
+
+/** Turns any provider failure into a {@link ClassifiedError}; never throws. */
+export function classifyError(input: ErrorInput, ctx: ErrorContext): ClassifiedError {
+	const classified = classify(input, ctx);
+	// Hints quote the provider and model names only, but they pass the same filter:
+	// a hint is shown and stored exactly like the message.
+	return {
+		...classified,
+		message: clean(classified.message, ctx.secret, MESSAGE_LIMIT),
+		hint: clean(classified.hint, ctx.secret, MESSAGE_LIMIT),
+	};
+}
+
+type Draft = {class: ErrorClass; status?: number; message: string; hint: string; retryAfterMs?: number};
+
+function classify(input: ErrorInput, ctx: ErrorContext): Draft {
+	const name = ctx.providerName;
+	const error = input.error;
+
+	const timeout = findInChain(error, (link) => (link instanceof ProviderTimeoutError ? link : undefined));
+	if (timeout) {
+		const limit = formatDuration(timeout.timeoutMs);
+		const message =
+			timeout.phase === 'first-byte' ? `Provider ${name} sends nothing within ${limit}`
+			: timeout.phase === 'idle' ? `Provider ${name} stops streaming for more than ${limit}`
+			: `Provider ${name} doesn't answer within ${limit}`;
+		return {class: 'timeout', message, hint: hintFor('timeout', ctx)};
+	}
+
+	if (isAbort(error)) {
+		return {class: 'cancelled', message: `Request to provider ${name} is cancelled`, hint: hintFor('cancelled', ctx)};
+	}
+
+	const api = apiErrorParts(error);
+	const status = input.status ?? api?.status;
+	const headers = input.headers ?? api?.headers;
+	const body = input.body ?? api?.body;
+	const details = readBody(body);
+	const detail = cleanDetail(details.message, ctx.secret);
+	const suffix = (code: number | undefined) => (code === undefined ? '' : ` (${code})`) + (detail ? `: ${detail}` : '');
+
+	if (status !== undefined && (status < 200 || status >= 300)) {
+		return classifyStatus(status, headers, details, suffix(status), ctx);
+	}
+
+	// An error event inside a stream that already answered 200: the body alone tells.
+	if (api && api.status === undefined && api.body !== undefined) {
+		const fromWords = classifyWords(details);
+		const errorClass = fromWords ?? 'server';
+		return {class: errorClass, message: `Provider ${name} reports an error mid-stream${suffix(undefined)}`, hint: hintFor(errorClass, ctx, details)};
+	}
+
+	if (error !== undefined) {
+		const syntax = findInChain(error, (link) => (link instanceof SyntaxError ? link : undefined));
+		if (syntax) {
+			const why = cleanDetail(syntax.message, ctx.secret);
+			return {class: 'protocol', message: `Provider ${name} sends a response eval752 can't read${why ? `: ${why}` : ''}`, hint: hintFor('protocol', ctx)};
+		}
+		const network = networkProblem(error);
+		if (network) {
+			const message = network.midResponse ? `Provider ${name} closes the connection before the response is complete` : `Can't reach provider ${name}: ${network.phrase}`;
+			return {class: 'network', message, hint: network.tls ? tlsHint : hintFor('network', ctx)};
+		}
+	}
+
+	if (body !== undefined) {
+		return {class: 'protocol', status, message: `Provider ${name} sends a response eval752 can't read${suffix(undefined)}`, hint: hintFor('protocol', ctx)};
+	}
+
+	const text = error instanceof Error ? error.message : error === undefined ? '' : String(error);
+	const why = cleanDetail(text, ctx.secret);
+	return {class: 'protocol', message: `Provider ${name} fails in an unexpected way${why ? `: ${why}` : ''}`, hint: hintFor('protocol', ctx)};
+}
+
+function classifyStatus(
+	status: number,
+	headers: ErrorInput['headers'],
+	details: BodyDetails,
+	suffix: string,
+	ctx: ErrorContext,
+): Draft {
+	const name = ctx.providerName;
+	const draft = (errorClass: ErrorClass, message: string, extra: Partial<Draft> = {}): Draft => ({
+		class: errorClass,
+		status,
+		message,
+		hint: hintFor(errorClass, ctx, details),
+		...extra,
+	});
+
+	if (status === 401) return draft('auth', `Provider ${name} rejects the key${suffix}`);
+	if (status === 403) return draft('permission', `Provider ${name} denies access${suffix}`);
+	if (status === 402) return draft('quota', `Provider ${name} reports the account is out of credit${suffix}`);
+	if (status === 429) {
+		if (quotaWords.test(details.haystack)) return draft('quota', `Provider ${name} reports the quota is used up${suffix}`);
+		const retryAfterMs = readRetryAfter(headers, details.haystack);
+		const after = retryAfterMs === undefined ? '' : `, retry after ${formatDuration(retryAfterMs)}`;
+		const result = draft('rate_limited', `Provider ${name} is rate limiting requests${after}${suffix}`);
+		if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
+		return result;
+	}
+	if (status === 408) return draft('timeout', `Provider ${name} times out the request${suffix}`);
+	if (status === 404 || (status >= 400 && status < 500 && modelNotFoundWords.test(details.haystack))) {
+		return draft('model_not_found', `Provider ${name} doesn't know model ${ctx.model}${suffix}`);
+	}
+	if (status >= 400 && status < 500) {
+		// Gemini answers a bad key with 400 INVALID_ARGUMENT, not 401.
+		if (authWords.test(details.haystack)) return draft('auth', `Provider ${name} rejects the key${suffix}`);
+		if ((status === 400 || status === 413 || status === 422) && contextWords.test(details.haystack)) {
+			return draft('context', `Provider ${name} says the request is over the context length of ${ctx.model}${suffix}`);
+		}
+		return draft('bad_request', `Provider ${name} rejects the request${suffix}`);
+	}
+	if (status === 529 || (status >= 500 && overloadedWords.test(details.haystack))) {
+		return draft('server', `Provider ${name} is overloaded${suffix}`, {hint: overloadedHint(ctx)});
+	}
+	if (status >= 500) return draft('server', `Provider ${name} has a server error${suffix}`);
+	return draft('protocol', `Provider ${name} answers with unexpected status${suffix}`);
+}
+
+/** Classes a mid-stream error event can be told apart by from its words alone. */
+function classifyWords(details: BodyDetails): ErrorClass | undefined {
+	const text = details.haystack;
+	if (quotaWords.test(text)) return 'quota';
+	if (/rate[ _-]?limit/i.test(text)) return 'rate_limited';
+	if (contextWords.test(text)) return 'context';
+	if (modelNotFoundWords.test(text)) return 'model_not_found';
+	if (authWords.test(text)) return 'auth';
+	return undefined;
+}
+
+const quotaWords =
+	/insufficient_quota|exceeded your current quota|quota (?:is )?exceeded|out of quota|billing|credit|payment required|insufficient (?:balance|funds)/i;
+const contextWords =
+	/context_length_exceeded|maximum context length|context length|context window|too many tokens|prompt is too long|input is too long|reduce the length of the messages/i;
+const modelNotFoundWords =
+	/model_not_found|\bmodel\b[^.\n]{0,120}(?:not found|does ?n[o']t exist|not exist)|(?:unknown|invalid|no such) model|DeploymentNotFound|deployment[^.\n]{0,80}(?:does ?n[o']t exist|not found)/i;
+const authWords = /api key not valid|api_key_invalid|invalid[ _]api[ _]key|incorrect api key/i;
+const overloadedWords = /overloaded/i;
+
+// ————————————————————————————————————————— bodies
+
+interface BodyDetails {
+	/** The provider's own message, raw (cleaned by the caller). */
+	readonly message: string;
+	/** Everything searchable for wording rules: the raw body plus the extracted message. */
+	readonly haystack: string;
+}
+
+/**
+ * The human part of an error body. Providers disagree on the shape: OpenAI
+ * `{error: {message, type, code}}`, Ollama `{error: "…"}`, vLLM/FastAPI
+ * `{detail}` or `{message}`, Gemini's `[{error: {…}}]`, or plain text.
+ */
+function readBody(body: string | undefined): BodyDetails {
+	if (body === undefined || body.trim() === '') return {message: '', haystack: ''};
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(body);
+	} catch {
+		return {message: looksLikeHtml(body) ? htmlText(body) : body, haystack: body};
+	}
+	if (Array.isArray(parsed)) parsed = parsed[0];
+	const message = messageOf(parsed) ?? body;
+	return {message, haystack: `${body}\n${message}`};
+}
+
+function looksLikeHtml(body: string): boolean {
+	return /^\s*<(?:!doctype|html|head|body)\b/i.test(body);
+}
+
+/** A proxy's error page: its title, or its text without tags ("502 Bad Gateway"). */
+function htmlText(body: string): string {
+	const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
+	if (title) return title;
+	return body
+		.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
+		.replace(/<[^>]*>/g, ' ')
+		.replace(/\s+/g, ' ')
+		.trim();
+}
+
+function messageOf(value: unknown): string | undefined {
+	if (typeof value === 'string') return value;
+	if (!value || typeof value !== 'object') return undefined;
+	const record = value as Record<string, unknown>;
+	for (const field of ['error', 'message', 'detail', 'error_description']) {
+		const inner = record[field];
+		if (typeof inner === 'string' && inner.trim()) return inner;
+		if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
+			const nested = messageOf(inner);
+			if (nested) return nested;
+		}
+		if (Array.isArray(inner) && inner.length > 0) {
+			// FastAPI validation errors: [{loc, msg, type}].
+			const first = inner[0] as Record<string, unknown> | undefined;
+			if (first && typeof first['msg'] === 'string') return first['msg'];
+		}
+	}
+	return undefined;
+}
+
+/**
+ * Status, headers and body of an `openai` SDK `APIError`, read by shape so this
+ * module does not load the SDK (it is imported lazily for start-up time). The
+ * SDK keeps only the body's `error` field, or the raw text with the status in
+ * front when the body is not JSON.
+ */
+function apiErrorParts(error: unknown): {status?: number; headers?: Headers; body?: string} | undefined {
+	if (!(error instanceof Error) || !('status' in error) || !('error' in error) || !('headers' in error)) return undefined;
+	const status = typeof error.status === 'number' ? error.status : undefined;
+	const headers = error.headers instanceof Headers ? error.headers : undefined;
+	const inner = error.error;
+	let body: string | undefined;
+	if (inner !== undefined && inner !== null) {
+		body = JSON.stringify({error: inner});
+	} else if (status !== undefined) {
+		const text = error.message.replace(/^\d{3}\s*/, '');
+		body = /^status code \(no body\)$/.test(text) ? '' : text;
+	}
+	const parts: {status?: number; headers?: Headers; body?: string} = {};
+	if (status !== undefined) parts.status = status;
+	if (headers) parts.headers = headers;
+	if (body !== undefined) parts.body = body;
+	return parts;
+}
+
+function header(headers: ErrorInput['headers'], name: string): string | undefined {
+	if (!headers) return undefined;
+	if (headers instanceof Headers) return headers.get(name) ?? undefined;
+	for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+	return undefined;
+}
+
+/** `retry-after-ms`, then `retry-after` (seconds or an HTTP date), then Gemini's `retryDelay: "23s"` in the body. */
+export function readRetryAfter(headers: ErrorInput['headers'], body = ''): number | undefined {
+	const milliseconds = header(headers, 'retry-after-ms');
+	if (milliseconds !== undefined && /^\s*\d+(?:\.\d+)?\s*$/.test(milliseconds)) return Math.round(Number(milliseconds));
+	const after = header(headers, 'retry-after');
+	if (after !== undefined) {
+		if (/^\s*\d+(?:\.\d+)?\s*$/.test(after)) return Math.round(Number(after) * 1000);
+		const date = Date.parse(after);
+		if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
+	}
+	const delay = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(body);
+	if (delay?.[1]) return Math.round(Number(delay[1]) * 1000);
+	return undefined;
+}
+
+// ————————————————————————————————————————— thrown errors
+
+function* chain(error: unknown): Generator<unknown> {
+	const seen = new Set<unknown>();
+	let link = error;
+	while (link !== undefined && link !== null && !seen.has(link) && seen.size < 16) {
+		seen.add(link);
+		yield link;
+		link = typeof link === 'object' && 'cause' in link ? (link as {cause?: unknown}).cause : undefined;
+	}
+}
+
+function findInChain<T>(error: unknown, pick: (link: unknown) => T | undefined): T | undefined {
+	for (const link of chain(error)) {
+		const found = pick(link);
+		if (found !== undefined) return found;
+	}
+	return undefined;
+}
+
+function nameOf(link: unknown): string {
+	if (!link || typeof link !== 'object') return '';
+	const named = link as {name?: unknown; constructor?: {name?: unknown}};
+	const ctor = typeof named.constructor?.name === 'string' ? named.constructor.name : '';
+	return `${typeof named.name === 'string' ? named.name : ''} ${ctor}`;
+}
+
+/** A cancellation: the DOM `AbortError`, the SDK's `APIUserAbortError`, Node's `ABORT_ERR`. */
+function isAbort(error: unknown): boolean {
+	if (error === undefined) return false;
+	const first = chain(error).next().value;
+	if (/\bAbortError\b|APIUserAbortError/.test(nameOf(first))) return true;
+	return typeof first === 'object' && first !== null && (first as {code?: unknown}).code === 'ABORT_ERR';
+}
+
+const networkPhrases: Readonly<Record<string, string>> = {
+	ECONNREFUSED: 'connection refused',
+	ENOTFOUND: 'host not found',
+	EAI_AGAIN: 'DNS lookup fails (EAI_AGAIN)',
+	ECONNRESET: 'connection reset',
+	ETIMEDOUT: 'connection timed out',
+	UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+	EHOSTUNREACH: 'host unreachable',
+	ENETUNREACH: 'network unreachable',
+	EPIPE: 'connection closed while sending',
+	UND_ERR_SOCKET: 'connection closed mid-response',
+	UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
+	UND_ERR_BODY_TIMEOUT: 'response body stalls',
+};
+
+const tlsHint = "The server's TLS certificate isn't trusted: check the scheme and host of the base URL; for a private CA set NODE_EXTRA_CA_CERTS";
+
+function isTlsCode(code: string): boolean {
+	return /^(?:CERT_|ERR_TLS_|ERR_SSL_|EPROTO$|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/.test(code);
+}
+
+/**
+ * A connection-level failure anywhere in the cause chain, as a short phrase.
+ * `midResponse`: the provider accepted the connection and then closed it (undici's
+ * "terminated" / `UND_ERR_SOCKET`) — the host is reachable, so "can't reach" would mislead.
+ */
+function networkProblem(error: unknown): {phrase: string; tls: boolean; midResponse?: boolean} | undefined {
+	const broken = findInChain(error, (link) => {
+		const code = typeof link === 'object' && link !== null ? (link as {code?: unknown}).code : undefined;
+		return (link instanceof TypeError && link.message === 'terminated') || code === 'UND_ERR_SOCKET' ? true : undefined;
+	});
+	if (broken) return {phrase: 'connection closed mid-response', tls: false, midResponse: true};
+	let sdkConnection: 'timeout' | 'error' | undefined;
+	let fetchFailure = false;
+	for (const link of chain(error)) {
+		const code = typeof link === 'object' && link !== null ? (link as {code?: unknown}).code : undefined;
+		if (typeof code === 'string') {
+			if (isTlsCode(code)) return {phrase: `TLS handshake fails (${code})`, tls: true};
+			const phrase = networkPhrases[code];
+			if (phrase) return {phrase, tls: false};
+		}
+		const names = nameOf(link);
+		if (/APIConnectionTimeoutError/.test(names)) sdkConnection = 'timeout';
+		else if (/APIConnectionError/.test(names)) sdkConnection ??= 'error';
+		if (link instanceof TypeError && /fetch failed|terminated|network/i.test(link.message)) fetchFailure = true;
+	}
+	if (sdkConnection === 'timeout') return {phrase: 'connection timed out', tls: false};
+	if (sdkConnection === 'error' || fetchFailure) {
+		const last = [...chain(error)].at(-1);
+		const raw = last instanceof Error ? last.message : '';
+		return {phrase: raw && !/^(?:Connection error\.|fetch failed)$/.test(raw) ? `connection error (${raw})` : 'connection error', tls: false};
+	}
+	return undefined;
+}
+
+// ————————————————————————————————————————— text
+
+/** Redact, sanitise, redact again (sanitising can join two halves of a key), one line, capped. */
+function clean(text: string, secret: string | null, limit: number): string {
+	let line = redactSecret(text, secret);
+	line = sanitizeText(line).replace(/\s+/g, ' ').trim();
+	line = redactSecret(line, secret);
+	if (line.length > limit) line = `${line.slice(0, limit - 1).trimEnd()}…`;
+	return line;
+}
+
+function cleanDetail(text: string, secret: string | null): string {
+	return clean(text, secret, 200).replace(/[.\s]+$/, '');
+}
+
+function formatDuration(ms: number): string {
+	if (ms < 1000) return `${Math.round(ms)} ms`;
+	const seconds = ms / 1000;
+	return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+}
+
+// ————————————————————————————————————————— hints
+
+function overloadedHint(ctx: ErrorContext): string {
+	return families[ctx.providerType].local
+		? "The server is overloaded: wait for running requests to finish, or lower this provider's concurrency"
+		: 'The provider is overloaded right now: try again in a minute';
+}
+
+/** One line per class, worded for the family: what an operator in front of this provider tries next. */
+function hintFor(errorClass: ErrorClass, ctx: ErrorContext, details?: BodyDetails): string {
+	const type = ctx.providerType;
+	const family = families[type];
+	const name = ctx.providerName;
+	switch (errorClass) {
+		case 'auth':
+			if (family.local) return `This server expects a key: add the one it was started with (e.g. vLLM --api-key) to provider ${name}`;
+			if (type === 'azure-openai') return 'Azure keys belong to one resource: use a key of the resource in the base URL (Keys and Endpoint), or rotate it if it was regenerated';
+			if (type === 'gemini') return 'Use a Gemini API key from Google AI Studio; a deleted key, or one of a project without the Generative Language API, is rejected';
+			return `The key is revoked or mistyped, or belongs to another organisation or project: check it with ${family.label} and rotate it`;
+		case 'permission':
+			if (type === 'openai') return "The key works but may not use this model or endpoint: check the project's model access and the key's permissions (restricted keys)";
+			if (type === 'azure-openai') return "The key works but the resource refuses the call: check the resource's network rules and role assignments";
+			if (type === 'gemini') return "The Generative Language API may be off for the key's project, or unavailable in your region";
+			return `The key works but has no access to model ${ctx.model}: check the account's permissions and the model's availability`;
+		case 'quota':
+			if (type === 'openrouter') return "The account or key is out of credits: add credits on openrouter.ai, or raise the key's credit limit";
+			if (type === 'openai') return 'The account is out of credit or over its spend limit: check Billing and Limits on platform.openai.com';
+			return `The account is out of credit or quota: check billing and plan limits with ${family.label}`;
+		case 'rate_limited':
+			return `Wait and try again, or set lower rpm/concurrency on provider ${name} so eval752 paces its own requests`;
+		case 'model_not_found':
+			if (type === 'azure-openai') return 'On Azure the model is the deployment name: check the deployment name (Azure portal → Deployments), not the model name';
+			if (type === 'gemini') return `Gemini model ids go without the models/ prefix (e.g. gemini-2.0-flash); run \`eval752 models discover ${name}\``;
+			if (type === 'ollama') return `Pull the model first (ollama pull ${ctx.model}), or run \`eval752 models discover ${name}\``;
+			return `Run \`eval752 models discover ${name}\` to see the models this key can use`;
+		case 'context':
+			return 'Shorten the smoke prompt or lower max output tokens in Settings: the request is larger than the model accepts';
+		case 'bad_request':
+			if (details && /max_tokens|max_completion_tokens/i.test(details.haystack)) {
+				return `Check provider ${name}'s capabilities (reasoning decides max_completion_tokens vs max_tokens) and max output tokens in Settings`;
+			}
+			return `The provider rejects a parameter: check provider ${name}'s capabilities (system prompt, reasoning) and the temperature and max-tokens settings`;
+		case 'server':
+			if (family.local) return "Check the server's log: the model may have failed to load or run out of memory";
+			return `The problem is on ${family.label}'s side: try again later or check its status page`;
+		case 'timeout':
+			if (family.local) return 'The model may still be loading: try again, or raise the timeout in Settings';
+			return `Raise the timeout in Settings, or check ${family.label}'s status page`;
+		case 'network':
+			if (family.local) return 'Is the server running? From a container use host.docker.internal instead of localhost';
+			return 'Check the base URL and your network (proxy, firewall, DNS)';
+		case 'protocol':
+			return 'Check that the base URL points at an OpenAI-compatible API (it usually ends in /v1) and that no proxy rewrites the response';
+		case 'cancelled':
+			return 'Cancelled before the provider finished: run it again when ready';
+	}
+}

@@ -1,0 +1,32 @@
+/**
+ * The provider layer: pure logic and HTTP, no database. Services import from
+ * here; the `openai` SDK itself stays behind `createClient` and loads lazily.
+ */
+export {createClient, listModels, DEFAULT_LIST_TIMEOUT_MS, type ProviderConnection} from './client.js';
+export {
+	classifyError,
+	errorClasses,
+	isRetryable,
+	readRetryAfter,
+	MESSAGE_LIMIT,
+	ProviderError,
+	ProviderTimeoutError,
+	type ClassifiedError,
+	type ErrorClass,
+	type ErrorContext,
+	type ErrorInput,
+} from './errors.js';
+export {authHeaders, endpointUrl, keyOptional, normaliseModelList, requestHeaders, requestModel, type ProviderEndpoint} from './families.js';
+export {createLimiter, describeLimits, startSpacingMs, type Limiter, type RateLimits} from './limiter.js';
+export {createRedactor, redactSecret, MIN_FRAGMENT, REDACTED} from './redact.js';
+export {sanitizeText, TerminalSanitizer, STRING_SEQUENCE_CAP} from './sanitize.js';
+export {
+	smoke,
+	smokeRequestBody,
+	outputBudget,
+	EXCERPT_LENGTH,
+	MAX_RETRY_WAIT_MS,
+	type SmokeEvent,
+	type SmokeMetrics,
+	type SmokeRequest,
+} from './smoke.js';

@@ -1,0 +1,286 @@
+/**
+ * The smoke test: one streaming chat completion with the exact model, as an async
+ * generator of typed events. The TUI pane and `eval752 smoke` consume the same
+ * generator; it never throws for a provider failure and always ends with exactly
+ * one `finished` or `failed` event.
+ *
+ * What it guards against, measured on the `openai` SDK 6.x:
+ * - the SDK's `timeout` stops at the response headers, so a stream that stalls
+ *   afterwards hangs forever — our own first-byte and idle timers abort it;
+ * - an abort mid-stream ends the SDK's `for await` silently, so after the loop we
+ *   check which of our signals fired (the caller's or a timer);
+ * - provider text can carry escape sequences and echoes of the key, so every
+ *   delta passes one {@link TerminalSanitizer} per stream and the redactor.
+ */
+import type OpenAI from 'openai';
+import {log} from '../log.js';
+import {createClient, type ProviderConnection} from './client.js';
+import {classifyError, isRetryable, ProviderTimeoutError, type ClassifiedError, type ErrorContext} from './errors.js';
+import {requestModel} from './families.js';
+import {createRedactor} from './redact.js';
+import {TerminalSanitizer} from './sanitize.js';
+
+export interface SmokeRequest {
+	readonly provider: ProviderConnection;
+	/** Plaintext key, decrypted just for this call; null for keyless local servers. */
+	readonly apiKey: string | null;
+	readonly model: string;
+	readonly prompt: string;
+	/** Sent only when the provider has the `system_prompt` capability. */
+	readonly systemPrompt?: string;
+	readonly maxOutputTokens: number;
+	readonly temperature: number;
+	/** Both the wait for the first chunk and the longest gap between chunks. */
+	readonly timeoutMs: number;
+	/** Extra attempts for rate limits, server and network errors before the first token. */
+	readonly maxRetries: number;
+}
+
+export interface SmokeMetrics {
+	/** Request start to the first content (or reasoning) token of the last attempt. */
+	readonly ttftMs: number | null;
+	/** Request start to the end of the last attempt. */
+	readonly totalMs: number;
+	readonly outputTokens: number | null;
+	/** Output tokens over the time from the first token to the end; null before any token. */
+	readonly tokensPerSecond: number | null;
+	/** True when the provider reported no usage and `outputTokens` counts content chunks instead. */
+	readonly outputTokensEstimated?: boolean;
+}
+
+export type SmokeEvent =
+	| {readonly type: 'started'; readonly provider: string; readonly model: string; readonly attempt: number}
+	| {readonly type: 'delta'; readonly text: string}
+	| {
+			readonly type: 'usage';
+			readonly inputTokens: number | null;
+			readonly outputTokens: number;
+			/** True when the provider sent no usage and the count is of content chunks. */
+			readonly estimated?: boolean;
+	  }
+	| {readonly type: 'finished'; readonly metrics: SmokeMetrics; readonly excerpt: string}
+	| {readonly type: 'failed'; readonly error: ClassifiedError; readonly metrics: SmokeMetrics};
+
+/** Characters of output kept as the excerpt that is shown and stored. */
+export const EXCERPT_LENGTH = 500;
+
+/** Longest wait before a retry, whatever `retry-after` says: an operator is watching. */
+export const MAX_RETRY_WAIT_MS = 10_000;
+
+/** Reasoning models think before they answer: a small budget would be spent before any visible text. */
+export function outputBudget(maxOutputTokens: number, reasoning: boolean): number {
+	return reasoning ? Math.max(maxOutputTokens * 4, 2048) : maxOutputTokens;
+}
+
+type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming;
+type ChatChunk = OpenAI.Chat.Completions.ChatCompletionChunk;
+
+/**
+ * The request body. OpenAI and Azure take `max_completion_tokens` (their
+ * reasoning models reject `max_tokens`); every other family still reads
+ * `max_tokens`. Reasoning models on OpenAI accept only the default temperature,
+ * so none is sent for a provider with the `reasoning` capability.
+ */
+export function smokeRequestBody(req: SmokeRequest): ChatParams {
+	const {provider} = req;
+	const reasoning = provider.capabilities.includes('reasoning');
+	const messages: ChatParams['messages'] = [];
+	if (req.systemPrompt && provider.capabilities.includes('system_prompt')) messages.push({role: 'system', content: req.systemPrompt});
+	messages.push({role: 'user', content: req.prompt});
+	const budget = outputBudget(req.maxOutputTokens, reasoning);
+	const body: ChatParams = {
+		model: requestModel(provider.type, req.model),
+		messages,
+		stream: true,
+		stream_options: {include_usage: true},
+	};
+	if (provider.type === 'openai' || provider.type === 'azure-openai') body.max_completion_tokens = budget;
+	else body.max_tokens = budget;
+	if (!reasoning) body.temperature = req.temperature;
+	return body;
+}
+
+type AttemptResult = {ok: true} | {ok: false; error: ClassifiedError; metrics: SmokeMetrics; sawToken: boolean};
+
+export async function* smoke(req: SmokeRequest, signal: AbortSignal): AsyncGenerator<SmokeEvent> {
+	const ctx: ErrorContext = {providerName: req.provider.name, providerType: req.provider.type, model: req.model, secret: req.apiKey};
+	const cancelled = () => classifyError({error: new DOMException('The smoke test is cancelled', 'AbortError')}, ctx);
+	const noMetrics: SmokeMetrics = {ttftMs: null, totalMs: 0, outputTokens: null, tokensPerSecond: null};
+
+	let client: OpenAI;
+	try {
+		client = await createClient(req.provider, req.apiKey);
+	} catch (error) {
+		yield {type: 'failed', error: classifyError({error}, ctx), metrics: noMetrics};
+		return;
+	}
+
+	for (let attempt = 1; ; attempt++) {
+		if (signal.aborted) {
+			yield {type: 'failed', error: cancelled(), metrics: noMetrics};
+			return;
+		}
+		log.info('smoke attempt', {provider: req.provider.id, model: req.model, attempt});
+		yield {type: 'started', provider: req.provider.name, model: req.model, attempt};
+		const result: AttemptResult = yield* runAttempt(client, req, signal, ctx);
+		if (result.ok) return;
+
+		const {error, metrics, sawToken} = result;
+		log.warn('smoke attempt failed', {provider: req.provider.id, model: req.model, attempt, class: error.class, status: error.status});
+		if (sawToken || !isRetryable(error.class) || attempt > req.maxRetries) {
+			yield {type: 'failed', error, metrics};
+			return;
+		}
+		const wait = error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, MAX_RETRY_WAIT_MS) : backoff(attempt);
+		if (!(await sleep(wait, signal))) {
+			yield {type: 'failed', error: cancelled(), metrics};
+			return;
+		}
+	}
+}
+
+/** Small exponential backoff with jitter, for failures that give no `retry-after`. */
+function backoff(attempt: number): number {
+	return Math.min(250 * 2 ** (attempt - 1), 4000) + Math.floor(Math.random() * 100);
+}
+
+/** Resolves true after `ms`, or false as soon as the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+	return new Promise((resolve) => {
+		if (signal.aborted) return resolve(false);
+		const onAbort = () => {
+			clearTimeout(timer);
+			resolve(false);
+		};
+		const timer = setTimeout(() => {
+			signal.removeEventListener('abort', onAbort);
+			resolve(true);
+		}, ms);
+		signal.addEventListener('abort', onAbort, {once: true});
+	});
+}
+
+async function* runAttempt(
+	client: OpenAI,
+	req: SmokeRequest,
+	signal: AbortSignal,
+	ctx: ErrorContext,
+): AsyncGenerator<SmokeEvent, AttemptResult> {
+	const startedAt = performance.now();
+	const controller = new AbortController();
+	/** Which of our signals ended the request; the SDK's silent end of iteration does not say. */
+	let fired: 'caller' | 'first-byte' | 'idle' | undefined;
+	const abortWith = (why: 'caller' | 'first-byte' | 'idle') => {
+		fired ??= why;
+		controller.abort();
+	};
+	const onCallerAbort = () => abortWith('caller');
+	signal.addEventListener('abort', onCallerAbort, {once: true});
+	if (signal.aborted) abortWith('caller');
+
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const arm = (phase: 'first-byte' | 'idle') => {
+		clearTimeout(timer);
+		timer = setTimeout(() => abortWith(phase), req.timeoutMs);
+	};
+	const disarm = () => clearTimeout(timer);
+
+	const sanitizer = new TerminalSanitizer();
+	const redact = createRedactor(req.apiKey);
+	let chunks = 0;
+	let firstTokenAt: number | undefined;
+	let tokenChunks = 0;
+	let usage: {input: number | null; output: number} | undefined;
+	let excerpt = '';
+
+	const metricsAt = (endedAt: number, final: boolean): SmokeMetrics => {
+		const outputTokens = usage ? usage.output : tokenChunks > 0 || final ? tokenChunks : null;
+		const generationMs = firstTokenAt === undefined ? 0 : endedAt - firstTokenAt;
+		const metrics: SmokeMetrics = {
+			ttftMs: firstTokenAt === undefined ? null : Math.round(firstTokenAt - startedAt),
+			totalMs: Math.round(endedAt - startedAt),
+			outputTokens,
+			tokensPerSecond: outputTokens !== null && outputTokens >= 1 && generationMs > 0 ? outputTokens / (generationMs / 1000) : null,
+		};
+		return usage || outputTokens === null ? metrics : {...metrics, outputTokensEstimated: true};
+	};
+	const failure = (error: unknown): AttemptResult => {
+		const endedAt = performance.now();
+		let classified: ClassifiedError;
+		if (fired === 'caller') classified = classifyError({error: new DOMException('The smoke test is cancelled', 'AbortError')}, ctx);
+		else if (fired) classified = classifyError({error: new ProviderTimeoutError(fired, req.timeoutMs)}, ctx);
+		else classified = classifyError({error}, ctx);
+		return {ok: false, error: classified, metrics: metricsAt(endedAt, false), sawToken: firstTokenAt !== undefined};
+	};
+	const emit = (raw: string): SmokeEvent | undefined => {
+		const text = redact(raw);
+		if (!text) return undefined;
+		if (excerpt.length < EXCERPT_LENGTH) excerpt += text.slice(0, EXCERPT_LENGTH - excerpt.length);
+		return {type: 'delta', text};
+	};
+
+	try {
+		arm('first-byte');
+		let stream: AsyncIterable<ChatChunk>;
+		try {
+			stream = await client.chat.completions.create(smokeRequestBody(req), {
+				signal: controller.signal,
+				// A backstop only: our first-byte timer fires first.
+				timeout: Math.ceil(req.timeoutMs) + 1000,
+				maxRetries: 0,
+			});
+		} catch (error) {
+			return failure(error);
+		}
+
+		try {
+			for await (const chunk of stream) {
+				disarm();
+				chunks++;
+				const now = performance.now();
+				const delta = chunk.choices?.[0]?.delta as (ChatChunk['choices'][number]['delta'] & {reasoning_content?: unknown; reasoning?: unknown}) | undefined;
+				const content = typeof delta?.content === 'string' ? delta.content : '';
+				const reasoning = typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : typeof delta?.reasoning === 'string' ? delta.reasoning : '';
+				if (content || reasoning) {
+					firstTokenAt ??= now;
+					tokenChunks++;
+				}
+				if (chunk.usage && typeof chunk.usage.completion_tokens === 'number') {
+					usage = {input: typeof chunk.usage.prompt_tokens === 'number' ? chunk.usage.prompt_tokens : null, output: chunk.usage.completion_tokens};
+				}
+				if (content) {
+					const event = emit(sanitizer.push(content));
+					if (event) yield event;
+				}
+				arm('idle');
+			}
+		} catch (error) {
+			return failure(error);
+		}
+		disarm();
+		if (fired) return failure(undefined);
+		if (chunks === 0) {
+			return failure(new SyntaxError('the stream ends without a single chunk'));
+		}
+
+		const tail = emit(sanitizer.flush());
+		if (tail) yield tail;
+		const endedAt = performance.now();
+		const metrics = metricsAt(endedAt, true);
+		yield usage
+			? {type: 'usage', inputTokens: usage.input, outputTokens: usage.output}
+			: {type: 'usage', inputTokens: null, outputTokens: tokenChunks, estimated: true};
+		// Logged before the last yield: a consumer may stop iterating once it has it.
+		log.info('smoke finished', {provider: req.provider.id, model: req.model, ttftMs: metrics.ttftMs, outputTokens: metrics.outputTokens});
+		// Redacted again as a whole: a fragment of the key split across two deltas
+		// escapes the per-delta pass but not this one, and the excerpt is stored.
+		yield {type: 'finished', metrics, excerpt: redact(excerpt)};
+		return {ok: true};
+	} finally {
+		disarm();
+		signal.removeEventListener('abort', onCallerAbort);
+		// Closes the HTTP request if it is still open (a failure, or the consumer
+		// stopped iterating): the provider sees the disconnect and stops generating.
+		controller.abort();
+	}
+}
