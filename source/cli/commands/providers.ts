@@ -1,11 +1,267 @@
-import {UserError} from '../../errors.js';
+import {openApp} from '../../app.js';
+import {parseHeaderLine, type Provider} from '../../domain/provider.js';
+import {UsageError, ValidationError} from '../../errors.js';
+import {listKeys} from '../../services/keys.js';
+import {listModels} from '../../services/models.js';
+import {createProvider, deleteProvider, getProvider, listProviders, setProviderEnabled, updateProvider, type ProviderSummary} from '../../services/providers.js';
+import type {ServiceContext} from '../../services/context.js';
+import {intFlag, parse} from '../args.js';
+import {age, columns, printJson, table} from '../format.js';
+import type {Io} from '../io.js';
 import type {Command} from '../registry.js';
+
+/**
+ * Helpers shared by the data commands (providers, keys, models, aliases, settings, audit,
+ * import-env): subcommand dispatch and the open-run-close of the app.
+ */
+
+export type Subcommand = (args: readonly string[], io: Io) => Promise<number>;
+
+/** Runs `<command> <sub> …`; a missing or unknown subcommand is a usage error naming the known ones. */
+export async function dispatch(command: string, args: readonly string[], io: Io, subs: Readonly<Record<string, Subcommand>>): Promise<number> {
+	const [sub, ...rest] = args;
+	const names = Object.keys(subs).join('|');
+	if (sub === undefined || sub.startsWith('-')) throw new UsageError(`${command}: missing subcommand (${names})`, `eval752 ${command} --help`);
+	const run = subs[sub];
+	if (!run) {
+		const shown = sub.length <= 32 && /^[\w.-]+$/.test(sub) ? ` "${sub}"` : '';
+		throw new UsageError(`${command}: unknown subcommand${shown} (${names})`, `eval752 ${command} --help`);
+	}
+	return run(rest, io);
+}
+
+/** Opens the app (database, key ring), runs `work` with its context, always closes. */
+export async function withContext<T>(io: Io, work: (ctx: ServiceContext) => Promise<T>): Promise<T> {
+	const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
+	try {
+		return await work(app.ctx);
+	} finally {
+		await app.close();
+	}
+}
+
+/** `--expect-version N`, or undefined. */
+export function expectVersion(command: string, value: string | undefined): number | undefined {
+	return intFlag(command, 'expect-version', value, {min: 1, max: 2_000_000_000});
+}
+
+function headersFrom(lines: readonly string[] | undefined): Record<string, string> | undefined {
+	if (!lines || lines.length === 0) return undefined;
+	const headers: Record<string, string> = {};
+	for (const line of lines) {
+		const {name, value} = parseHeaderLine(line);
+		if (Object.keys(headers).some((existing) => existing.toLowerCase() === name.toLowerCase())) throw new ValidationError({extraHeaders: `Header ${name} is given twice`});
+		headers[name] = value;
+	}
+	return headers;
+}
+
+function rateText(provider: Provider): string {
+	const parts = [provider.rateLimits.rpm && `${provider.rateLimits.rpm} rpm`, provider.rateLimits.rps && `${provider.rateLimits.rps} rps`, provider.rateLimits.concurrency && `${provider.rateLimits.concurrency} at once`].filter(Boolean);
+	return parts.length > 0 ? parts.join(', ') : 'none';
+}
+
+function smokeText(summary: ProviderSummary): string {
+	const smoke = summary.lastSmoke;
+	if (!smoke) return 'never';
+	return `${smoke.outcome}${smoke.errorClass ? ` (${smoke.errorClass})` : ''} ${age(smoke.at)} ago`;
+}
+
+function describe(provider: Provider): string {
+	const headers = Object.entries(provider.extraHeaders);
+	return [
+		`name          ${provider.name}`,
+		`id            ${provider.id}`,
+		`type          ${provider.type}`,
+		`base URL      ${provider.baseUrl}`,
+		`enabled       ${provider.enabled ? 'yes' : 'no'}`,
+		`capabilities  ${provider.capabilities.join(', ') || 'none'}`,
+		`rate limits   ${rateText(provider)} (paced by eval752 for its own requests only)`,
+		`headers       ${headers.length > 0 ? headers.map(([name, value]) => `${name}: ${value}`).join('; ') : 'none'}`,
+		`version       ${provider.version} (changed ${age(provider.updatedAt)} ago by ${provider.updatedBy ?? 'unknown'})`,
+	].join('\n') + '\n';
+}
+
+const fieldFlags = {
+	name: {type: 'string'},
+	type: {type: 'string'},
+	'base-url': {type: 'string'},
+	capabilities: {type: 'string'},
+	rpm: {type: 'string'},
+	rps: {type: 'string'},
+	concurrency: {type: 'string'},
+	header: {type: 'string', multiple: true},
+	json: {type: 'boolean'},
+} as const;
+
+/** Only the flags given become fields: an edit changes nothing else. */
+function fieldsFromFlags(values: {name?: string; type?: string; 'base-url'?: string; capabilities?: string; rpm?: string; rps?: string; concurrency?: string}): Record<string, unknown> {
+	const input: Record<string, unknown> = {};
+	if (values.name !== undefined) input['name'] = values.name;
+	if (values.type !== undefined) input['type'] = values.type;
+	if (values['base-url'] !== undefined) input['baseUrl'] = values['base-url'];
+	if (values.capabilities !== undefined) input['capabilities'] = values.capabilities;
+	const rates: Record<string, unknown> = {};
+	if (values.rpm !== undefined) rates['rpm'] = values.rpm;
+	if (values.rps !== undefined) rates['rps'] = values.rps;
+	if (values.concurrency !== undefined) rates['concurrency'] = values.concurrency;
+	if (Object.keys(rates).length > 0) input['rateLimits'] = rates;
+	return input;
+}
+
+const list: Subcommand = async (args, io) => {
+	const {values} = parse('providers list', args, {json: {type: 'boolean'}}, {max: 0});
+	return withContext(io, async (ctx) => {
+		const providers = await listProviders(ctx);
+		if (values.json) printJson(io.stdout, providers);
+		else if (providers.length === 0) io.stdout.write('No providers yet — add one with eval752 providers add --name NAME --type TYPE\n');
+		else {
+			io.stdout.write(
+				table(
+					['NAME', 'TYPE', 'ENABLED', 'KEYS', 'MODELS', 'LAST SMOKE', 'BASE URL'],
+					providers.map((p) => [p.name, p.type, p.enabled ? 'yes' : 'no', `${p.keysActive}/${p.keysTotal}`, String(p.models), smokeText(p), p.baseUrl]),
+					columns(io.stdout),
+				),
+			);
+		}
+		return 0;
+	});
+};
+
+const show: Subcommand = async (args, io) => {
+	const {values, positionals} = parse('providers show', args, {json: {type: 'boolean'}}, {min: 1, max: 1, names: 'PROVIDER'});
+	return withContext(io, async (ctx) => {
+		const provider = await getProvider(ctx, positionals[0]!);
+		const keys = await listKeys(ctx, provider.id);
+		const models = await listModels(ctx, provider.id);
+		if (values.json) printJson(io.stdout, {provider, keys, models});
+		else {
+			io.stdout.write(describe(provider));
+			io.stdout.write(`keys          ${keys.length === 0 ? 'none' : keys.map((key) => `${key.displayHint} ${key.status}${key.label ? ` (${key.label})` : ''}`).join(', ')}\n`);
+			io.stdout.write(`models        ${models.length === 0 ? 'none' : models.map((model) => model.modelName + (model.alias ? ` → ${model.alias}` : '')).join(', ')}\n`);
+		}
+		return 0;
+	});
+};
+
+const add: Subcommand = async (args, io) => {
+	const {values} = parse('providers add', args, {...fieldFlags, disabled: {type: 'boolean'}}, {max: 0});
+	if (values.name === undefined) throw new UsageError('providers add: --name is required', 'eval752 providers add --help');
+	if (values.type === undefined) throw new UsageError('providers add: --type is required', 'eval752 providers add --help');
+	const input = fieldsFromFlags(values);
+	const headers = headersFrom(values.header);
+	if (headers) input['extraHeaders'] = headers;
+	if (values.disabled) input['enabled'] = false;
+	return withContext(io, async (ctx) => {
+		const provider = await createProvider(ctx, input);
+		if (values.json) printJson(io.stdout, provider);
+		else io.stdout.write(`Provider ${provider.name} created (${provider.type}, ${provider.baseUrl}, id ${provider.id})\n`);
+		return 0;
+	});
+};
+
+const edit: Subcommand = async (args, io) => {
+	const {values, positionals} = parse(
+		'providers edit',
+		args,
+		{...fieldFlags, 'clear-headers': {type: 'boolean'}, 'expect-version': {type: 'string'}},
+		{min: 1, max: 1, names: 'PROVIDER'},
+	);
+	const expected = expectVersion('providers edit', values['expect-version']);
+	const patch = fieldsFromFlags(values);
+	return withContext(io, async (ctx) => {
+		const provider = await getProvider(ctx, positionals[0]!);
+		if (values['clear-headers'] || values.header) {
+			// `Name: value` sets a header, `Name:` removes it; --clear-headers starts from none.
+			const headers: Record<string, string> = values['clear-headers'] ? {} : {...provider.extraHeaders};
+			for (const line of values.header ?? []) {
+				const {name, value} = parseHeaderLine(line);
+				for (const existing of Object.keys(headers)) if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+				if (value !== '') headers[name] = value;
+			}
+			patch['extraHeaders'] = headers;
+		}
+		if (Object.keys(patch).length === 0) throw new UsageError('providers edit: nothing to change — give at least one field flag', 'eval752 providers edit --help');
+		const updated = await updateProvider(ctx, provider.id, expected ?? provider.version, patch);
+		if (values.json) printJson(io.stdout, updated);
+		else io.stdout.write(`Provider ${updated.name} updated (version ${updated.version})\n`);
+		return 0;
+	});
+};
+
+const remove: Subcommand = async (args, io) => {
+	const {values, positionals} = parse('providers rm', args, {yes: {type: 'boolean'}, json: {type: 'boolean'}}, {min: 1, max: 1, names: 'PROVIDER'});
+	return withContext(io, async (ctx) => {
+		const provider = await getProvider(ctx, positionals[0]!);
+		await deleteProvider(ctx, provider.id, {force: values.yes ?? false});
+		if (values.json) printJson(io.stdout, {deleted: provider.id, name: provider.name});
+		else io.stdout.write(`Provider ${provider.name} deleted, with its keys and models\n`);
+		return 0;
+	});
+};
+
+function toggle(enabled: boolean): Subcommand {
+	const name = enabled ? 'providers enable' : 'providers disable';
+	return async (args, io) => {
+		const {values, positionals} = parse(name, args, {'expect-version': {type: 'string'}, json: {type: 'boolean'}}, {min: 1, max: 1, names: 'PROVIDER'});
+		const expected = expectVersion(name, values['expect-version']);
+		return withContext(io, async (ctx) => {
+			const provider = await getProvider(ctx, positionals[0]!);
+			const updated = await setProviderEnabled(ctx, provider.id, enabled, expected);
+			if (values.json) printJson(io.stdout, updated);
+			else io.stdout.write(`Provider ${updated.name} ${enabled ? 'enabled' : 'disabled'}\n`);
+			return 0;
+		});
+	};
+}
 
 export const command: Command = {
 	name: 'providers',
-	summary: '',
-	help: 'Usage: eval752 providers',
-	async run() {
-		throw new UserError('eval752 providers is not available in this build');
-	},
+	summary: 'list, show, add, edit, remove, enable and disable providers',
+	help: `Usage: eval752 providers list [--json]
+       eval752 providers show PROVIDER [--json]
+       eval752 providers add --name NAME --type TYPE [--base-url URL] [--capabilities a,b]
+                             [--rpm N] [--rps N] [--concurrency N] [--header 'Name: value']… [--disabled] [--json]
+       eval752 providers edit PROVIDER [same field flags] [--clear-headers] [--expect-version N] [--json]
+       eval752 providers rm PROVIDER [--yes] [--json]
+       eval752 providers enable|disable PROVIDER [--expect-version N] [--json]
+
+PROVIDER is a provider's name (any case) or id.
+
+Fields:
+  --name NAME           1–64 characters; letters of any script, digits, spaces, punctuation;
+                        unique regardless of case
+  --type TYPE           openai, azure-openai, anthropic, gemini, mistral, groq, together, deepseek,
+                        openrouter, xai, fireworks, ollama, vllm, lmstudio, openai-compatible
+  --base-url URL        http(s) only; no credentials, query string or fragment; a trailing slash
+                        is dropped. Defaults to the family's URL (azure-openai and
+                        openai-compatible have none). In edit, '' goes back to the default.
+  --capabilities a,b    system_prompt, json_mode, reasoning, image_input, tools, streaming
+  --rpm/--rps/--concurrency N
+                        positive whole numbers, or '' for no limit; eval752 paces only its own
+                        requests by them
+  --header 'Name: value'
+                        a non-secret extra header (repeatable). Names that look like they carry a
+                        secret (Authorization, api-key, …key…, …token…, cookie) are refused: put
+                        secrets in a key. In edit, 'Name:' removes one; --clear-headers removes all.
+  --expect-version N    refuse if someone changed the provider since you read version N
+  --yes                 rm: also delete a provider that still has active keys (they go with it)
+
+JSON (--json):
+  list      [{id, name, type, baseUrl, capabilities, rateLimits: {rpm, rps, concurrency},
+             extraHeaders, enabled, version, createdAt, updatedAt, updatedBy,
+             keysActive, keysTotal, models, lastSmoke: {outcome, errorClass, at, totalMs, model} | null}]
+  show      {provider: {…as above without the counts}, keys: [key, …], models: [model, …]}
+  add, edit, enable, disable   the provider {id, name, type, …, version, …}
+  rm        {deleted: id, name}
+  Times are ISO 8601 strings.
+
+Exit codes: 0 done, 1 refused or failed (the message says why), 2 usage.
+
+Examples:
+  eval752 providers add --name groq --type groq --rpm 30
+  eval752 providers add --name gateway --type openai-compatible --base-url http://gw:8080/v1 --header 'X-Team: evals'
+  eval752 providers edit groq --rpm '' --capabilities tools,streaming
+`,
+	run: (args, io) => dispatch('providers', args, io, {list, ls: list, show, add, edit, rm: remove, enable: toggle(true), disable: toggle(false)}),
 };
