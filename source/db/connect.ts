@@ -76,10 +76,18 @@ export interface OpenOptions extends EmbeddedOptions {
 
 export async function openServer(url: string, options: OpenOptions = {}): Promise<Database> {
 	const where = describeUrl(url);
+	const lost = new Set<() => void>();
+	let closed = false;
 	const sql = postgres(url, {
 		max: options.max ?? 4,
 		connect_timeout: 8,
-		idle_timeout: 60,
+		// No idle timeout: a connection that closes is then always news (the dashboard shows it).
+		idle_timeout: 0,
+		onclose: () => {
+			if (closed) return;
+			log.warn('database connection closed', {where});
+			for (const listener of lost) listener();
+		},
 		onnotice: (notice) => log.info('database notice', {message: notice.message}),
 		connection: {
 			application_name: 'eval752',
@@ -92,16 +100,22 @@ export async function openServer(url: string, options: OpenOptions = {}): Promis
 	try {
 		await sql`select 1`;
 	} catch (error) {
+		closed = true;
 		await sql.end({timeout: 1}).catch(() => undefined);
 		throw connectionFailure(error, where);
 	}
 	const changes = createChangeFeed(sql);
-	let closed = false;
 	return {
 		sql,
 		kind: 'server',
 		location: where,
 		changes,
+		onConnectionLost(listener) {
+			lost.add(listener);
+			return () => {
+				lost.delete(listener);
+			};
+		},
 		async close() {
 			if (closed) return;
 			closed = true;

@@ -68,6 +68,8 @@ export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = 
 			kind: 'embedded',
 			location: paths.pgdata,
 			changes,
+			// In-process: the connection cannot be taken away by anyone else.
+			onConnectionLost: () => () => undefined,
 			async close() {
 				if (closed) return;
 				closed = true;

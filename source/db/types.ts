@@ -18,6 +18,8 @@ export interface Database {
 	/** For the header and `doctor`: the data directory, or host:port/database (never a password). */
 	readonly location: string;
 	readonly changes: ChangeFeed;
+	/** A pooled connection closed under us (server restart, pg_terminate_backend). */
+	onConnectionLost(listener: () => void): () => void;
 	close(): Promise<void>;
 }
 

@@ -1,0 +1,37 @@
+import {Box, Text} from 'ink';
+import type {ReactNode} from 'react';
+import type {Theme} from '../theme.js';
+
+export interface PaneProps {
+	readonly title: string;
+	readonly number?: number;
+	readonly focused: boolean;
+	readonly width: number | string;
+	readonly height: number;
+	readonly theme: Theme;
+	/** "5 of 20" and similar, right of the title. */
+	readonly footer?: string;
+	readonly children: ReactNode;
+}
+
+/** A bordered pane; the focused one has a bold green border (k9s/lazygit convention). */
+export function Pane({title, number, focused, width, height, theme, footer, children}: PaneProps) {
+	return (
+		<Box flexDirection="column" width={width} height={height} borderStyle={focused ? 'bold' : 'single'} borderColor={focused ? theme.focus : theme.border} overflow="hidden">
+			<Box justifyContent="space-between" height={1}>
+				<Text bold={focused} wrap="truncate">
+					{number === undefined ? '' : `[${number}] `}
+					{title}
+				</Text>
+				{footer ? (
+					<Text color={theme.muted} wrap="truncate">
+						{footer}
+					</Text>
+				) : null}
+			</Box>
+			<Box flexDirection="column" flexGrow={1} overflow="hidden">
+				{children}
+			</Box>
+		</Box>
+	);
+}

@@ -1,0 +1,18 @@
+import {Text} from 'ink';
+import {useEffect, useState} from 'react';
+
+const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** A small spinner for long work; ten frames a second keeps redraws cheap over SSH. */
+export function Spinner({label}: {readonly label?: string}) {
+	const [frame, setFrame] = useState(0);
+	useEffect(() => {
+		const timer = setInterval(() => setFrame((f) => (f + 1) % frames.length), 100);
+		return () => clearInterval(timer);
+	}, []);
+	return (
+		<Text>
+			{frames[frame]} {label ?? ''}
+		</Text>
+	);
+}

@@ -1,0 +1,51 @@
+import type {ServiceContext} from '../services/context.js';
+import {tailAudit, verifyAudit} from '../services/audit.js';
+import {addKey, deleteKey, listKeys, setKeyPriority, setKeyStatus} from '../services/keys.js';
+import {addModel, deleteModel, listAliases, listModels, updateModel} from '../services/models.js';
+import {createProvider, deleteProvider, listProviders, setProviderEnabled, updateProvider} from '../services/providers.js';
+import {getSettings, setSetting} from '../services/settings.js';
+import {discoverModels, runSmoke} from '../services/smoke.js';
+import type {DashboardServices} from './services.js';
+
+/**
+ * The dashboard's services bound to one service context: the same functions the headless
+ * commands call. The dashboard confirms destructive actions itself, so deletes here are forced.
+ */
+export function createDashboardServices(ctx: ServiceContext): DashboardServices {
+	return {
+		info: {
+			databaseKind: ctx.db.kind,
+			location: ctx.db.location,
+			actor: ctx.actor,
+			keyStatus: ctx.keys.status,
+			keyMessage: ctx.keys.status === 'ok' ? null : ctx.keys.message,
+			readOnly: ctx.readOnly,
+		},
+		listProviders: () => listProviders(ctx),
+		listKeys: (providerId) => listKeys(ctx, providerId),
+		listModels: (providerId) => listModels(ctx, providerId),
+		listAliases: () => listAliases(ctx),
+		createProvider: (input) => createProvider(ctx, input),
+		updateProvider: (id, version, patch) => updateProvider(ctx, id, version, patch),
+		setProviderEnabled: (id, enabled, version) => setProviderEnabled(ctx, id, enabled, version),
+		deleteProvider: (id) => deleteProvider(ctx, id, {force: true}),
+		addKey: (providerId, input) => addKey(ctx, providerId, input),
+		setKeyStatus: (id, status, version) => setKeyStatus(ctx, id, status, version),
+		setKeyPriority: (id, priority, version) => setKeyPriority(ctx, id, priority, version),
+		deleteKey: (id) => deleteKey(ctx, id, {force: true}),
+		addModel: (providerId, input) => addModel(ctx, providerId, input),
+		updateModel: (id, version, patch) => updateModel(ctx, id, version, patch),
+		deleteModel: (id) => deleteModel(ctx, id),
+		discoverModels: async (providerId, signal) => (await discoverModels(ctx, providerId, signal)).served,
+		smoke: (target, signal) => runSmoke(ctx, {provider: target.providerId, model: target.modelName, key: target.keyId}, signal),
+		getSettings: () => getSettings(ctx),
+		setSetting: (key, value, version) => setSetting(ctx, key, value, version),
+		auditTail: (limit) => tailAudit(ctx, limit),
+		verifyAudit: () => verifyAudit(ctx),
+		onChange: (listener) => ctx.db.changes.subscribe(() => listener()),
+		ping: async () => {
+			await ctx.db.sql`select 1`;
+		},
+		onConnectionLost: (listener) => ctx.db.onConnectionLost(listener),
+	};
+}

@@ -1,0 +1,41 @@
+import {Box, Text} from 'ink';
+import {age, pad, truncate} from '../../cli/format.js';
+import type {KeySummary} from '../../domain/key.js';
+import type {Theme} from '../theme.js';
+import {windowStart} from '../state.js';
+
+export interface KeysViewProps {
+	readonly keys: readonly KeySummary[] | undefined;
+	readonly error: Error | undefined;
+	readonly providerName: string | undefined;
+	readonly cursor: number;
+	readonly focused: boolean;
+	readonly width: number;
+	readonly height: number;
+	readonly theme: Theme;
+	readonly now: Date;
+}
+
+/** Keys of the selected provider: only the stored mask is ever shown, never decrypted. */
+export function KeysView({keys, error, providerName, cursor, focused, width, height, theme, now}: KeysViewProps) {
+	if (!providerName) return <Text color={theme.muted}>Select a provider.</Text>;
+	if (error && !keys) return <Text color={theme.error}>✕ {error.message}</Text>;
+	if (!keys) return <Text color={theme.muted}>Loading keys…</Text>;
+	if (keys.length === 0) return <Text color={theme.muted}>No keys for {providerName}. Press a (here) to add one.</Text>;
+	const rows = Math.max(1, height);
+	const start = windowStart(cursor, keys.length, rows);
+	return (
+		<Box flexDirection="column">
+			{keys.slice(start, start + rows).map((k, i) => {
+				const selected = start + i === cursor;
+				const validation = k.lastValidation ? (k.lastValidation.outcome === 'ok' ? '✓' : `✕ ${k.lastValidation.errorClass ?? k.lastValidation.outcome}`) : '—';
+				const line = `${selected ? '›' : ' '}${pad(truncate(k.displayHint, 13), 13)} ${pad(truncate(k.label || '(no label)', 10), 10)} ${k.status === 'active' ? 'act' : 'off'} p${k.priority} ${age(k.createdAt, now)} ${validation}`;
+				return (
+					<Text key={k.id} inverse={selected && focused} color={k.status === 'active' ? undefined : theme.muted} wrap="truncate">
+						{truncate(line, width)}
+					</Text>
+				);
+			})}
+		</Box>
+	);
+}
