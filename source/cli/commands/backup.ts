@@ -1,11 +1,68 @@
-import {UserError} from '../../errors.js';
+import path from 'node:path';
+import {openApp} from '../../app.js';
+import {writeBackup} from '../../services/backup.js';
+import {parse} from '../args.js';
+import {printJson} from '../format.js';
 import type {Command} from '../registry.js';
+
+/** The move from the embedded default to a shared PostgreSQL, shown by backup and restore --help alike. */
+export const MOVE_TO_SHARED = `Moving from the embedded default to a shared PostgreSQL (same ENCRYPTION_KEY throughout):
+  1. eval752 doctor                          note the key id; close every other eval752
+  2. eval752 backup eval752.backup           on the embedded database (DATABASE_URL unset)
+  3. export ENCRYPTION_KEY=$(cat ~/.local/share/eval752/encryption.key)
+                                             the generated key, if you never set one
+                                             (EVAL752_DATA_DIR/encryption.key when you set that)
+  4. DATABASE_URL=postgres://user@host:5432/eval752 eval752 restore eval752.backup
+                                             into a new, empty database: it is migrated,
+                                             loaded, checked and audited in one transaction
+  5. DATABASE_URL=… eval752 doctor           healthy, same key id, same row counts
+  6. give every operator DATABASE_URL and the same ENCRYPTION_KEY (through your secret
+     manager, never beside the backup file)
+`;
 
 export const command: Command = {
 	name: 'backup',
-	summary: '',
-	help: 'Usage: eval752 backup',
-	async run() {
-		throw new UserError('eval752 backup is not available in this build');
+	summary: 'write a logical backup of the database (ciphertext only)',
+	help: `Usage: eval752 backup <file> [--force] [--json]
+
+Writes every table — providers, API keys (as ciphertext, with their key ids and fingerprints),
+models, settings, smoke and comparison runs, the audit log with its hash chain, the encryption
+canary — from one consistent snapshot to <file> (JSON lines, mode 0600). The file is written to
+<file>.tmp first and renamed when complete. No plaintext secret is ever in it.
+
+The ENCRYPTION_KEY is NOT in the backup. Keep the key apart from the file (a secret manager, a
+password safe): the backup is useless without it, and restore refuses it with any other key.
+
+Options:
+  --force   replace <file> if it exists
+  --json    the result (file, size, rows per table, key ids) as JSON
+
+${MOVE_TO_SHARED}
+pg_dump works too for a server (pg_dump -Fc "$DATABASE_URL" > eval752.dump; pg_restore into an
+empty database); it also carries only ciphertext and likewise needs the same ENCRYPTION_KEY.
+
+Exit codes: 0 written, 1 refused or failed, 2 usage or configuration error.
+`,
+	async run(args, io) {
+		const {values, positionals} = parse('backup', args, {force: {type: 'boolean'}, json: {type: 'boolean'}}, {min: 1, max: 1, names: 'the backup file name'});
+		const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
+		try {
+			const file = positionals[0]!;
+			const result = await writeBackup(app.ctx, path.resolve(io.cwd, file), {force: values.force ?? false});
+			if (values.json) {
+				printJson(io.stdout, {...result, encryptionKeyIncluded: false});
+				return 0;
+			}
+			const total = Object.values(result.rows).reduce((sum, n) => sum + n, 0);
+			io.stdout.write(`Backup written: ${result.file} (${result.bytes} bytes, ${total} rows: ${result.rows.providers} providers, ${result.rows.provider_keys} API keys, ${result.rows.audit_log} audit rows).\n`);
+			io.stdout.write(
+				result.keyIds.length > 0
+					? `The ENCRYPTION_KEY is not in the backup: restoring it needs the key with key id ${result.keyIds.join(' and ')}. Keep that key safe, apart from this file.\n`
+					: 'The ENCRYPTION_KEY is not in the backup (this one holds no secrets yet). Keep the key safe, apart from this file.\n',
+			);
+			return 0;
+		} finally {
+			await app.close();
+		}
 	},
 };

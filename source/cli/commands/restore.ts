@@ -1,11 +1,50 @@
-import {UserError} from '../../errors.js';
+import path from 'node:path';
+import {openApp} from '../../app.js';
+import {restoreBackup} from '../../services/backup.js';
+import {parse} from '../args.js';
+import {printJson} from '../format.js';
 import type {Command} from '../registry.js';
+import {MOVE_TO_SHARED} from './backup.js';
 
 export const command: Command = {
 	name: 'restore',
-	summary: '',
-	help: 'Usage: eval752 restore',
-	async run() {
-		throw new UserError('eval752 restore is not available in this build');
+	summary: 'load a backup into an empty database',
+	help: `Usage: eval752 restore <file> [--json]
+
+Loads a backup written by eval752 backup into the configured database (DATABASE_URL, or the
+embedded one), which must be empty: no providers, keys, models, settings, audit rows or
+canary. A new database is migrated first. Then, in ONE transaction: every row goes in, the
+encryption canary must decrypt with ENCRYPTION_KEY, every stored secret must decrypt, the audit
+chain must verify, and one backup.restore audit row is appended. Any failure rolls it all back:
+the database stays empty.
+
+Set ENCRYPTION_KEY to the key that was in use when the backup was made (the backup does not
+contain it); with another key the restore is refused, naming the key id it needs. The backup
+must come from an eval752 with the same migrations as this one.
+
+Options:
+  --json   the result (rows per table, key ids, audit rows) as JSON
+
+${MOVE_TO_SHARED}
+Exit codes: 0 restored, 1 refused or failed, 2 usage or configuration error.
+`,
+	async run(args, io) {
+		const {values, positionals} = parse('restore', args, {json: {type: 'boolean'}}, {min: 1, max: 1, names: 'the backup file name'});
+		const file = path.resolve(io.cwd, positionals[0]!);
+		const app = await openApp(io, {migrations: 'report', onProgress: (message) => io.stderr.write(`${message}\n`)});
+		try {
+			const result = await restoreBackup(app.ctx, file, {onProgress: values.json ? undefined : (message) => void io.stderr.write(`Loaded ${message}\n`)});
+			if (values.json) {
+				printJson(io.stdout, result);
+				return 0;
+			}
+			const total = Object.values(result.rows).reduce((sum, n) => sum + n, 0);
+			if (result.migrated.length > 0) io.stdout.write(`Migrated the new database (${result.migrated.join(', ')}).\n`);
+			io.stdout.write(`Restored ${total} rows from ${result.file} (made ${result.madeAt}) into ${app.db.location}: ${result.rows.providers} providers, ${result.rows.provider_keys} API keys, ${result.rows.audit_log} audit rows.\n`);
+			io.stdout.write(`Canary and every secret decrypt with the configured key; the audit chain verifies (${result.auditRows} rows, ending with backup.restore).\n`);
+			return 0;
+		} finally {
+			await app.close();
+		}
 	},
 };
