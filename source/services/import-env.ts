@@ -35,6 +35,8 @@ interface Found {
 	readonly variable: string;
 	readonly secret: string | null;
 	readonly baseUrl?: string;
+	/** Set when the variable can't be used: reported in its place in the family order. */
+	readonly skip?: string;
 }
 
 function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -58,7 +60,7 @@ export function ollamaBaseUrl(host: string): string {
 	return `${normaliseBaseUrl(`${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, ''))}/v1`.replace(/\/v1\/v1$/, '/v1');
 }
 
-function discover(env: NodeJS.ProcessEnv, steps: ImportStep[]): Found[] {
+function discover(env: NodeJS.ProcessEnv): Found[] {
 	const found: Found[] = [];
 	for (const type of providerTypes) {
 		for (const variable of families[type].envKeys) {
@@ -67,13 +69,13 @@ function discover(env: NodeJS.ProcessEnv, steps: ImportStep[]): Found[] {
 			if (type === 'azure-openai') {
 				const endpoint = value(env, 'AZURE_OPENAI_ENDPOINT');
 				if (!endpoint) {
-					steps.push({provider: type, type, action: 'skip-incomplete', variable, keyHint: displayHint(secret.trim()), reason: 'AZURE_OPENAI_ENDPOINT is not set (Azure has no default base URL)'});
+					found.push({type, variable, secret, skip: 'AZURE_OPENAI_ENDPOINT is not set (Azure has no default base URL)'});
 					continue;
 				}
 				try {
 					found.push({type, variable, secret, baseUrl: azureBaseUrl(endpoint)});
 				} catch (error) {
-					steps.push({provider: type, type, action: 'skip-incomplete', variable, keyHint: displayHint(secret.trim()), reason: `AZURE_OPENAI_ENDPOINT: ${error instanceof Error ? error.message : String(error)}`});
+					found.push({type, variable, secret, skip: `AZURE_OPENAI_ENDPOINT: ${error instanceof FieldProblem ? error.message : 'not a URL'}`});
 				}
 				continue;
 			}
@@ -85,7 +87,7 @@ function discover(env: NodeJS.ProcessEnv, steps: ImportStep[]): Found[] {
 		try {
 			found.push({type: 'ollama', variable: 'OLLAMA_HOST', secret: null, baseUrl: ollamaBaseUrl(ollama)});
 		} catch (error) {
-			steps.push({provider: 'ollama', type: 'ollama', action: 'skip-incomplete', variable: 'OLLAMA_HOST', reason: error instanceof FieldProblem ? `OLLAMA_HOST: ${error.message}` : 'OLLAMA_HOST is not a host:port or URL'});
+			found.push({type: 'ollama', variable: 'OLLAMA_HOST', secret: null, skip: error instanceof FieldProblem ? `OLLAMA_HOST: ${error.message}` : 'OLLAMA_HOST is not a host:port or URL'});
 		}
 	}
 	return found;
@@ -107,13 +109,17 @@ async function newProviderName(ctx: ServiceContext, type: ProviderType, planned:
 
 export async function importFromEnv(ctx: ServiceContext, env: NodeJS.ProcessEnv, options: {dryRun: boolean}): Promise<{actions: ImportStep[]}> {
 	const steps: ImportStep[] = [];
-	const found = discover(env, steps);
+	const found = discover(env);
 	if (!options.dryRun) assertWritable(ctx);
-	if (found.some((item) => item.secret !== null)) requireRing(ctx);
+	if (found.some((item) => item.secret !== null && !item.skip)) requireRing(ctx);
 	// In a dry run nothing is created, so later steps must see what earlier ones would have done.
 	const plannedProviders = new Map<ProviderType, string>();
 	const plannedSecrets = new Set<string>();
 	for (const item of found) {
+		if (item.skip) {
+			steps.push({provider: item.type, type: item.type, action: 'skip-incomplete', variable: item.variable, reason: item.skip});
+			continue;
+		}
 		let secret: string | null = null;
 		if (item.secret !== null) {
 			try {
