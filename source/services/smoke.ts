@@ -1,9 +1,12 @@
 import {families} from '../domain/families.js';
 import type {KeySummary} from '../domain/key.js';
-import type {Provider} from '../domain/provider.js';
+import {normaliseModelName} from '../domain/model.js';
+import {FieldProblem, type Provider} from '../domain/provider.js';
+import type {Settings} from '../domain/settings.js';
 import {insertSmokeRun} from '../db/repositories/smoke-runs.js';
 import {UserError} from '../errors.js';
-import {listModels, smoke, type ProviderConnection, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
+import {log} from '../log.js';
+import {createLimiter, describeLimits, listModels, smoke, type ProviderConnection, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
 import {assertWritable, mutate, type ServiceContext} from './context.js';
 import {keyForCall, recordValidation} from './keys.js';
 import {listModels as listConfiguredModels} from './models.js';
@@ -38,20 +41,36 @@ export function connectionOf(provider: Provider): ProviderConnection {
 	return {id: provider.id, name: provider.name, type: provider.type, baseUrl: provider.baseUrl, extraHeaders: provider.extraHeaders, capabilities: provider.capabilities};
 }
 
+/**
+ * The model asked for, checked by the same rule as a configured model: it is sent verbatim and
+ * echoed to the terminal and the audit log, so control characters and spaces are refused here
+ * rather than discovered as a provider 404 with an escape sequence in it.
+ */
+function requestedModel(provider: Provider, requested: string): string {
+	try {
+		return normaliseModelName(requested);
+	} catch (error) {
+		if (!(error instanceof FieldProblem)) throw error;
+		throw new UserError(error.message, {hint: `eval752 models list ${provider.name} shows the configured ones`, exitCode: 2});
+	}
+}
+
 /** Which model a smoke test uses: the one asked for, else the provider's first configured model. */
 async function chooseModel(ctx: ServiceContext, provider: Provider, requested: string | undefined): Promise<string> {
-	if (requested !== undefined) {
-		const name = requested.trim();
-		if (!name) throw new UserError('The model name is empty', {hint: `eval752 models list ${provider.name} shows the configured ones`, exitCode: 2});
-		return name;
-	}
+	if (requested !== undefined) return requestedModel(provider, requested);
 	const models = await listConfiguredModels(ctx, provider.id);
-	if (models.length === 0) throw new UserError(`Provider ${provider.name} has no models`, {hint: `attach one: eval752 models add ${provider.name} --model MODEL_ID`});
+	if (models.length === 0) throw noModels(provider);
 	return models[0]!.modelName;
 }
 
+function noModels(provider: Provider): UserError {
+	return new UserError(`Provider ${provider.name} has no models`, {hint: `attach one: eval752 models add ${provider.name} --model MODEL_ID`});
+}
+
+type ChosenKey = {key: KeySummary; secret: string} | null;
+
 /** The key a call uses, or null for a keyless local server; refuses when a key is needed and none is active. */
-async function chooseKey(ctx: ServiceContext, provider: Provider, keyRef: string | undefined): Promise<{key: KeySummary; secret: string} | null> {
+async function chooseKey(ctx: ServiceContext, provider: Provider, keyRef: string | undefined): Promise<ChosenKey> {
 	const chosen = await keyForCall(ctx, provider.id, keyRef);
 	if (!chosen && families[provider.type].keyRequired) {
 		throw new UserError(`Provider ${provider.name} has no active key`, {hint: `add one: eval752 keys add ${provider.name} --from-stdin`});
@@ -59,40 +78,88 @@ async function chooseKey(ctx: ServiceContext, provider: Provider, keyRef: string
 	return chosen;
 }
 
+/** Everything resolved before the request goes out; a batch shares one of these across its models. */
+export interface PreparedSmoke {
+	readonly provider: Provider;
+	readonly chosen: ChosenKey;
+	readonly settings: Settings;
+	readonly prompt: string;
+}
+
+async function prepare(ctx: ServiceContext, provider: Provider, target: Omit<SmokeTarget, 'provider' | 'model'>): Promise<PreparedSmoke> {
+	const chosen = await chooseKey(ctx, provider, target.key);
+	const {values: settings} = await getSettings(ctx);
+	return {provider, chosen, settings, prompt: target.prompt ?? settings.smoke_prompt};
+}
+
 /**
  * A smoke test as the operator runs it: resolves provider, model and key, streams the provider
  * layer's events through unchanged, then stores the run, audits it and records the key's last
  * validation in one transaction. The plaintext key lives only for the duration of the call.
+ *
+ * The run is stored also when the consumer stops iterating early (a pane that closes, a
+ * consumer that stops at `finished`): the provider layer closes the request then, and a run
+ * that reached the provider belongs in the history. It is not stored when iteration throws.
  */
 export async function* runSmoke(ctx: ServiceContext, target: SmokeTarget, signal: AbortSignal, onOutcome?: (outcome: SmokeOutcome) => void): AsyncGenerator<SmokeEvent> {
 	assertWritable(ctx);
 	const provider = await getProvider(ctx, target.provider);
 	const model = await chooseModel(ctx, provider, target.model);
-	const chosen = await chooseKey(ctx, provider, target.key);
-	const {values: settings} = await getSettings(ctx);
+	const prepared = await prepare(ctx, provider, target);
+	yield* streamAndStore(ctx, prepared, model, signal, onOutcome);
+}
+
+async function* streamAndStore(ctx: ServiceContext, prepared: PreparedSmoke, model: string, signal: AbortSignal, onOutcome?: (outcome: SmokeOutcome) => void): AsyncGenerator<SmokeEvent> {
+	const {provider, chosen, settings} = prepared;
 	const startedAt = new Date();
+	const startedClock = performance.now();
 	let last: Extract<SmokeEvent, {type: 'finished' | 'failed'}> | undefined;
-	for await (const event of smoke(
-		{
-			provider: connectionOf(provider),
-			apiKey: chosen?.secret ?? null,
-			model,
-			prompt: target.prompt ?? settings.smoke_prompt,
-			maxOutputTokens: settings.max_output_tokens,
-			temperature: settings.temperature,
-			timeoutMs: settings.timeout_ms,
-			maxRetries: settings.max_retries,
-		},
-		signal,
-	)) {
-		if (event.type === 'finished' || event.type === 'failed') last = event;
-		yield event;
+	let threw = false;
+	try {
+		for await (const event of smoke(
+			{
+				provider: connectionOf(provider),
+				apiKey: chosen?.secret ?? null,
+				model,
+				prompt: prepared.prompt,
+				maxOutputTokens: settings.max_output_tokens,
+				temperature: settings.temperature,
+				timeoutMs: settings.timeout_ms,
+				maxRetries: settings.max_retries,
+			},
+			signal,
+		)) {
+			if (event.type === 'finished' || event.type === 'failed') last = event;
+			yield event;
+		}
+	} catch (error) {
+		threw = true;
+		throw error;
+	} finally {
+		if (!threw) {
+			const outcome = await store(ctx, prepared, model, startedAt, last ?? stoppedEarly(startedClock));
+			onOutcome?.(outcome);
+		}
 	}
-	if (!last) return;
+}
+
+/** What a run the consumer abandoned before its last event counts as: cancelled. */
+function stoppedEarly(startedClock: number): Extract<SmokeEvent, {type: 'failed'}> {
+	return {
+		type: 'failed',
+		error: {class: 'cancelled', message: 'The smoke test is stopped before it ends', hint: 'run it again'},
+		metrics: {ttftMs: null, totalMs: Math.round(performance.now() - startedClock), outputTokens: null, tokensPerSecond: null},
+	};
+}
+
+async function store(ctx: ServiceContext, prepared: PreparedSmoke, model: string, startedAt: Date, last: Extract<SmokeEvent, {type: 'finished' | 'failed'}>): Promise<SmokeOutcome> {
+	const {provider, chosen} = prepared;
 	const outcome: SmokeOutcome['outcome'] = last.type === 'finished' ? 'ok' : last.error.class === 'cancelled' ? 'cancelled' : 'failed';
 	const error = last.type === 'failed' ? last.error : null;
 	const excerpt = last.type === 'finished' ? last.excerpt : '';
 	const finishedAt = new Date();
+	// A cancelled run says nothing about the key: its last validation stays what it was.
+	const validates = chosen !== null && outcome !== 'cancelled';
 	const runId = await mutate(ctx, async (tx) => {
 		const id = await insertSmokeRun(tx, {
 			providerId: provider.id,
@@ -111,8 +178,7 @@ export async function* runSmoke(ctx: ServiceContext, target: SmokeTarget, signal
 			errorMessage: error?.message ?? null,
 			actor: ctx.actor,
 		});
-		// A cancelled run says nothing about the key.
-		if (chosen && outcome !== 'cancelled') {
+		if (validates) {
 			await recordValidation(tx, chosen.key.id, {outcome, errorClass: error?.class ?? null, message: error?.message ?? null, model, at: finishedAt.toISOString()});
 		}
 		return {
@@ -123,10 +189,10 @@ export async function* runSmoke(ctx: ServiceContext, target: SmokeTarget, signal
 				targetId: provider.id,
 				details: {provider: provider.name, model, key: chosen?.key.displayHint ?? null, keyId: chosen?.key.id ?? null, outcome, errorClass: error?.class ?? null, ttftMs: last.metrics.ttftMs, totalMs: last.metrics.totalMs, outputTokens: last.metrics.outputTokens},
 			},
-			changes: [{table: 'smoke_runs', id}, ...(chosen ? [{table: 'provider_keys', id: chosen.key.id}] : [])],
+			changes: [{table: 'smoke_runs', id}, ...(validates ? [{table: 'provider_keys', id: chosen.key.id}] : [])],
 		};
 	});
-	onOutcome?.({
+	return {
 		runId,
 		provider: provider.name,
 		model,
@@ -137,7 +203,81 @@ export async function* runSmoke(ctx: ServiceContext, target: SmokeTarget, signal
 		hint: error?.hint ?? null,
 		metrics: last.metrics,
 		excerpt,
-	});
+	};
+}
+
+/** A batch smoke test resolved and ready to run: which models, at what pace. */
+export interface SmokeBatch {
+	readonly provider: Provider;
+	readonly models: readonly string[];
+	/** Requests in flight at once: the provider's concurrency, else the `default_concurrency` setting. */
+	readonly concurrency: number;
+	/** `describeLimits` wording for the pace actually applied. */
+	readonly limits: string;
+	/** Runs every model; see {@link runSmokeBatch}. */
+	readonly prepared: PreparedSmoke;
+}
+
+/** Resolves provider, key and models for `--all-models` before anything is sent, so a missing key fails once, not per model. */
+export async function planSmokeBatch(ctx: ServiceContext, target: {provider: string; key?: string}): Promise<SmokeBatch> {
+	assertWritable(ctx);
+	const provider = await getProvider(ctx, target.provider);
+	const models = (await listConfiguredModels(ctx, provider.id)).map((model) => model.modelName);
+	if (models.length === 0) throw noModels(provider);
+	const prepared = await prepare(ctx, provider, target);
+	const {settings} = prepared;
+	const rates = {...provider.rateLimits, concurrency: provider.rateLimits.concurrency ?? settings.default_concurrency};
+	return {provider, models, concurrency: rates.concurrency, limits: describeLimits(rates), prepared};
+}
+
+export interface BatchHandlers {
+	/** A model's request is about to go out (it has its limiter slot). */
+	readonly onStart?: (model: string) => void;
+	readonly onEvent?: (model: string, event: SmokeEvent) => void;
+	readonly onOutcome?: (outcome: SmokeOutcome) => void;
+}
+
+/** A model that never got a slot because the batch was cancelled while it waited. */
+export interface SmokeSkipped {
+	readonly model: string;
+	readonly outcome: 'cancelled';
+	readonly runId: null;
+}
+
+/**
+ * Every model of the batch through one client-side limiter built from the provider's rate
+ * limits (rpm, rps, concurrency): eval752 paces its own requests so a batch does not trip the
+ * provider's limits. Each model is its own stored, audited run. Results come back in the
+ * batch's model order; models still queued when the signal aborts are reported as skipped and
+ * nothing is stored for them (no request went out).
+ */
+export async function runSmokeBatch(ctx: ServiceContext, batch: SmokeBatch, signal: AbortSignal, handlers: BatchHandlers = {}): Promise<Array<SmokeOutcome | SmokeSkipped>> {
+	const limiter = createLimiter({...batch.provider.rateLimits, concurrency: batch.concurrency});
+	const runOne = async (model: string): Promise<SmokeOutcome | SmokeSkipped> => {
+		let release: () => void;
+		try {
+			release = await limiter.acquire(signal);
+		} catch (error) {
+			if (signal.aborted) return {model, outcome: 'cancelled', runId: null};
+			throw error;
+		}
+		try {
+			let result: SmokeOutcome | undefined;
+			handlers.onStart?.(model);
+			for await (const event of streamAndStore(ctx, batch.prepared, model, signal, (outcome) => (result = outcome))) handlers.onEvent?.(model, event);
+			handlers.onOutcome?.(result!);
+			return result!;
+		} finally {
+			release();
+		}
+	};
+	const settled = await Promise.allSettled(batch.models.map(runOne));
+	const failure = settled.find((entry): entry is PromiseRejectedResult => entry.status === 'rejected');
+	if (failure) {
+		log.error('smoke batch failed', {provider: batch.provider.id, error: failure.reason instanceof Error ? failure.reason.message : String(failure.reason)});
+		throw failure.reason;
+	}
+	return settled.map((entry) => (entry as PromiseFulfilledResult<SmokeOutcome | SmokeSkipped>).value);
 }
 
 /** What the provider serves, and which configured models it no longer lists. */

@@ -1,11 +1,242 @@
-import {UserError} from '../../errors.js';
+import {openApp} from '../../app.js';
+import {UsageError} from '../../errors.js';
+import type {SmokeMetrics} from '../../providers/index.js';
+import type {ServiceContext} from '../../services/context.js';
+import {planSmokeBatch, runSmoke, runSmokeBatch, type SmokeOutcome, type SmokeSkipped} from '../../services/smoke.js';
+import {parse} from '../args.js';
+import {printJson} from '../format.js';
+import type {Io} from '../io.js';
 import type {Command} from '../registry.js';
+
+/** Exit code for a run stopped with Ctrl+C: the shell convention (128 + SIGINT). */
+export const EXIT_CANCELLED = 130;
+
+type Result = SmokeOutcome | SmokeSkipped;
+
+function milliseconds(value: number | null): string {
+	return value === null ? '—' : `${value} ms`;
+}
+
+function round(value: number | null, digits: number): number | null {
+	if (value === null) return null;
+	const factor = 10 ** digits;
+	return Math.round(value * factor) / factor;
+}
+
+/** One line per run: outcome, provider, model, key mask, ttft, total, tokens, tok/s — unknowns as "—". */
+export function summaryLine(outcome: SmokeOutcome): string {
+	const metrics = outcome.metrics;
+	const state = outcome.outcome === 'failed' ? `failed (${outcome.errorClass ?? 'error'})` : outcome.outcome;
+	const tokens = metrics.outputTokens === null ? '— tokens' : `${metrics.outputTokensEstimated ? '~' : ''}${metrics.outputTokens} tokens`;
+	const rate = metrics.tokensPerSecond === null ? '— tok/s' : `${metrics.tokensPerSecond.toFixed(1)} tok/s`;
+	return [state, outcome.provider, outcome.model, `key ${outcome.keyHint ?? 'none'}`, `ttft ${milliseconds(metrics.ttftMs)}`, `total ${milliseconds(metrics.totalMs)}`, tokens, rate].join(' · ');
+}
+
+/** The error of a run that did not pass, for stderr: class and message, then what to try. */
+function errorLines(outcome: SmokeOutcome): string {
+	if (outcome.outcome === 'ok') return '';
+	const head = outcome.outcome === 'cancelled' ? `eval752: cancelled: ${outcome.model} — the run is stored as cancelled` : `eval752: ${outcome.errorClass ?? 'error'}: ${outcome.message ?? 'the smoke test fails'}`;
+	return `${head}\n${outcome.hint && outcome.outcome !== 'cancelled' ? `  try: ${outcome.hint}\n` : ''}`;
+}
+
+function metricsJson(metrics: SmokeMetrics | null) {
+	return {
+		ttftMs: metrics?.ttftMs ?? null,
+		totalMs: metrics?.totalMs ?? null,
+		outputTokens: metrics?.outputTokens ?? null,
+		outputTokensEstimated: metrics?.outputTokensEstimated ?? false,
+		tokensPerSecond: round(metrics?.tokensPerSecond ?? null, 2),
+	};
+}
+
+/** The JSON object for one run; the shape is documented in --help and kept stable. */
+export function resultJson(result: Result, context: {provider: string; keyHint: string | null}): unknown {
+	if (result.runId === null) {
+		return {
+			runId: null,
+			provider: context.provider,
+			model: result.model,
+			key: context.keyHint,
+			outcome: 'cancelled',
+			error: {class: 'cancelled', message: 'Not started: the batch is cancelled first', hint: 'run it again'},
+			metrics: metricsJson(null),
+			excerpt: '',
+		};
+	}
+	return {
+		runId: result.runId,
+		provider: result.provider,
+		model: result.model,
+		key: result.keyHint,
+		outcome: result.outcome,
+		error: result.outcome === 'ok' ? null : {class: result.errorClass, message: result.message, hint: result.hint},
+		metrics: metricsJson(result.metrics),
+		excerpt: result.excerpt,
+	};
+}
+
+function exitCode(results: readonly Result[]): number {
+	if (results.some((result) => result.outcome === 'cancelled')) return EXIT_CANCELLED;
+	return results.every((result) => result.outcome === 'ok') ? 0 : 1;
+}
+
+/**
+ * Ctrl+C aborts the request (the provider sees the disconnect) and lets the run be stored as
+ * cancelled. The handler lives only while requests are out; `once`, so a second Ctrl+C while
+ * the result is being stored falls back to Node's default and ends the process.
+ */
+async function withInterrupt<T>(io: Io, json: boolean, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+	const controller = new AbortController();
+	const onInterrupt = () => {
+		if (!json) io.stderr.write('\neval752: cancelling — Ctrl+C again to quit at once\n');
+		controller.abort();
+	};
+	process.once('SIGINT', onInterrupt);
+	try {
+		return await work(controller.signal);
+	} finally {
+		process.off('SIGINT', onInterrupt);
+	}
+}
+
+/** Tracks whether the streamed text ended its line, so the summary starts on its own. */
+class StreamWriter {
+	#openLine = false;
+	constructor(private readonly io: Io) {}
+	text(text: string): void {
+		this.io.stdout.write(text);
+		this.#openLine = !text.endsWith('\n');
+	}
+	line(text: string): void {
+		this.endLine();
+		this.io.stdout.write(`${text}\n`);
+	}
+	endLine(): void {
+		if (this.#openLine) this.io.stdout.write('\n');
+		this.#openLine = false;
+	}
+}
+
+async function smokeOne(ctx: ServiceContext, io: Io, target: {provider: string; model?: string; key?: string}, json: boolean): Promise<number> {
+	let result: SmokeOutcome | undefined;
+	const out = new StreamWriter(io);
+	await withInterrupt(io, json, async (signal) => {
+		for await (const event of runSmoke(ctx, target, signal, (outcome) => (result = outcome))) {
+			if (json) continue;
+			if (event.type === 'started' && event.attempt > 1) {
+				out.endLine();
+				io.stderr.write(`eval752: retrying ${event.provider} · ${event.model} (attempt ${event.attempt})\n`);
+			} else if (event.type === 'delta') out.text(event.text);
+		}
+	});
+	const outcome = result!;
+	if (json) printJson(io.stdout, resultJson(outcome, {provider: outcome.provider, keyHint: outcome.keyHint}));
+	else {
+		out.line(summaryLine(outcome));
+		io.stderr.write(errorLines(outcome));
+	}
+	return exitCode([outcome]);
+}
+
+async function smokeAll(ctx: ServiceContext, io: Io, target: {provider: string; key?: string}, json: boolean): Promise<number> {
+	const batch = await planSmokeBatch(ctx, target);
+	// One model at a time: its tokens can stream as they come. Several at once would interleave
+	// into nonsense, so they get a line when they start and their summary when they end.
+	const streaming = batch.concurrency <= 1;
+	const out = new StreamWriter(io);
+	const count = batch.models.length;
+	if (!json) out.line(`Smoke testing ${count} model${count === 1 ? '' : 's'} of ${batch.provider.name} (${batch.limits})`);
+	let started = 0;
+	const results = await withInterrupt(io, json, (signal) =>
+		runSmokeBatch(ctx, batch, signal, {
+			onStart: (model) => {
+				started++;
+				if (json) return;
+				out.line(streaming ? `── ${model}` : `started ${model} (${started} of ${count})`);
+			},
+			onEvent: (_model, event) => {
+				if (json || !streaming) return;
+				if (event.type === 'delta') out.text(event.text);
+			},
+			onOutcome: (outcome) => {
+				if (json) return;
+				out.line(summaryLine(outcome));
+				io.stderr.write(errorLines(outcome));
+			},
+		}),
+	);
+	const keyHint = batch.prepared.chosen?.key.displayHint ?? null;
+	if (json) printJson(io.stdout, results.map((result) => resultJson(result, {provider: batch.provider.name, keyHint})));
+	else {
+		const tally = (outcome: Result['outcome']) => results.filter((result) => result.outcome === outcome).length;
+		const skipped = results.filter((result) => result.runId === null).length;
+		out.line(`${count} model${count === 1 ? '' : 's'}: ${tally('ok')} ok, ${tally('failed')} failed, ${tally('cancelled')} cancelled${skipped > 0 ? ` (${skipped} never started)` : ''}`);
+	}
+	return exitCode(results);
+}
 
 export const command: Command = {
 	name: 'smoke',
-	summary: '',
-	help: 'Usage: eval752 smoke',
-	async run() {
-		throw new UserError('eval752 smoke is not available in this build');
+	summary: 'run a smoke test against a provider with the exact model',
+	help: `Usage: eval752 smoke PROVIDER [--model MODEL] [--key KEY] [--json]
+       eval752 smoke PROVIDER --all-models [--key KEY] [--json]
+
+Sends the smoke prompt (Settings: smoke_prompt) to PROVIDER with the exact model and streams
+the answer to stdout as it arrives, with escape sequences and echoes of the key removed; then
+one summary line:
+  ok · PROVIDER · MODEL · key sk-…a1b2 · ttft 312 ms · total 845 ms · 7 tokens · 13.2 tok/s
+("~7 tokens" when the provider reports no usage and chunks are counted; "—" when unknown).
+On failure stderr says the error class (auth, permission, quota, rate_limited, model_not_found,
+bad_request, context, server, timeout, network, protocol), the message and a "try:" hint.
+Every run is stored (eval752 status shows the last one), audited, and sets the key's last
+validation — except a cancelled run, which leaves the key's validation as it was.
+Timeout, retries, max tokens and temperature come from eval752 settings.
+
+Options:
+  --model MODEL   the model id to send, verbatim (default: the provider's first configured model)
+  --key KEY       key id or its first 4+ characters (default: the first active key by priority)
+  --all-models    every configured model of PROVIDER, paced by a client-side limiter from the
+                  provider's rate limits (rpm, rps, concurrency; concurrency defaults to the
+                  default_concurrency setting) — enforced by eval752 for its own requests.
+                  With concurrency 1 each answer streams in turn; otherwise one line per model
+                  when it starts and its summary line when it ends.
+  --json          no streamed text: one JSON object (an array of them for --all-models)
+
+Ctrl+C cancels: the request is closed, the run is stored as cancelled; press it again to quit
+without waiting.
+
+Exit codes: 0 ok (every model, for --all-models), 1 a run failed, 2 usage or configuration
+error, 130 cancelled with Ctrl+C.
+
+JSON shape (--json), per run:
+  {"runId": uuid | null (null: never started, the batch was cancelled first),
+   "provider": name, "model": model id, "key": "sk-…a1b2" | null (keyless local server),
+   "outcome": "ok" | "failed" | "cancelled",
+   "error": null | {"class": string, "message": string, "hint": string},
+   "metrics": {"ttftMs": number | null, "totalMs": number | null, "outputTokens": number | null,
+               "outputTokensEstimated": boolean, "tokensPerSecond": number | null},
+   "excerpt": the first 500 characters of the answer, sanitised ("" unless ok)}
+
+Examples:
+  eval752 smoke openai --model gpt-4o-mini
+  eval752 smoke groq --all-models --json | jq '.[] | select(.outcome != "ok")'
+`,
+	async run(args: readonly string[], io: Io) {
+		const {values, positionals} = parse(
+			'smoke',
+			args,
+			{model: {type: 'string'}, key: {type: 'string'}, 'all-models': {type: 'boolean'}, json: {type: 'boolean'}},
+			{min: 1, max: 1, names: 'PROVIDER'},
+		);
+		if (values['all-models'] && values.model !== undefined) throw new UsageError('smoke: --model and --all-models exclude each other', 'eval752 smoke --help');
+		const provider = positionals[0]!;
+		const json = values.json ?? false;
+		const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
+		try {
+			if (values['all-models']) return await smokeAll(app.ctx, io, {provider, key: values.key}, json);
+			return await smokeOne(app.ctx, io, {provider, model: values.model, key: values.key}, json);
+		} finally {
+			await app.close();
+		}
 	},
 };
