@@ -17,7 +17,7 @@ import {mutate, type ServiceContext} from '../source/services/context.js';
 import {openSecret} from '../source/services/key-store.js';
 import {runCli} from './support/cli.js';
 import {databaseKind, freshEmbeddedDir, testServerUrl} from './support/db.js';
-import {addProvider, commandEnv, newKey, storeKey, tempDir} from './secrets-fixtures.js';
+import {addProvider, commandEnv, ensureEmbeddedTemplate, newKey, storeKey, tempDir} from './secrets-fixtures.js';
 
 /**
  * The move from the embedded default to a shared PostgreSQL: seed an embedded database, back it
@@ -151,6 +151,7 @@ async function seed(ctx: ServiceContext): Promise<Map<string, string>> {
 beforeAll(async () => {
 	work = tempDir('backup');
 	backupFile = path.join(work, 'eval752.backup');
+	await ensureEmbeddedTemplate();
 	source = newEmbeddedDir();
 	const db = await openEmbedded(source);
 	try {
@@ -270,7 +271,7 @@ describe(`backup and restore (tests on ${databaseKind})`, () => {
 			expect(twice.stderr).toMatch(/is not empty \(2 providers, 3 API keys, 2 models, 2 settings, 1 smoke run, 1 comparison run, 1 comparison result, \d+ audit rows, 1 encryption canary\); restore loads only into an empty database/);
 			expect(await countsOf(target)).toEqual(before);
 		}
-	});
+	}, 180_000);
 
 	it('refuses a database that has anything in it, naming what is there', async () => {
 		const target = await runTarget();
@@ -285,10 +286,12 @@ describe(`backup and restore (tests on ${databaseKind})`, () => {
 		expect(refused.code).toBe(1);
 		expect(refused.stderr).toContain('is not empty (1 setting); restore loads only into an empty database, nothing was restored');
 		expect(await countsOf(target)).toEqual({...EMPTY, settings: 1});
-	});
+	}, 120_000);
 
 	it('refuses a damaged backup — an altered audit row, a cut-short file, another schema, a damaged secret — leaving the target empty', async () => {
-		const target = await runTarget();
+		// Opened once and handed to each restore: a dozen opens of an embedded directory are slow on a busy machine.
+		const target = await (await runTarget()).open();
+		const keyEnv = commandEnv(work, {current: KEY});
 		const lines = fs.readFileSync(backupFile, 'utf8').trimEnd().split('\n');
 		const variant = (name: string, edit: (lines: string[]) => string[]): string => {
 			const file = path.join(work, name);
@@ -331,17 +334,22 @@ describe(`backup and restore (tests on ${databaseKind})`, () => {
 			[damagedKey, `Can't decrypt the secret of row ${damagedId} (key id ${RING.currentId}): the secret in this backup is damaged; nothing was restored`],
 			[path.join(work, 'missing.backup'), `${path.join(work, 'missing.backup')} does not exist`],
 		];
-		for (const [file, message] of cases) {
-			const refused = await runCli(['restore', file], {env: env(target)});
-			expect(refused.stderr, file).toContain(message);
-			expect(refused.code, file).toBe(1);
-			expect(await countsOf(target), file).toEqual(EMPTY);
+		try {
+			for (const [file, message] of cases) {
+				const refused = await runCli(['restore', file], {database: target, env: keyEnv});
+				expect(refused.stderr, file).toContain(message);
+				expect(refused.code, file).toBe(1);
+				expect(await tableCounts(target.sql), file).toEqual(EMPTY);
+			}
+			// The refusals left nothing behind: the real backup still goes in.
+			const restored = await runCli(['restore', backupFile, '--json'], {database: target, env: keyEnv});
+			expect(restored.code).toBe(0);
+			expect(JSON.parse(restored.stdout)).toMatchObject({keyIds: [RING.currentId], rows: {provider_keys: 3}, auditRows: sourceRows['audit_log']!.length + 1});
+			expect((await verifyChain(target.sql)).ok).toBe(true);
+		} finally {
+			await target.close();
 		}
-		// The refusals left nothing behind: the real backup still goes in.
-		const restored = await runCli(['restore', backupFile, '--json'], {env: env(target)});
-		expect(restored.code).toBe(0);
-		expect(JSON.parse(restored.stdout)).toMatchObject({keyIds: [RING.currentId], rows: {provider_keys: 3}, auditRows: sourceRows['audit_log']!.length + 1});
-	});
+	}, 120_000);
 
 	it('a backup taken mid-rotation needs the previous key too', async () => {
 		const dir = newEmbeddedDir();
@@ -360,14 +368,21 @@ describe(`backup and restore (tests on ${databaseKind})`, () => {
 		const file = path.join(work, 'mid-rotation.backup');
 		const made = await runCli(['backup', file], {env: commandEnv(work, {current: next, previous: [KEY]}, {EVAL752_DATA_DIR: dir.dataDir})});
 		expect(made.code).toBe(0);
-		expect(made.stdout).toContain(`needs the key with key id ${KeyRing.from(next).currentId} and ${RING.currentId}`);
+		expect(made.stdout).toMatch(/restoring it needs the keys with key ids [0-9a-f]{16} and [0-9a-f]{16} \(one as ENCRYPTION_KEY, the others in ENCRYPTION_KEY_PREVIOUS/);
+		expect(made.stdout).toContain(KeyRing.from(next).currentId);
+		expect(made.stdout).toContain(RING.currentId);
 
-		const target = await runTarget();
-		const newOnly = await runCli(['restore', file], {env: commandEnv(work, {current: next}, target.env)});
-		expect(newOnly.code).toBe(1);
-		expect(newOnly.stderr).toContain(`This backup needs key id ${RING.currentId} too (1 secret under it); nothing was restored — add that key to ENCRYPTION_KEY_PREVIOUS`);
-		expect(await countsOf(target)).toEqual(EMPTY);
-		const both = await runCli(['restore', file], {env: commandEnv(work, {current: next, previous: [KEY]}, target.env)});
-		expect(both.code).toBe(0);
-	});
+		const target = await (await runTarget()).open();
+		try {
+			const newOnly = await runCli(['restore', file], {database: target, env: commandEnv(work, {current: next})});
+			expect(newOnly.code).toBe(1);
+			expect(newOnly.stderr).toContain(`This backup needs key id ${RING.currentId} too (1 secret under it); nothing was restored — add that key to ENCRYPTION_KEY_PREVIOUS`);
+			expect(await tableCounts(target.sql)).toEqual(EMPTY);
+			const both = await runCli(['restore', file], {database: target, env: commandEnv(work, {current: next, previous: [KEY]})});
+			expect(both.code).toBe(0);
+			expect((await tableCounts(target.sql)).provider_keys).toBe(2);
+		} finally {
+			await target.close();
+		}
+	}, 120_000);
 });

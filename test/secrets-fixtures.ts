@@ -2,10 +2,13 @@ import {randomBytes, randomUUID} from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {dataPaths} from '../source/config/paths.js';
 import {KeyRing} from '../source/crypto/index.js';
+import {embeddedExists, openEmbedded} from '../source/db/embedded.js';
 import {checkKey} from '../source/services/canary.js';
 import {mutate, requireRing, type ServiceContext} from '../source/services/context.js';
 import {sealSecret} from '../source/services/key-store.js';
+import {templateDir} from './support/template.js';
 
 /**
  * Builders shared by the secrets and backup tests. Providers are created with plain SQL (the
@@ -45,9 +48,13 @@ export function newKey(): Buffer {
 	return randomBytes(32);
 }
 
-/** A provider-style secret that is easy to find and unlikely to occur by chance anywhere else. */
+/**
+ * A provider-style secret that is easy to find and unlikely to occur by chance anywhere else.
+ * Its vendor prefix is the short `sk-`: a display hint shows the prefix by design, and a
+ * longer one (`sk-proj-`) is itself 8 characters, public, and would be a false alarm.
+ */
 export function recognisableSecret(tag: string): string {
-	return `sk-proj-${tag}-${randomBytes(18).toString('base64url')}-ZQXJ`;
+	return `sk-${tag}-${randomBytes(18).toString('base64url')}-ZQXJ`;
 }
 
 export function tempDir(prefix: string): string {
@@ -66,4 +73,25 @@ export function commandEnv(dir: string, keys: {current?: Buffer; previous?: Buff
 		...(keys.previous && keys.previous.length > 0 ? {ENCRYPTION_KEY_PREVIOUS: keys.previous.map((key) => key.toString('hex')).join(',')} : {}),
 		...extra,
 	};
+}
+
+/**
+ * The PGlite template that freshEmbeddedDir copies. The global setup builds it only for
+ * embedded runs; the backup and embedded tests need it on server runs too (they always have an
+ * embedded side), so build it here when it is missing. Built aside and renamed into place, so
+ * a concurrent builder never sees half a template.
+ */
+export async function ensureEmbeddedTemplate(): Promise<void> {
+	const dir = templateDir();
+	if (embeddedExists(dataPaths(dir))) return;
+	const building = `${dir}.building-${process.pid}`;
+	fs.rmSync(building, {recursive: true, force: true});
+	const db = await openEmbedded(dataPaths(building));
+	await db.close();
+	try {
+		fs.renameSync(building, dir);
+	} catch {
+		// Another worker finished first: theirs is as good as ours.
+		fs.rmSync(building, {recursive: true, force: true});
+	}
 }

@@ -56,9 +56,11 @@ Exit codes: 0 written, 1 refused or failed, 2 usage or configuration error.
 			const total = Object.values(result.rows).reduce((sum, n) => sum + n, 0);
 			io.stdout.write(`Backup written: ${result.file} (${result.bytes} bytes, ${total} rows: ${result.rows.providers} providers, ${result.rows.provider_keys} API keys, ${result.rows.audit_log} audit rows).\n`);
 			io.stdout.write(
-				result.keyIds.length > 0
-					? `The ENCRYPTION_KEY is not in the backup: restoring it needs the key with key id ${result.keyIds.join(' and ')}. Keep that key safe, apart from this file.\n`
-					: 'The ENCRYPTION_KEY is not in the backup (this one holds no secrets yet). Keep the key safe, apart from this file.\n',
+				result.keyIds.length === 1
+					? `The ENCRYPTION_KEY is not in the backup: restoring it needs the key with key id ${result.keyIds[0]}. Keep that key safe, apart from this file.\n`
+					: result.keyIds.length > 1
+						? `The ENCRYPTION_KEY is not in the backup: restoring it needs the keys with key ids ${result.keyIds.join(' and ')} (one as ENCRYPTION_KEY, the others in ENCRYPTION_KEY_PREVIOUS; or run eval752 rekey first). Keep them safe, apart from this file.\n`
+						: 'The ENCRYPTION_KEY is not in the backup (this one holds no secrets yet). Keep the key safe, apart from this file.\n',
 			);
 			return 0;
 		} finally {
