@@ -16,7 +16,7 @@ import {checkKey} from '../source/services/canary.js';
 import {mutate, type ServiceContext} from '../source/services/context.js';
 import {openSecret} from '../source/services/key-store.js';
 import {runCli} from './support/cli.js';
-import {databaseKind, freshEmbeddedDir, testServerUrl} from './support/db.js';
+import {databaseKind, freshDatabase, freshEmbeddedDir, testServerUrl} from './support/db.js';
 import {addProvider, commandEnv, ensureEmbeddedTemplate, newKey, storeKey, tempDir} from './secrets-fixtures.js';
 
 /**
@@ -383,6 +383,35 @@ describe(`backup and restore (tests on ${databaseKind})`, () => {
 			expect((await tableCounts(target.sql)).provider_keys).toBe(2);
 		} finally {
 			await target.close();
+		}
+	}, 120_000);
+});
+
+describe(`backup and restore of large tables (${databaseKind})`, () => {
+	it('pages through thousands of rows on backup and inserts them in chunks on restore, losing nothing', async () => {
+		const from = await freshDatabase();
+		const to = await freshDatabase();
+		try {
+			await from.db.sql`
+				insert into smoke_runs (provider_name, model_name, started_at, outcome, ttft_ms, tokens_per_s, excerpt, actor)
+				select 'bulk', 'model-' || n, now() - n * interval '1 second', 'ok', n, n / 7.0, repeat('x', n % 50), 'bulk@test'
+				from generate_series(1, 2345) as n`;
+			await from.db.sql`insert into settings (key, value) select 'bulk.' || n, to_jsonb(n) from generate_series(1, 1203) as n`;
+			const file = path.join(work, 'large.backup');
+			const keyEnv = commandEnv(work, {current: KEY});
+			const made = await runCli(['backup', file, '--json'], {database: from.db, env: keyEnv});
+			expect(made.code).toBe(0);
+			expect(JSON.parse(made.stdout).rows).toMatchObject({smoke_runs: 2345, settings: 1203});
+			const restored = await runCli(['restore', file], {database: to.db, env: keyEnv});
+			expect(restored.stderr).toContain('Loaded smoke_runs: 2345 rows');
+			expect(restored.code).toBe(0);
+			const source = await dump(from.db);
+			const copy = await dump(to.db);
+			expect(copy['smoke_runs']).toEqual(source['smoke_runs']);
+			expect(copy['settings']).toEqual(source['settings']);
+		} finally {
+			await from.drop();
+			await to.drop();
 		}
 	}, 120_000);
 });

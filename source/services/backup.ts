@@ -265,6 +265,13 @@ export async function openBackup(file: string): Promise<{header: BackupHeader; l
 	return {header: header.data, lines: lines(), close};
 }
 
+/** Checks that `file` is a readable backup of a version this eval752 reads, before anything opens a database. */
+export async function readBackupHeader(file: string): Promise<BackupHeader> {
+	const backup = await openBackup(file);
+	backup.close();
+	return backup.header;
+}
+
 export interface RestoreResult {
 	readonly file: string;
 	readonly rows: TableRows;

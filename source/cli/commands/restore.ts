@@ -1,6 +1,6 @@
 import path from 'node:path';
 import {openApp} from '../../app.js';
-import {restoreBackup} from '../../services/backup.js';
+import {readBackupHeader, restoreBackup} from '../../services/backup.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
 import type {Command} from '../registry.js';
@@ -31,6 +31,8 @@ Exit codes: 0 restored, 1 refused or failed, 2 usage or configuration error.
 	async run(args, io) {
 		const {values, positionals} = parse('restore', args, {json: {type: 'boolean'}}, {min: 1, max: 1, names: 'the backup file name'});
 		const file = path.resolve(io.cwd, positionals[0]!);
+		// A mistyped path must not first create an embedded database.
+		await readBackupHeader(file);
 		const app = await openApp(io, {migrations: 'report', onProgress: (message) => io.stderr.write(`${message}\n`)});
 		try {
 			const result = await restoreBackup(app.ctx, file, {onProgress: values.json ? undefined : (message) => void io.stderr.write(`Loaded ${message}\n`)});
