@@ -21,8 +21,11 @@ key hints (sk-…a1b2), never keys. Safe to run again.
 
 Options:
   --dry-run   show what would be done; change nothing
-  --json      {dryRun, actions: [{provider, type, action, keyHint?, variable?, reason?}]}
-              action: create-provider | add-key | skip-duplicate | skip-exists | skip-incomplete
+  --json      print JSON
+
+JSON (--json):
+  {dryRun, actions: [{provider, type, action, keyHint?, variable?, reason?}]}
+  action: create-provider | add-key | skip-duplicate | skip-exists | skip-incomplete
 
 Exit codes: 0 done (also when there was nothing to import), 1 failed, 2 usage.
 `,
