@@ -1,0 +1,130 @@
+import {z} from 'zod';
+import {CHANGES_CHANNEL} from '../changes.js';
+import type {Change, Queryable, Tx} from '../types.js';
+
+/**
+ * Rows of `comparison_runs` and `comparison_results`. A run is inserted as `running` when it
+ * starts (its audit row commits with it) and closed as `finished` or `cancelled` together with
+ * its results, so a reader never sees a closed run with half its results.
+ */
+
+export type ComparisonStatus = 'running' | 'finished' | 'cancelled';
+export type ComparisonOutcome = 'ok' | 'failed' | 'cancelled';
+
+export interface ComparisonResultRow {
+	readonly providerId: string | null;
+	readonly providerName: string;
+	readonly modelName: string;
+	readonly outcome: ComparisonOutcome;
+	readonly errorClass: string | null;
+	readonly ttftMs: number | null;
+	readonly totalMs: number | null;
+	readonly outputTokens: number | null;
+	readonly tokensPerSecond: number | null;
+	/** Already sanitised and redacted. */
+	readonly excerpt: string;
+	/** Already sanitised and redacted. */
+	readonly errorMessage: string | null;
+}
+
+export interface ComparisonRunRow {
+	readonly id: string;
+	readonly alias: string;
+	readonly prompt: string;
+	readonly startedAt: Date;
+	readonly finishedAt: Date | null;
+	readonly status: ComparisonStatus;
+	readonly actor: string;
+}
+
+const runSchema = z
+	.object({
+		id: z.string(),
+		alias: z.string(),
+		prompt: z.string(),
+		started_at: z.date(),
+		finished_at: z.date().nullable(),
+		status: z.enum(['running', 'finished', 'cancelled']),
+		actor: z.string(),
+	})
+	.transform((row): ComparisonRunRow => ({id: row.id, alias: row.alias, prompt: row.prompt, startedAt: row.started_at, finishedAt: row.finished_at, status: row.status, actor: row.actor}));
+
+const integerOrNull = z.number().int().nullable();
+
+const resultSchema = z
+	.object({
+		provider_id: z.string().nullable(),
+		provider_name: z.string(),
+		model_name: z.string(),
+		outcome: z.enum(['ok', 'failed', 'cancelled']),
+		error_class: z.string().nullable(),
+		ttft_ms: integerOrNull,
+		total_ms: integerOrNull,
+		output_tokens: integerOrNull,
+		tokens_per_s: z.number().nullable(),
+		excerpt: z.string().nullable(),
+		error_message: z.string().nullable(),
+	})
+	.transform(
+		(row): ComparisonResultRow => ({
+			providerId: row.provider_id,
+			providerName: row.provider_name,
+			modelName: row.model_name,
+			outcome: row.outcome,
+			errorClass: row.error_class,
+			ttftMs: row.ttft_ms,
+			totalMs: row.total_ms,
+			outputTokens: row.output_tokens,
+			tokensPerSecond: row.tokens_per_s,
+			excerpt: row.excerpt ?? '',
+			errorMessage: row.error_message,
+		}),
+	);
+
+export async function insertComparisonRun(tx: Tx, run: {alias: string; prompt: string; startedAt: Date; actor: string}): Promise<string> {
+	const [row] = await tx<{id: string}[]>`
+		insert into comparison_runs (alias, prompt, started_at, status, actor)
+		values (${run.alias}, ${run.prompt}, ${run.startedAt}, 'running', ${run.actor})
+		returning id`;
+	return row!.id;
+}
+
+/** Closes a running run with its results, in the caller's transaction; false when it was not running. */
+export async function closeComparisonRun(tx: Tx, id: string, status: 'finished' | 'cancelled', finishedAt: Date, results: readonly ComparisonResultRow[]): Promise<boolean> {
+	const closed = await tx`update comparison_runs set status = ${status}, finished_at = ${finishedAt} where id = ${id} and status = 'running' returning id`;
+	if (closed.length === 0) return false;
+	// One statement per result keeps the insertion order (the target order) for a reader that orders by it.
+	for (const result of results) {
+		await tx`
+			insert into comparison_results (run_id, provider_id, provider_name, model_name, outcome, error_class, ttft_ms, total_ms,
+				output_tokens, tokens_per_s, excerpt, error_message)
+			values (${id}, ${result.providerId}, ${result.providerName}, ${result.modelName}, ${result.outcome}, ${result.errorClass},
+				${result.ttftMs}, ${result.totalMs}, ${result.outputTokens}, ${result.tokensPerSecond}, ${result.excerpt}, ${result.errorMessage})`;
+	}
+	return true;
+}
+
+/** A change for live refresh, delivered on commit (what `mutate` sends for audited changes). */
+export async function notifyChange(tx: Tx, change: Change): Promise<void> {
+	await tx`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(change)})`;
+}
+
+export async function comparisonRunById(sql: Queryable, id: string): Promise<ComparisonRunRow | undefined> {
+	const [row] = await sql`select id, alias, prompt, started_at, finished_at, status, actor from comparison_runs where id = ${id}`;
+	return row ? runSchema.parse(row) : undefined;
+}
+
+/** Newest first. */
+export async function recentComparisonRuns(sql: Queryable, limit = 20): Promise<ComparisonRunRow[]> {
+	const rows = await sql`select id, alias, prompt, started_at, finished_at, status, actor from comparison_runs order by started_at desc, id limit ${limit}`;
+	return rows.map((row) => runSchema.parse(row));
+}
+
+/** A run's results in the order the comparison lists its targets (provider name, then model). */
+export async function comparisonResults(sql: Queryable, runId: string): Promise<ComparisonResultRow[]> {
+	const rows = await sql`
+		select provider_id, provider_name, model_name, outcome, error_class, ttft_ms, total_ms, output_tokens, tokens_per_s, excerpt, error_message
+		from comparison_results where run_id = ${runId}
+		order by lower(provider_name), model_name, id`;
+	return rows.map((row) => resultSchema.parse(row));
+}
