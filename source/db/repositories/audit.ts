@@ -37,7 +37,7 @@ function toRow(raw: unknown): StoredAuditRow {
 /** Appends one row to the chain inside the caller's transaction (the change and its audit commit together). */
 export async function appendAudit(tx: Tx, actor: string, entry: AuditEntry): Promise<StoredAuditRow> {
 	await tx`select pg_advisory_xact_lock(${AUDIT_LOCK})`;
-	const [last] = await tx<{seq: string; row_hash: Buffer}[]>`select seq::text as seq, row_hash from audit_log order by seq desc limit 1`;
+	const [last] = await tx<{seq: string; row_hash: Buffer}[]>`select seq::text as seq, row_hash from audit_log order by audit_log.seq desc limit 1`;
 	const seq = last ? Number(last.seq) + 1 : 1;
 	const prevHash = last ? last.row_hash : GENESIS_HASH;
 	// Millisecond precision: what comes back from timestamptz must hash the same.
