@@ -1,6 +1,6 @@
-import {Box, Text, useApp, useInput} from 'ink';
+import {Box, Text, useApp, useInput, type Key} from 'ink';
 import TextInput from 'ink-text-input';
-import {useCallback, useEffect, useMemo, useReducer, useState} from 'react';
+import {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
 import type {ChainResult} from '../db/repositories/audit.js';
 import type {Settings} from '../domain/settings.js';
 import {pad, truncate} from '../cli/format.js';
@@ -8,7 +8,7 @@ import {FlashLine, Header, HelpOverlay, HintBar} from './components/Chrome.js';
 import {Pane} from './components/Pane.js';
 import {Spinner} from './components/Spinner.js';
 import {KeyForm, ModelForm, ProviderForm, SettingForm} from './forms.js';
-import {resolve, type Binding, type Scope} from './keymap.js';
+import {keymap, resolve, type Binding, type Scope} from './keymap.js';
 import {AuditView} from './panes/AuditView.js';
 import {KeysView} from './panes/KeysView.js';
 import {ModelsView} from './panes/ModelsView.js';
@@ -45,6 +45,7 @@ export function App({theme, onQuit}: AppProps) {
 	const [now, setNow] = useState(() => new Date());
 	const [verification, setVerification] = useState<ChainResult | 'running' | undefined>(undefined);
 	const [commandText, setCommandText] = useState('');
+	const [helpOffset, setHelpOffset] = useState(0);
 	const readOnly = services.info.readOnly;
 
 	const flash = useCallback((text: string, tone: 'ok' | 'error' | 'info' = 'info') => dispatch({type: 'flash', text, tone}), []);
@@ -340,17 +341,28 @@ export function App({theme, onQuit}: AppProps) {
 		dispatch({type: 'mode', mode: {kind: 'form', form: {type: 'setting', key}}});
 	}
 
-	// Normal mode: one input layer, gated so forms, dialogs and text entry own the keys when open.
+	// One input layer that is always subscribed and dispatches on the current mode. Ink paints a
+	// frame before React's effects subscribe a newly activated useInput, so a layer switched on
+	// by isActive misses a key typed in that gap (e.g. right after a form closes); and a raw-mode
+	// count touching zero between layers drops raw mode for a moment. Forms keep their own layer.
+	const normalMode = useRef(ui.mode.kind === 'normal');
+	normalMode.current = ui.mode.kind === 'normal';
+	const onNormalKey = useRef<(input: string, key: Key) => void>(() => undefined);
+	onNormalKey.current = (input, key) => {
+		const b = resolve(input, key, scopes);
+		if (b) handle(b);
+	};
+	useInput((input, key) => {
+		if (normalMode.current) onNormalKey.current(input, key);
+	});
 	useInput(
 		(input, key) => {
-			const b = resolve(input, key, scopes);
-			if (b) handle(b);
-		},
-		{isActive: ui.mode.kind === 'normal'},
-	);
-	useInput(
-		(input, key) => {
-			if (key.escape || input === '?' || input === 'q') dispatch({type: 'mode', mode: {kind: 'normal'}});
+			if (key.escape || input === '?' || input === 'q') {
+				setHelpOffset(0);
+				dispatch({type: 'mode', mode: {kind: 'normal'}});
+			}
+			if (input === 'j' || key.downArrow) setHelpOffset((o) => Math.min(o + 1, Math.max(0, keymap.length - 1)));
+			if (input === 'k' || key.upArrow) setHelpOffset((o) => Math.max(0, o - 1));
 		},
 		{isActive: ui.mode.kind === 'help'},
 	);
@@ -391,7 +403,7 @@ export function App({theme, onQuit}: AppProps) {
 
 	let body;
 	if (ui.mode.kind === 'help') {
-		body = <HelpOverlay theme={theme} readOnly={readOnly} width={width} height={available} />;
+		body = <HelpOverlay theme={theme} readOnly={readOnly} width={width} height={available} offset={helpOffset} />;
 	} else if (ui.mode.kind === 'form') {
 		const form = ui.mode.form;
 		const shell = {services, theme, width, onDone: formDone, onCancel: closeForm};

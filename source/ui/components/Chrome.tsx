@@ -61,27 +61,22 @@ export function HintBar({scopes, readOnly, theme, width}: {readonly scopes: read
 	);
 }
 
-/** The `?` overlay: every binding, generated from the keymap. */
-export function HelpOverlay({theme, readOnly, width, height}: {readonly theme: Theme; readonly readOnly: boolean; readonly width: number; readonly height: number}) {
+/** The `?` overlay: every binding, generated from the keymap; j/k scroll when it does not fit. */
+export function HelpOverlay({theme, readOnly, width, height, offset}: {readonly theme: Theme; readonly readOnly: boolean; readonly width: number; readonly height: number; readonly offset: number}) {
 	const rows = keymap.map((b) => ({keys: b.keys, text: `${b.description}${b.mutating && readOnly ? ' — unavailable (read-only)' : ''}`, dim: b.mutating && readOnly}));
-	const perColumn = Math.max(1, height - 3);
-	const twoColumns = rows.length > perColumn;
-	const columnWidth = twoColumns ? Math.floor((width - 4) / 2) : width - 4;
-	const columns = twoColumns ? [rows.slice(0, Math.ceil(rows.length / 2)), rows.slice(Math.ceil(rows.length / 2))] : [rows.slice(0, perColumn)];
+	const visible = Math.max(1, height - 3);
+	const start = Math.max(0, Math.min(offset, rows.length - visible));
+	const more = rows.length > visible;
 	return (
 		<Box flexDirection="column" borderStyle="round" borderColor={theme.accent} paddingX={1} width={width} height={height}>
-			<Text bold>Keys — ? or Esc closes{!twoColumns && rows.length > perColumn ? ` (first ${perColumn} of ${rows.length}; widen the terminal or see the README for all)` : ''}</Text>
-			<Box>
-				{columns.map((column, c) => (
-					<Box key={c} flexDirection="column" width={columnWidth}>
-						{column.map((row) => (
-							<Text key={row.keys + row.text} color={row.dim ? theme.muted : undefined} wrap="truncate">
-								{row.keys.padEnd(7)} {row.text}
-							</Text>
-						))}
-					</Box>
-				))}
-			</Box>
+			<Text bold wrap="truncate">
+				Keys — ? or Esc closes{more ? ` · j/k scroll (${start + 1}–${Math.min(rows.length, start + visible)} of ${rows.length})` : ''}
+			</Text>
+			{rows.slice(start, start + visible).map((row) => (
+				<Text key={row.keys + row.text} color={row.dim ? theme.muted : undefined} wrap="truncate">
+					{row.keys.padEnd(7)} {row.text}
+				</Text>
+			))}
 		</Box>
 	);
 }

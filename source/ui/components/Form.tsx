@@ -1,6 +1,6 @@
 import {Box, Text, useInput} from 'ink';
 import TextInput from 'ink-text-input';
-import {useState} from 'react';
+import {useRef, useState} from 'react';
 import type {Theme} from '../theme.js';
 
 export type FieldSpec =
@@ -35,11 +35,17 @@ export function Form({title, fields, initial, theme, width, onSubmit, onCancel, 
 	const [errors, setErrors] = useState<Record<string, string>>({});
 	const [saving, setSaving] = useState(false);
 	const field = fields[active]!;
+	// Ink re-subscribes input handlers after each render, so a key may reach the handler of the
+	// previous render: read the current field, cursor and values from refs.
+	const current = useRef({active, flagCursor, values});
+	current.current = {active, flagCursor, values};
 
 	const update = (name: string, value: string | readonly string[]) => {
 		setValues((previous) => {
 			const next = {...previous, [name]: value};
-			return onChange ? onChange(name, next) : next;
+			const changed = onChange ? onChange(name, next) : next;
+			current.current = {...current.current, values: changed};
+			return changed;
 		});
 	};
 
@@ -61,24 +67,28 @@ export function Form({title, fields, initial, theme, width, onSubmit, onCancel, 
 	useInput((input, key) => {
 		if (key.escape) return onCancel();
 		if (key.return) return submit();
-		if ((key.tab && !key.shift) || key.downArrow) {
-			setActive((a) => (a + 1) % fields.length);
+		if ((key.tab && !key.shift) || key.downArrow || (key.tab && key.shift) || key.upArrow) {
+			const step = (key.tab && !key.shift) || key.downArrow ? 1 : -1;
+			const next = (current.current.active + step + fields.length) % fields.length;
+			current.current = {...current.current, active: next, flagCursor: 0};
+			setActive(next);
 			setFlagCursor(0);
 			return;
 		}
-		if ((key.tab && key.shift) || key.upArrow) {
-			setActive((a) => (a - 1 + fields.length) % fields.length);
-			setFlagCursor(0);
-			return;
-		}
+		const field = fields[current.current.active]!;
+		const values = current.current.values;
+		const flagCursor = current.current.flagCursor;
 		if (field.kind === 'select' && (key.leftArrow || key.rightArrow || input === ' ')) {
 			const index = field.options.findIndex((o) => o.value === values[field.name]);
 			const step = key.leftArrow ? -1 : 1;
 			update(field.name, field.options[(index + step + field.options.length) % field.options.length]!.value);
 		}
 		if (field.kind === 'flags') {
-			if (key.leftArrow) setFlagCursor((c) => Math.max(0, c - 1));
-			if (key.rightArrow) setFlagCursor((c) => Math.min(field.options.length - 1, c + 1));
+			if (key.leftArrow || key.rightArrow) {
+				const next = key.leftArrow ? Math.max(0, flagCursor - 1) : Math.min(field.options.length - 1, flagCursor + 1);
+				current.current = {...current.current, flagCursor: next};
+				setFlagCursor(next);
+			}
 			if (input === ' ') {
 				const current = new Set((values[field.name] as readonly string[] | undefined) ?? []);
 				const option = field.options[flagCursor]!.value;
@@ -108,7 +118,7 @@ export function Form({title, fields, initial, theme, width, onSubmit, onCancel, 
 								<TextInput
 									value={(values[f.name] as string | undefined) ?? ''}
 									onChange={(value) => update(f.name, value)}
-									focus={focused && !saving}
+									focus={focused}
 									mask={f.mask ? '•' : undefined}
 									placeholder={f.placeholder}
 									showCursor

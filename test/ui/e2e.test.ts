@@ -1,0 +1,108 @@
+import {execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {freshEmbeddedDir} from '../support/db.js';
+import {startMockProvider, type MockProvider} from '../support/mock-provider.js';
+import {openTerminal, type Terminal} from '../support/tmux.js';
+import {templateDir} from '../support/template.js';
+import {dataPaths} from '../../source/config/paths.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const secret = 'sk-e2e-SECRETVALUE0123456789abcdefQRST';
+
+let mock: MockProvider;
+let dataDir: string;
+let term: Terminal | undefined;
+
+beforeAll(async () => {
+	// The binary under test is the build of this checkout.
+	execFileSync(process.execPath, [path.join(root, 'source', 'build.mjs')], {cwd: root});
+	mock = await startMockProvider({models: ['e2e-model']});
+	// A ready-made data directory when the template exists (embedded runs); otherwise the binary creates one.
+	dataDir = fs.existsSync(dataPaths(templateDir()).pgdata) ? freshEmbeddedDir().dataDir : fs.mkdtempSync(path.join(root, 'node_modules', '.e2e-'));
+}, 60_000);
+
+afterAll(async () => {
+	term?.kill();
+	await mock.close();
+	fs.rmSync(dataDir, {recursive: true, force: true, maxRetries: 10, retryDelay: 200});
+});
+
+describe('the dashboard in a real terminal (80×24, embedded database)', () => {
+	it('creates a provider, adds a key, attaches a model, streams a smoke test, quits and gives the terminal back', async () => {
+		term = openTerminal(`${process.execPath} ${cli}; echo "EXITED $?"; sleep 60`, {env: {EVAL752_DATA_DIR: dataDir, EVAL752_ACTOR: 'e2e@test', TERM: 'xterm-256color'}});
+		await term.waitFor('No providers yet.', 30_000);
+		expect(term.flag('alternate_on')).toBe('1');
+
+		await term.send(['a']);
+		await term.waitFor('New provider');
+		await term.type('e2e-provider');
+		await term.waitFor('e2e-provider');
+		await term.send(['Tab']);
+		await term.waitFor('› Family');
+		await term.send(Array.from({length: 14}, () => 'Right'));
+		await term.waitFor('OpenAI-compatible (openai-compatible)');
+		await term.send(['Tab']);
+		await term.waitFor('› Base URL');
+		await term.type(mock.baseUrl);
+		await term.waitFor(mock.baseUrl);
+		await term.send(['Enter']);
+		await term.waitFor(/e2e-provider\s+openai-compatible\s+on\s+0\/0/);
+
+		await term.send(['Tab', 'a']);
+		await term.waitFor('Add a key to e2e-provider');
+		await term.type(secret);
+		await term.send(['Tab']);
+		await term.waitFor('› Label');
+		await term.type('main');
+		await term.waitFor(/Label\s+main/);
+		await term.send(['Enter']);
+		await term.waitFor(/sk-e2e-…QRST\s+main\s+act/);
+
+		await term.send(['Tab', 'a']);
+		await term.waitFor('pick what it serves');
+		await term.send(['Down', 'Enter']);
+		await term.waitFor('Attach a model to e2e-provider');
+		await term.send(['Tab', 'Tab']);
+		await term.waitFor('› Alias');
+		await term.type('e2e-alias');
+		await term.waitFor(/Alias\s+e2e-alias/);
+		await term.send(['Enter']);
+		await term.waitFor(/e2e-model → e2e-alias/);
+
+		// Slow enough to watch: tokens appear before the stream ends.
+		mock.setDefault({kind: 'stream', tokens: Array.from({length: 60}, (_, i) => `word${i} `), chunkDelayMs: 60, usage: true});
+		await term.send(['s']);
+		const streaming = await term.waitFor(/word3 .*\n[\s\S]*streaming from e2e-provider/);
+		expect(streaming).not.toContain('word59');
+		await term.waitFor(/✓ ok · ttft \d+ ms · total \d+ ms · 60 tokens/);
+		await term.waitFor(/e2e-provider\s+openai-compatible\s+on\s+1\/1\s+✓ ok/);
+
+		await term.send(['1', 'd']);
+		await term.waitFor(/Delete provider e2e-provider .*y\/N/);
+		await term.send(['n']);
+		await term.waitFor('Nothing changed');
+
+		await term.send(['q']);
+		const after = await term.waitFor('EXITED 0');
+		expect(after).not.toContain('[1] Providers');
+		expect(term.flag('alternate_on')).toBe('0');
+		expect(term.flag('cursor_flag')).toBe('1');
+
+		// The full key was never on any screen.
+		for (const screen of term.seen) {
+			expect(screen).not.toContain(secret);
+			expect(screen).not.toContain(secret.slice(7, 30));
+		}
+
+		// And the database holds what the screens said.
+		const out = execFileSync(process.execPath, [cli, 'providers', 'list', '--json'], {env: {...process.env, EVAL752_DATA_DIR: dataDir, DATABASE_URL: ''}, encoding: 'utf8'});
+		const providers = JSON.parse(out) as {name: string}[];
+		expect(providers.map((p) => p.name)).toEqual(['e2e-provider']);
+		const requests = mock.requests.filter((r) => r.path.endsWith('/chat/completions'));
+		expect((requests.at(-1)!.body as {model: string}).model).toBe('e2e-model');
+	}, 120_000);
+});
