@@ -124,10 +124,13 @@ describe(`eval752 keys rotate (${databaseKind})`, () => {
 		expect(piped.stderr).toContain('the new key is read from standard input only with --from-stdin');
 		const twoFinishes = await rotate(['cli-rot-usage', '--from-stdin', '--disable-old', '--delete-old'], `${secret}\n`);
 		expect(twoFinishes.code).toBe(2);
+		const pasted = await rotate(['cli-rot-usage', secret, '--from-stdin'], '');
+		expect(pasted.code).toBe(2);
+		expect(pasted.stderr).toContain('not shown: it may be a secret');
 		const empty = await rotate(['cli-rot-usage', '--from-stdin'], '\n');
 		expect(empty.code).toBe(1);
 		expect(empty.stderr).toContain('nothing was stored');
 		expect(await lastSeq(t.ctx)).toBe(before);
-		expect(both.stderr + piped.stderr + twoFinishes.stderr).not.toContain(secret);
+		expect(both.stderr + piped.stderr + twoFinishes.stderr + pasted.stderr).not.toContain(secret);
 	});
 });

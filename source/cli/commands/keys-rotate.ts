@@ -3,8 +3,9 @@ import {UsageError, UserError} from '../../errors.js';
 import {abandonRotation, finishRotation, startRotation, validateRotation, type FinishMode, type FinishResult, type Rotation, type RotationValidation} from '../../services/rotate.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
-import type {Input, Io} from '../io.js';
+import type {Io} from '../io.js';
 import {errorLine} from '../main.js';
+import {readFirstLine, readHiddenLine} from './keys.js';
 
 export const rotateHelp = `Usage: eval752 keys rotate <provider> --from-stdin [--label L] [--old KEY] [--model M | --all-models]
                           [--disable-old | --delete-old] [--json]
@@ -43,21 +44,15 @@ not, or the rotation was refused or lost to another operator's, 2 usage or confi
  * step. The secret is read once, handed to startRotation and dropped; nothing printed carries it.
  */
 export async function runKeysRotate(args: readonly string[], io: Io): Promise<number> {
-	const {values, positionals} = parse(
-		'keys rotate',
-		args,
-		{
-			'from-stdin': {type: 'boolean'},
-			label: {type: 'string'},
-			old: {type: 'string'},
-			model: {type: 'string'},
-			'all-models': {type: 'boolean'},
-			'disable-old': {type: 'boolean'},
-			'delete-old': {type: 'boolean'},
-			json: {type: 'boolean'},
-		},
-		{min: 1, max: 1, names: 'provider'},
-	);
+	let parsed;
+	try {
+		parsed = parseRotateArgs(args);
+	} catch {
+		// parseArgs' message repeats the offending argument, which may be a key pasted in the wrong place.
+		throw new UsageError('keys rotate: unknown option, a value in the wrong place or an extra argument (not shown: it may be a secret)', 'eval752 keys rotate --help');
+	}
+	const {values, positionals} = parsed;
+	if (positionals.length === 0) throw new UsageError('keys rotate: missing provider', 'eval752 keys rotate --help');
 	if (values.model !== undefined && values['all-models']) throw new UsageError('keys rotate: give --model or --all-models, not both', 'eval752 keys rotate --help');
 	if (values['disable-old'] && values['delete-old']) throw new UsageError('keys rotate: give --disable-old or --delete-old, not both', 'eval752 keys rotate --help');
 	if (!values['from-stdin'] && !io.stdin.isTTY) {
@@ -68,8 +63,8 @@ export async function runKeysRotate(args: readonly string[], io: Io): Promise<nu
 	// Progress is for people; with --json stdout carries only the document.
 	const say = (line: string) => void (json ? io.stderr : io.stdout).write(`${line}\n`);
 
-	const secret = values['from-stdin'] ? await readFirstLine(io.stdin) : await promptHidden(io, 'New API key (not shown): ');
-	if (secret === null) {
+	const secret = values['from-stdin'] ? await readFirstLine(io.stdin) : await readHiddenLine(io, 'New API key (not shown): ');
+	if (secret.trim() === '') {
 		io.stderr.write('eval752: nothing was stored; the provider\'s keys are unchanged\n');
 		return 1;
 	}
@@ -137,43 +132,21 @@ async function validate(ctx: Parameters<typeof validateRotation>[0], rotation: R
 	}
 }
 
-/**
- * The first line of standard input, without its line ending; null when there is none. Written
- * here because `keys.ts` exports no secret reader yet; when it does, this should be replaced by it.
- */
-export async function readFirstLine(stdin: Input): Promise<string | null> {
-	let text = '';
-	for await (const chunk of stdin) {
-		text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-		if (text.includes('\n')) break;
-	}
-	const line = text.split(/\r?\n/)[0] ?? '';
-	return line.trim() === '' ? null : line;
-}
-
-/** Reads a line from a terminal without echoing it (raw mode); Ctrl+C or Ctrl+D give null. */
-export function promptHidden(io: Io, prompt: string): Promise<string | null> {
-	const {stdin} = io;
-	io.stderr.write(prompt);
-	return new Promise((resolve) => {
-		let value = '';
-		const finish = (result: string | null) => {
-			stdin.removeListener('data', onData);
-			stdin.setRawMode?.(false);
-			stdin.pause();
-			io.stderr.write('\n');
-			resolve(result);
-		};
-		const onData = (chunk: Buffer | string) => {
-			for (const char of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
-				if (char === '\r' || char === '\n') return finish(value.trim() === '' ? null : value);
-				if (char === '\u0003' || char === '\u0004') return finish(null);
-				if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
-				else if (char >= ' ') value += char;
-			}
-		};
-		stdin.setRawMode?.(true);
-		stdin.resume();
-		stdin.on('data', onData);
-	});
+function parseRotateArgs(args: readonly string[]) {
+	const parsed = parse(
+		'keys rotate',
+		args,
+		{
+			'from-stdin': {type: 'boolean'},
+			label: {type: 'string'},
+			old: {type: 'string'},
+			model: {type: 'string'},
+			'all-models': {type: 'boolean'},
+			'disable-old': {type: 'boolean'},
+			'delete-old': {type: 'boolean'},
+			json: {type: 'boolean'},
+		},
+		{max: 1},
+	);
+	return parsed;
 }
