@@ -1,5 +1,5 @@
 import {displayHint, type KeyRing} from '../crypto/index.js';
-import {findByFingerprints, secretRow, updateSecret, type SecretRow} from '../db/repositories/key-secrets.js';
+import {secretRow, updateSecret, type SecretRow} from '../db/repositories/key-secrets.js';
 import type {Queryable, Tx} from '../db/types.js';
 import {NotFoundError} from '../errors.js';
 import {ensureCanary} from './canary.js';
@@ -42,9 +42,4 @@ export async function reencryptRow(tx: Tx, ring: KeyRing, row: SecretRow): Promi
 	const plaintext = openSecret(ring, row);
 	await ensureCanary(tx, ring);
 	await updateSecret(tx, row.id, {ciphertext: ring.encrypt('provider_keys.secret', row.id, plaintext), keyId: ring.currentId, fingerprint: ring.fingerprint(plaintext)});
-}
-
-/** Where this secret is already stored, by fingerprint under any configured key — no decryption. */
-export async function findStoredSecret(sql: Queryable, ring: KeyRing, plaintext: string) {
-	return findByFingerprints(sql, ring.fingerprints(plaintext));
 }

@@ -1,5 +1,6 @@
 import type {KeySummary} from '../../domain/key.js';
 import {UsageError, UserError} from '../../errors.js';
+import {runKeysRotate} from './keys-rotate.js';
 import {addKey, deleteKey, listKeys, resolveKey, setKeyPriority, setKeyStatus, shortId} from '../../services/keys.js';
 import {findProvider} from '../../services/providers.js';
 import {parse} from '../args.js';
@@ -208,6 +209,8 @@ export const command: Command = {
        eval752 keys disable|enable KEY [--expect-version N] [--json]
        eval752 keys rm KEY [--force] [--json]
        eval752 keys priority KEY N [--expect-version N] [--json]
+       eval752 keys rotate PROVIDER --from-stdin [--label L] [--old KEY] [--model M | --all-models]
+                           [--disable-old | --delete-old] [--json]   (eval752 keys rotate --help)
 
 PROVIDER is a provider's name (any case) or id. KEY is a key's id or the first 4+ characters of it
 (keys list shows 8).
@@ -240,5 +243,5 @@ Examples:
   eval752 keys disable 3f2a9c1b
   eval752 keys priority 3f2a 10
 `,
-	run: (args, io) => dispatch('keys', args, io, {list, ls: list, add, disable: status('disabled'), enable: status('active'), rm: remove, priority}),
+	run: (args, io) => dispatch('keys', args, io, {list, ls: list, add, disable: status('disabled'), enable: status('active'), rm: remove, priority, rotate: runKeysRotate}),
 };

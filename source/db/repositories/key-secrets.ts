@@ -34,12 +34,3 @@ export async function allSecretRows(sql: Queryable): Promise<SecretRow[]> {
 		select id, provider_id, ciphertext, key_id from provider_keys order by created_at, id`;
 	return rows.map((row) => ({id: row.id, providerId: row.provider_id, ciphertext: row.ciphertext, keyId: row.key_id}));
 }
-
-/** A stored secret with one of these fingerprints, with where it lives (for "already stored as …"). */
-export async function findByFingerprints(sql: Queryable, fingerprints: readonly Buffer[]): Promise<{id: string; providerName: string; label: string} | undefined> {
-	const [row] = await sql<{id: string; name: string; label: string}[]>`
-		select k.id, p.name, k.label from provider_keys k join providers p on p.id = k.provider_id
-		where k.fingerprint = any(${fingerprints as unknown as string[]}::bytea[])
-		limit 1`;
-	return row ? {id: row.id, providerName: row.name, label: row.label} : undefined;
-}
