@@ -4,9 +4,8 @@ import {dataPaths} from '../../source/config/paths.js';
 import {embeddedExists, openEmbedded} from '../../source/db/embedded.js';
 import {templateDir} from './template.js';
 
-/** Builds the PGlite template once (embedded runs only); every test file copies it. */
+/** Builds the PGlite template once (cached across runs); every embedded test file copies it. */
 export default async function setup(): Promise<void> {
-	if (process.env['TEST_DATABASE_URL']) return;
 	const dir = templateDir();
 	const paths = dataPaths(dir);
 	if (embeddedExists(paths)) return;

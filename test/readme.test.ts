@@ -1,0 +1,8 @@
+import fs from 'node:fs';
+import {expect, it} from 'vitest';
+import {markdownKeyTable} from '../source/ui/keymap.js';
+
+it('the README key table is the one generated from the keymap', () => {
+	const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+	expect(readme).toContain(markdownKeyTable());
+});
