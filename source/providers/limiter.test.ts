@@ -140,10 +140,13 @@ describe('limiter against the mock provider', () => {
 				}),
 			),
 		);
+		// Measured when each callback runs, which on a loaded machine can trail its grant by a few
+		// ms (the previous one late, this one on time shortens one gap): each gap gets that
+		// allowance, and the whole span — three spacings — holds to a timer tick.
 		for (let index = 1; index < granted.length; index++) {
-			// The limiter's own clock: exact up to a timer tick.
-			expect(granted[index]! - granted[index - 1]!).toBeGreaterThanOrEqual(98);
+			expect(granted[index]! - granted[index - 1]!).toBeGreaterThanOrEqual(90);
 		}
+		expect(granted[3]! - granted[0]!).toBeGreaterThanOrEqual(297);
 		// What the server sees includes connection set-up on the first request only,
 		// so the bound is on the whole span rather than on each gap.
 		const starts = mock.chatRequests.map((request) => request.startedAt);
