@@ -6,7 +6,7 @@ import {addKey, deleteKey, keyForCall, listKeys, recordValidation, resolveKey, s
 import {createProvider} from '../source/services/providers.js';
 import type {Provider} from '../source/domain/provider.js';
 import {databaseKind} from './support/db.js';
-import {rowCounts, testContext, type TestContext} from './support/context.js';
+import {rowCounts, testContext, type TestContext, expectRefused} from './support/context.js';
 
 let c: TestContext;
 let provider: Provider;
@@ -30,16 +30,7 @@ async function newProvider(): Promise<Provider> {
 	return createProvider(c.ctx, {name: `keys-provider-${serial}`, type: 'groq'});
 }
 
-async function refused(work: () => Promise<unknown>, field: string, message: RegExp): Promise<void> {
-	const before = await rowCounts(c.ctx);
-	const error = await work().then(
-		() => undefined,
-		(caught: unknown) => caught,
-	);
-	expect(error, `expected ${field} to be refused`).toBeInstanceOf(ValidationError);
-	expect((error as ValidationError).issues[field]).toMatch(message);
-	expect(await rowCounts(c.ctx)).toEqual(before);
-}
+const refused = (work: () => Promise<unknown>, field: string, message: RegExp) => expectRefused(c.ctx, work, field, message);
 
 describe(`keys (${databaseKind})`, () => {
 	it('adds a key encrypted, shows only its hint, and audits hint and label only', async () => {

@@ -6,7 +6,7 @@ import {addModel, deleteModel, listAliases, listModels, resolveModel, updateMode
 import {createProvider, setProviderEnabled} from '../source/services/providers.js';
 import type {Provider} from '../source/domain/provider.js';
 import {databaseKind} from './support/db.js';
-import {rowCounts, testContext, type TestContext} from './support/context.js';
+import {rowCounts, testContext, type TestContext, expectRefused} from './support/context.js';
 
 let c: TestContext;
 let groq: Provider;
@@ -28,16 +28,7 @@ function modelName(): string {
 	return `model-${serial}`;
 }
 
-async function refused(work: () => Promise<unknown>, field: string, message: RegExp): Promise<void> {
-	const before = await rowCounts(c.ctx);
-	const error = await work().then(
-		() => undefined,
-		(caught: unknown) => caught,
-	);
-	expect(error, `expected ${field} to be refused`).toBeInstanceOf(ValidationError);
-	expect((error as ValidationError).issues[field]).toMatch(message);
-	expect(await rowCounts(c.ctx)).toEqual(before);
-}
+const refused = (work: () => Promise<unknown>, field: string, message: RegExp) => expectRefused(c.ctx, work, field, message);
 
 describe(`models and aliases (${databaseKind})`, () => {
 	it('adds a model with label and normalised alias, audited', async () => {

@@ -1,12 +1,12 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {ConflictError, NotFoundError, UserError, ValidationError} from '../source/errors.js';
+import {ConflictError, NotFoundError, UserError} from '../source/errors.js';
 import {tailAudit} from '../source/services/audit.js';
 import {addKey} from '../source/services/keys.js';
 import {addModel, listModels} from '../source/services/models.js';
 import {createProvider, deleteProvider, getProvider, listProviders, setProviderEnabled, updateProvider} from '../source/services/providers.js';
 import type {ServiceContext} from '../source/services/context.js';
 import {databaseKind} from './support/db.js';
-import {rowCounts, testContext, type TestContext} from './support/context.js';
+import {rowCounts, testContext, type TestContext, expectRefused} from './support/context.js';
 
 let c: TestContext;
 let serial = 0;
@@ -31,16 +31,7 @@ function secret(): string {
 }
 
 /** Runs `work`, expects a ValidationError on `field` matching `message`, and proves nothing was written. */
-async function refused(work: () => Promise<unknown>, field: string, message: RegExp): Promise<void> {
-	const before = await rowCounts(c.ctx);
-	const error = await work().then(
-		() => undefined,
-		(caught: unknown) => caught,
-	);
-	expect(error, `expected ${field} to be refused`).toBeInstanceOf(ValidationError);
-	expect((error as ValidationError).issues[field]).toMatch(message);
-	expect(await rowCounts(c.ctx)).toEqual(before);
-}
+const refused = (work: () => Promise<unknown>, field: string, message: RegExp) => expectRefused(c.ctx, work, field, message);
 
 async function lastAudit(ctx: ServiceContext = c.ctx) {
 	const [row] = await tailAudit(ctx, 1);

@@ -1,10 +1,10 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {settingDefaults, settingsSchema} from '../source/domain/settings.js';
-import {ConflictError, ValidationError} from '../source/errors.js';
+import {ConflictError} from '../source/errors.js';
 import {tailAudit} from '../source/services/audit.js';
 import {getSettings, setSetting} from '../source/services/settings.js';
 import {databaseKind} from './support/db.js';
-import {rowCounts, testContext, type TestContext} from './support/context.js';
+import {testContext, type TestContext, expectRefused} from './support/context.js';
 
 let c: TestContext;
 
@@ -16,16 +16,7 @@ afterAll(async () => {
 	await c.t.drop();
 });
 
-async function refused(work: () => Promise<unknown>, field: string, message: RegExp): Promise<void> {
-	const before = await rowCounts(c.ctx);
-	const error = await work().then(
-		() => undefined,
-		(caught: unknown) => caught,
-	);
-	expect(error, `expected ${field} to be refused`).toBeInstanceOf(ValidationError);
-	expect((error as ValidationError).issues[field]).toMatch(message);
-	expect(await rowCounts(c.ctx)).toEqual(before);
-}
+const refused = (work: () => Promise<unknown>, field: string, message: RegExp) => expectRefused(c.ctx, work, field, message);
 
 describe(`settings (${databaseKind})`, () => {
 	it('reads defaults before anything is set', async () => {

@@ -377,7 +377,7 @@ export function applyProviderPatch(current: ProviderFields, raw: unknown): Provi
 }
 
 /** The non-secret fields of a provider, as audit details and change summaries carry them. */
-export function providerProjection(provider: ProviderFields): Record<string, unknown> {
+export function providerProjection(provider: ProviderFields): ProviderFields {
 	return {
 		name: provider.name,
 		type: provider.type,
@@ -390,7 +390,9 @@ export function providerProjection(provider: ProviderFields): Record<string, unk
 }
 
 /** Only what changed: `{before: {field: old}, after: {field: new}}`. */
-export function diffProjection(before: Record<string, unknown>, after: Record<string, unknown>): {before: Record<string, unknown>; after: Record<string, unknown>} {
+export function diffProjection(beforeFields: object, afterFields: object): {before: Record<string, unknown>; after: Record<string, unknown>} {
+	const before = beforeFields as Record<string, unknown>;
+	const after = afterFields as Record<string, unknown>;
 	const out = {before: {} as Record<string, unknown>, after: {} as Record<string, unknown>};
 	for (const key of Object.keys(after)) {
 		if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {

@@ -51,16 +51,9 @@ export async function getProvider(ctx: ServiceContext, ref: string): Promise<Pro
 	return findProvider(ctx.db.sql, ref);
 }
 
+/** A provider's editable, non-secret fields (the same projection the audit log carries). */
 export function fieldsOf(provider: Provider): ProviderFields {
-	return {
-		name: provider.name,
-		type: provider.type,
-		baseUrl: provider.baseUrl,
-		capabilities: provider.capabilities,
-		rateLimits: provider.rateLimits,
-		extraHeaders: provider.extraHeaders,
-		enabled: provider.enabled,
-	};
+	return providerProjection(provider);
 }
 
 export async function createProvider(ctx: ServiceContext, input: unknown): Promise<Provider> {

@@ -1,5 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {KeyRing} from '../../source/crypto/index.js';
+import {expect} from 'vitest';
+import {ValidationError} from '../../source/errors.js';
 import {checkKey} from '../../source/services/canary.js';
 import type {ServiceContext} from '../../source/services/context.js';
 import {freshDatabase, type TestDatabase} from './db.js';
@@ -39,4 +41,16 @@ export async function rowCounts(ctx: ServiceContext): Promise<Record<string, num
 		counts[table] = row!.n;
 	}
 	return counts;
+}
+
+/** The operation is refused with a message for `field`, and writes nothing at all. */
+export async function expectRefused(ctx: ServiceContext, work: () => Promise<unknown>, field: string, message: RegExp): Promise<void> {
+	const before = await rowCounts(ctx);
+	const error = await work().then(
+		() => undefined,
+		(caught: unknown) => caught,
+	);
+	expect(error, `expected ${field} to be refused`).toBeInstanceOf(ValidationError);
+	expect((error as ValidationError).issues[field]).toMatch(message);
+	expect(await rowCounts(ctx)).toEqual(before);
 }

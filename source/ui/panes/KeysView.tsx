@@ -3,6 +3,7 @@ import {age, pad, truncate} from '../../cli/format.js';
 import type {KeySummary} from '../../domain/key.js';
 import type {Theme} from '../theme.js';
 import {windowStart} from '../state.js';
+import {listStatus} from '../components/ListStatus.js';
 
 export interface KeysViewProps {
 	readonly keys: readonly KeySummary[] | undefined;
@@ -18,10 +19,8 @@ export interface KeysViewProps {
 
 /** Keys of the selected provider: only the stored mask is ever shown, never decrypted. */
 export function KeysView({keys, error, providerName, cursor, focused, width, height, theme, now}: KeysViewProps) {
-	if (!providerName) return <Text color={theme.muted}>Select a provider.</Text>;
-	if (error && !keys) return <Text color={theme.error}>✕ {error.message}</Text>;
-	if (!keys) return <Text color={theme.muted}>Loading keys…</Text>;
-	if (keys.length === 0) return <Text color={theme.muted}>No keys for {providerName}. Press a (here) to add one.</Text>;
+	const status = listStatus({items: keys, error, providerName, noun: 'keys', empty: `No keys for ${providerName}. Press a (here) to add one.`, theme});
+	if (status || !keys) return status;
 	const rows = Math.max(1, height);
 	const start = windowStart(cursor, keys.length, rows);
 	return (

@@ -3,6 +3,7 @@ import {truncate} from '../../cli/format.js';
 import type {Model} from '../../domain/model.js';
 import type {Theme} from '../theme.js';
 import {windowStart} from '../state.js';
+import {listStatus} from '../components/ListStatus.js';
 
 export interface ModelsViewProps {
 	readonly models: readonly Model[] | undefined;
@@ -16,10 +17,8 @@ export interface ModelsViewProps {
 }
 
 export function ModelsView({models, error, providerName, cursor, focused, width, height, theme}: ModelsViewProps) {
-	if (!providerName) return <Text color={theme.muted}>Select a provider.</Text>;
-	if (error && !models) return <Text color={theme.error}>✕ {error.message}</Text>;
-	if (!models) return <Text color={theme.muted}>Loading models…</Text>;
-	if (models.length === 0) return <Text color={theme.muted}>No models for {providerName}. Press a (here) to attach one.</Text>;
+	const status = listStatus({items: models, error, providerName, noun: 'models', empty: `No models for ${providerName}. Press a (here) to attach one.`, theme});
+	if (status || !models) return status;
 	const rows = Math.max(1, height);
 	const start = windowStart(cursor, models.length, rows);
 	return (
