@@ -325,10 +325,12 @@ export function App({theme, onQuit}: AppProps) {
 			case 'smoke': {
 				if (!selected) return flash('Select a provider to smoke-test', 'error');
 				if (smoke.running) return flash('A smoke test is running — Esc cancels it', 'info');
-				const modelName = ui.focus === 'models' ? selectedModel?.modelName : models.data?.[0]?.modelName;
-				if (!modelName) return flash(`Attach a model to ${selected.name} first (focus [3], press a)`, 'error');
+				// The service picks the provider's first model unless one is selected: a list still
+				// loading must not turn a smoke test into a wrong "no models" refusal.
+				const modelName = ui.focus === 'models' ? selectedModel?.modelName : undefined;
+				if (models.data && models.data.length === 0) return flash(`Attach a model to ${selected.name} first (focus [3], press a)`, 'error');
 				const keyId = ui.focus === 'keys' ? selectedKey?.id : undefined;
-				smoke.start({providerId: selected.id, modelName, keyId}, `${selected.name} · ${modelName}`);
+				smoke.start({providerId: selected.id, modelName, keyId}, modelName ? `${selected.name} · ${modelName}` : selected.name);
 				return;
 			}
 		}

@@ -198,8 +198,9 @@ export function SettingForm({services, theme, width, onDone, onCancel, settingKe
 					onDone(`Setting ${settingKey} saved`);
 					return undefined;
 				} catch (error) {
-					const errors = fieldErrors(error);
-					return errors['_form'] ? {value: errors['_form']} : errors;
+					// The service names the setting (or the form); this form has one field for either.
+					const messages = Object.values(fieldErrors(error));
+					return {value: messages.join('; ') || 'This value is refused'};
 				}
 			}}
 		/>

@@ -60,7 +60,7 @@ describe('the dashboard in a real terminal (80×24, embedded database)', () => {
 		await term.type('main');
 		await term.waitFor(/Label\s+main/);
 		await term.send(['Enter']);
-		await term.waitFor(/sk-e2e-…QRST\s+main\s+act/);
+		await term.waitFor(/sk-e2e-…QRST\s+main\s+on/);
 
 		await term.send(['Tab', 'a']);
 		await term.waitFor('pick what it serves');

@@ -28,7 +28,10 @@ export function KeysView({keys, error, providerName, cursor, focused, width, hei
 			{keys.slice(start, start + rows).map((k, i) => {
 				const selected = start + i === cursor;
 				const validation = k.lastValidation ? (k.lastValidation.outcome === 'ok' ? '✓' : `✕ ${k.lastValidation.errorClass ?? k.lastValidation.outcome}`) : '—';
-				const line = `${selected ? '›' : ' '}${pad(truncate(k.displayHint, 13), 13)} ${pad(truncate(k.label || '(no label)', 10), 10)} ${k.status === 'active' ? 'act' : 'off'} p${k.priority} ${age(k.createdAt, now)} ${validation}`;
+				// Narrow at 80 columns (half the screen): the validation class matters more than a long label.
+				// The key's age is dropped first when the pane is narrow.
+				const ageCell = width >= 44 ? `${pad(age(k.createdAt, now), 3)} ` : '';
+				const line = `${selected ? '›' : ' '}${pad(truncate(k.displayHint, 13), 13)} ${pad(truncate(k.label, 8), 8)} ${k.status === 'active' ? 'on ' : 'off'} p${k.priority} ${ageCell}${validation}`;
 				return (
 					<Text key={k.id} inverse={selected && focused} color={k.status === 'active' ? undefined : theme.muted} wrap="truncate">
 						{truncate(line, width)}
