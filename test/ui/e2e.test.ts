@@ -106,3 +106,44 @@ describe('the dashboard in a real terminal (80×24, embedded database)', () => {
 		expect((requests.at(-1)!.body as {model: string}).model).toBe('e2e-model');
 	}, 120_000);
 });
+
+describe('every way out gives the terminal back', () => {
+	const cases: {how: string; signal?: NodeJS.Signals; keys?: string[]; code: number}[] = [
+		{how: 'Ctrl+C', keys: ['C-c'], code: 0},
+		{how: 'SIGTERM', signal: 'SIGTERM', code: 143},
+		{how: 'SIGHUP (a dropped SSH session)', signal: 'SIGHUP', code: 129},
+	];
+	for (const exit of cases) {
+		it(`${exit.how}: normal screen, cursor shown, exit ${exit.code}`, async () => {
+			const dir = fs.existsSync(dataPaths(templateDir()).pgdata) ? freshEmbeddedDir().dataDir : fs.mkdtempSync(path.join(root, 'node_modules', '.e2e-'));
+			const t = openTerminal(`${process.execPath} ${cli}; echo "EXITED $?"; sleep 60`, {env: {EVAL752_DATA_DIR: dir, EVAL752_ACTOR: 'e2e@test'}});
+			try {
+				await t.waitFor('[1] Providers', 30_000);
+				expect(t.flag('alternate_on')).toBe('1');
+				if (exit.keys) await t.send(exit.keys);
+				else {
+					const shell = execFileSync('tmux', ['display-message', '-p', '-t', t.name, '#{pane_pid}'], {encoding: 'utf8'}).trim();
+					const pid = execFileSync('pgrep', ['-P', shell, '-f', 'cli.js'], {encoding: 'utf8'}).trim().split('\n')[0]!;
+					process.kill(Number(pid), exit.signal);
+				}
+				await t.waitFor(`EXITED ${exit.code}`);
+				expect(t.flag('alternate_on')).toBe('0');
+				expect(t.flag('cursor_flag')).toBe('1');
+			} finally {
+				t.kill();
+				fs.rmSync(dir, {recursive: true, force: true, maxRetries: 10, retryDelay: 200});
+			}
+		}, 60_000);
+	}
+
+	it('refuses to open without a terminal: says so and exits 2', () => {
+		let failure: {status: number; stderr: string} | undefined;
+		try {
+			execFileSync(process.execPath, [cli], {env: {...process.env, EVAL752_DATA_DIR: '/nonexistent-not-used'}, stdio: ['pipe', 'pipe', 'pipe'], encoding: 'utf8'});
+		} catch (error) {
+			failure = error as {status: number; stderr: string};
+		}
+		expect(failure?.status).toBe(2);
+		expect(failure?.stderr.trim().split('\n')).toEqual(['eval752: The dashboard needs an interactive terminal (stdin and stdout are not a TTY) — use a subcommand from scripts, e.g. eval752 status --json (eval752 --help lists them)']);
+	});
+});
