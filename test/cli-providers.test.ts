@@ -63,7 +63,7 @@ describe(`eval752 providers (${databaseKind})`, () => {
 		const shown = await eval752('providers', 'show', 'Groq');
 		expect(shown.code).toBe(0);
 		expect(shown.stdout).toContain('base URL      https://api.groq.com/openai/v1');
-		expect(shown.stdout).toContain('rate limits   30 rpm, 2 rps, 4 at once (paced by eval752 for its own requests only)');
+		expect(shown.stdout).toContain('rate limits   rpm 30 · rps 2 · concurrency 4 — enforced by eval752 for its own requests');
 		expect(shown.stdout).toContain('keys          gsk_…1234 active (ci)');
 		expect(shown.stdout).not.toContain('abcdefghijkl');
 		const data = await json<{provider: {name: string}; keys: {displayHint: string}[]; models: unknown[]}>('providers', 'show', 'groq');

@@ -9,6 +9,7 @@ import {intFlag, parse} from '../args.js';
 import {age, columns, printJson, table} from '../format.js';
 import type {Io} from '../io.js';
 import type {Command} from '../registry.js';
+import {describeLimits} from '../../providers/limiter.js';
 
 /**
  * Helpers shared by the data commands (providers, keys, models, aliases, settings, audit,
@@ -56,10 +57,6 @@ function headersFrom(lines: readonly string[] | undefined): Record<string, strin
 	return headers;
 }
 
-function rateText(provider: Provider): string {
-	const parts = [provider.rateLimits.rpm && `${provider.rateLimits.rpm} rpm`, provider.rateLimits.rps && `${provider.rateLimits.rps} rps`, provider.rateLimits.concurrency && `${provider.rateLimits.concurrency} at once`].filter(Boolean);
-	return parts.length > 0 ? parts.join(', ') : 'none';
-}
 
 function smokeText(summary: ProviderSummary): string {
 	const smoke = summary.lastSmoke;
@@ -76,7 +73,7 @@ function describe(provider: Provider): string {
 		`base URL      ${provider.baseUrl}`,
 		`enabled       ${provider.enabled ? 'yes' : 'no'}`,
 		`capabilities  ${provider.capabilities.join(', ') || 'none'}`,
-		`rate limits   ${rateText(provider)} (paced by eval752 for its own requests only)`,
+		`rate limits   ${describeLimits(provider.rateLimits)}`,
 		`headers       ${headers.length > 0 ? headers.map(([name, value]) => `${name}: ${value}`).join('; ') : 'none'}`,
 		`version       ${provider.version} (changed ${age(provider.updatedAt)} ago by ${provider.updatedBy ?? 'unknown'})`,
 	].join('\n') + '\n';
