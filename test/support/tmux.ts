@@ -9,6 +9,8 @@ import {randomBytes} from 'node:crypto';
 export interface Terminal {
 	readonly name: string;
 	screen(): string;
+	/** The screen with its escape sequences (colours, bold, inverse) as tmux holds them. */
+	styledScreen(): string;
 	/** tmux key names (Enter, Tab, Down, Escape, C-c) or literal text with {literal: true}. */
 	send(keys: readonly string[], options?: {literal?: boolean}): Promise<void>;
 	type(text: string): Promise<void>;
@@ -34,6 +36,9 @@ export function openTerminal(command: string, options: {columns?: number; rows?:
 			const text = tmux('capture-pane', '-p', '-t', name);
 			seen.push(text);
 			return text;
+		},
+		styledScreen() {
+			return tmux('capture-pane', '-p', '-e', '-t', name);
 		},
 		async send(keys, {literal = false} = {}) {
 			for (const key of keys) {

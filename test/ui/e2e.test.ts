@@ -147,3 +147,32 @@ describe('every way out gives the terminal back', () => {
 		expect(failure?.stderr.trim().split('\n')).toEqual(['eval752: The dashboard needs an interactive terminal (stdin and stdout are not a TTY) — use a subcommand from scripts, e.g. eval752 status --json (eval752 --help lists them)']);
 	});
 });
+
+/** After the terminal is gone the dashboard still closes its database: wait for its lock, then clean up. */
+async function closed(dir: string): Promise<void> {
+	const lock = dataPaths(dir).lockFile;
+	for (let i = 0; i < 300 && fs.existsSync(lock); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+	fs.rmSync(dir, {recursive: true, force: true, maxRetries: 10, retryDelay: 200});
+}
+
+describe('NO_COLOR', () => {
+	// A colour in SGR: 30–38 and 40–48 (38;…/48;… extended), 90–97, 100–107. 39/49 only reset to the default.
+	const colour = /\u001B\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m/;
+	for (const noColor of [false, true]) {
+		it(noColor ? 'with NO_COLOR=1 the screen carries no colour, only text and symbols' : 'without NO_COLOR the board is coloured', async () => {
+			const dir = fs.existsSync(dataPaths(templateDir()).pgdata) ? freshEmbeddedDir().dataDir : fs.mkdtempSync(path.join(root, 'node_modules', '.e2e-'));
+			const env: Record<string, string> = {EVAL752_DATA_DIR: dir, EVAL752_ACTOR: 'e2e@test', TERM: 'xterm-256color', COLORTERM: 'truecolor', FORCE_COLOR: '1'};
+			if (noColor) env['NO_COLOR'] = '1';
+			const t = openTerminal(`${process.execPath} ${cli}; sleep 60`, {env});
+			try {
+				await t.waitFor('No providers yet.', 30_000);
+				const styled = t.styledScreen();
+				if (noColor) expect(styled.match(colour)?.[0] ?? 'none', JSON.stringify(styled.slice(0, 400))).toBe('none');
+				else expect(styled).toMatch(colour);
+			} finally {
+				t.kill();
+				await closed(dir);
+			}
+		}, 60_000);
+	}
+});
