@@ -66,7 +66,7 @@ async function smokeNow(name: string): Promise<void> {
 }
 
 /** A run as an older eval752 (or another operator, days ago) left it. */
-async function insertRun(providerId: string, name: string, options: {outcome: 'ok' | 'failed'; errorClass?: string; hoursAgo: number; totalMs?: number}): Promise<void> {
+async function insertRun(providerId: string, name: string, options: {outcome: 'ok' | 'failed' | 'cancelled'; errorClass?: string; hoursAgo: number; totalMs?: number}): Promise<void> {
 	const at = new Date(Date.now() - options.hoursAgo * 3_600_000);
 	await tc.ctx.db.sql`
 		insert into smoke_runs (provider_id, provider_name, model_name, started_at, finished_at, outcome, error_class, total_ms, actor)
@@ -114,6 +114,21 @@ describe('eval752 status', () => {
 		expect(result.stdout).toContain(`Problems:\n  ${bad.name}  last smoke test failed (auth)\n`);
 		expect(result.stdout).toContain('1 of 2 enabled providers healthy');
 		expect(result.stdout).toContain(`try: eval752 smoke ${bad.name} --all-models\n`);
+	});
+
+	it('a cancelled run is no verdict: the last finished one decides, healthy or not', async () => {
+		const fine = await provider('charlie');
+		await insertRun(fine.id, fine.name, {outcome: 'ok', hoursAgo: 2});
+		await insertRun(fine.id, fine.name, {outcome: 'cancelled', hoursAgo: 1});
+		const broken = await provider('delta');
+		await insertRun(broken.id, broken.name, {outcome: 'failed', errorClass: 'server', hoursAgo: 2});
+		await insertRun(broken.id, broken.name, {outcome: 'cancelled', hoursAgo: 1});
+
+		const result = await status();
+
+		expect(row(result.stdout, fine.name)[1]).toBe('healthy');
+		expect(row(result.stdout, broken.name).slice(1, 5)).toEqual(['UNHEALTHY', '1/0', '1', 'failed (server)']);
+		expect(result.code).toBe(1);
 	});
 
 	it('a last smoke test older than --max-age is stale → exit 1; a longer --max-age accepts it', async () => {

@@ -85,8 +85,6 @@ export function assessProvider(summary: ProviderSummary, maxAgeMs: number, now: 
 		if (!smoke) problems.push('never smoke-tested');
 		else {
 			if (smoke.outcome === 'failed') problems.push(`last smoke test failed (${smoke.errorClass ?? 'unknown error'})`);
-			// The latest run was stopped by an operator: it proves nothing either way.
-			else if (smoke.outcome === 'cancelled') problems.push('last smoke test was cancelled');
 			if (ageMs > maxAgeMs) problems.push(`last smoke test is older than ${formatDuration(maxAgeMs)}`);
 		}
 	}

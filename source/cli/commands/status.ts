@@ -120,8 +120,9 @@ error class, age, latency) and the client-side rate limits eval752 applies to it
 (never a provider-side limit or a budget). Reads stored results only: it never decrypts a key
 and never calls a provider — run eval752 smoke for a fresh result.
 
-An enabled provider is unhealthy when its last smoke test failed or was cancelled, is older
-than --max-age, never happened, or when it has no active key and its family needs one.
+An enabled provider is unhealthy when its last smoke test failed, is older than --max-age,
+never happened, or when it has no active key and its family needs one. A cancelled run is no
+verdict: the last finished or failed one counts.
 Disabled providers are listed but never make the status unhealthy.
 
 Options:
@@ -136,7 +137,7 @@ JSON shape (--json):
    "providers": [{"id", "name", "type", "enabled": boolean,
      "health": "healthy" | "unhealthy" | "disabled", "problems": [string],
      "keys": {"active": number, "disabled": number}, "models": number,
-     "lastSmoke": null | {"outcome": "ok" | "failed" | "cancelled", "errorClass": string | null,
+     "lastSmoke": null | {"outcome": "ok" | "failed", "errorClass": string | null,
        "model", "at": ISO time, "ageSeconds": number, "latencyMs": number | null},
      "rateLimits": {"rpm", "rps", "concurrency": number | null},
      "limits": "rpm 60 · concurrency 2 — enforced by eval752 for its own requests" | "no limits set"}]}

@@ -99,7 +99,8 @@ export async function listProviderSummaries(sql: Queryable): Promise<ProviderSum
 		from providers p
 		left join lateral (
 			select outcome, error_class, started_at, finished_at, total_ms, model_name from smoke_runs r
-			where r.provider_id = p.id order by r.started_at desc limit 1
+			-- A cancelled run says nothing about the provider's health: the board and status show the last verdict.
+			where r.provider_id = p.id and r.outcome <> 'cancelled' order by r.started_at desc limit 1
 		) s on true
 		order by lower(p.name), p.id`;
 	return rows.map((raw) => {
