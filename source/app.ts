@@ -26,6 +26,11 @@ export interface OpenAppOptions {
 	readonly readOnly?: boolean;
 	/** See OpenOptions.migrations; `doctor` reports instead of refusing. */
 	readonly migrations?: 'apply' | 'require' | 'report';
+	/**
+	 * Generate a key for a new embedded database when none is configured (the default). Restore
+	 * says no: the data it brings needs the key it was written with, never a fresh one.
+	 */
+	readonly generateKey?: boolean;
 	/** Progress for slow steps (first start of the embedded database). */
 	readonly onProgress?: (message: string) => void;
 }
@@ -47,7 +52,7 @@ export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App
 		}));
 	try {
 		let key = config.encryptionKey;
-		if (!key && db.kind === 'embedded' && !io.database) key = await generateKeyFileIfNew(config, db, io, firstRun);
+		if (!key && db.kind === 'embedded' && !io.database && options.generateKey !== false) key = await generateKeyFileIfNew(config, db, io, firstRun);
 		const ring = key ? KeyRing.from(key, [...config.encryptionKeyPrevious]) : undefined;
 		const keys = await checkKey(db.sql, ring);
 		const ctx: ServiceContext = {db, actor: config.actor, keys, readOnly: options.readOnly ?? false};

@@ -14,7 +14,7 @@ function wrongKey(ring: KeyRing, writer: string): string {
  */
 export async function checkKey(sql: Queryable, ring: KeyRing | undefined): Promise<KeyState> {
 	if (!ring) {
-		return {status: 'missing', message: 'ENCRYPTION_KEY is not set; it is required with DATABASE_URL for anything that touches API keys'};
+		return {status: 'missing', message: 'ENCRYPTION_KEY is not set; anything that touches API keys needs it'};
 	}
 	const [schema] = await sql<{ready: boolean}[]>`select to_regclass('encryption_canary') is not null as ready`;
 	// An unmigrated server (doctor reports that): nothing can have been written yet.

@@ -33,7 +33,7 @@ Exit codes: 0 restored, 1 refused or failed, 2 usage or configuration error.
 		const file = path.resolve(io.cwd, positionals[0]!);
 		// A mistyped path must not first create an embedded database.
 		await readBackupHeader(file);
-		const app = await openApp(io, {migrations: 'report', onProgress: (message) => io.stderr.write(`${message}\n`)});
+		const app = await openApp(io, {migrations: 'report', generateKey: false, onProgress: (message) => io.stderr.write(`${message}\n`)});
 		try {
 			const result = await restoreBackup(app.ctx, file, {onProgress: values.json ? undefined : (message) => void io.stderr.write(`Loaded ${message}\n`)});
 			if (values.json) {
