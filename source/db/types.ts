@@ -6,7 +6,7 @@ export type Tx = postgres.TransactionSql<Record<string, never>>;
 /** Either the pool or a transaction: repositories accept both. */
 export type Queryable = Sql | Tx;
 
-/** One committed change, for live refresh: table and row id. */
+/** One committed change, for live refresh: table and row id (`*` and `*` after a restore: everything). */
 export interface Change {
 	readonly table: string;
 	readonly id: string;

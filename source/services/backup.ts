@@ -352,7 +352,8 @@ export async function restoreBackup(ctx: ServiceContext, file: string, options: 
 					targetId: null,
 					details: {file: path.basename(target), madeAt: header.createdAt, madeBy: header.eval752, source: header.source, rows, keyIds: header.keyIds},
 				},
-				changes: [],
+				// Everything changed: dashboards already open on this database reload all of it.
+				changes: [{table: '*', id: '*'}],
 			};
 		});
 		log.info('backup restored', {file: target, rows: BACKUP_TABLE_NAMES.reduce((sum, table) => sum + result.rows[table], 0)});
