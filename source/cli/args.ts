@@ -20,7 +20,8 @@ export function parse<const O extends Options>(command: string, args: readonly s
 		throw new UsageError(`${command}: missing ${positionals.names ?? 'argument'}`, `eval752 ${command} --help`);
 	}
 	if (positionals.max !== undefined && count > positionals.max) {
-		throw new UsageError(`${command}: unexpected argument "${result.positionals[positionals.max]}"`, `eval752 ${command} --help`);
+		// Not echoed: a key pasted into the wrong place must not be printed back.
+		throw new UsageError(`${command}: too many arguments (${count} given, at most ${positionals.max})`, `eval752 ${command} --help`);
 	}
 	return result;
 }
