@@ -1,5 +1,7 @@
 import type {ServiceContext} from '../services/context.js';
 import {tailAudit, verifyAudit} from '../services/audit.js';
+import {aliasOverview, runComparison} from '../services/compare.js';
+import {abandonRotation, finishRotation, startRotation, validateRotation} from '../services/rotate.js';
 import {addKey, deleteKey, listKeys, setKeyPriority, setKeyStatus} from '../services/keys.js';
 import {addModel, deleteModel, listAliases, listModels, updateModel} from '../services/models.js';
 import {createProvider, deleteProvider, listProviders, setProviderEnabled, updateProvider} from '../services/providers.js';
@@ -42,6 +44,12 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 		setSetting: (key, value, version) => setSetting(ctx, key, value, version),
 		auditTail: (limit) => tailAudit(ctx, limit),
 		verifyAudit: () => verifyAudit(ctx),
+		startRotation: (providerId, input) => startRotation(ctx, providerId, {secret: input.secret, label: input.label, oldKeyRef: input.oldKeyId}),
+		validateRotation: (rotation, choice, signal) => validateRotation(ctx, rotation, choice, signal),
+		finishRotation: (rotation, mode) => finishRotation(ctx, rotation, mode),
+		abandonRotation: (rotation) => abandonRotation(ctx, rotation),
+		aliasOverview: () => aliasOverview(ctx),
+		compare: (alias, options, signal) => runComparison(ctx, alias, options, signal),
 		onChange: (listener) => ctx.db.changes.subscribe(() => listener()),
 		ping: async () => {
 			await ctx.db.sql`select 1`;

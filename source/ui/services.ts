@@ -6,6 +6,8 @@ import type {Settings} from '../domain/settings.js';
 import type {SmokeEvent} from '../providers/smoke.js';
 import type {ChainResult, StoredAuditRow} from '../db/repositories/audit.js';
 import type {ProviderSummary} from '../services/providers.js';
+import type {AliasOverview, CompareEvent} from '../services/compare.js';
+import type {FinishMode, FinishResult, Rotation, RotationProgress, RotationValidation} from '../services/rotate.js';
 
 /**
  * What the dashboard may do, as plain async functions. Components reach the world only
@@ -52,6 +54,20 @@ export interface DashboardServices {
 	setSetting(key: keyof Settings, value: unknown, version?: number): Promise<Settings>;
 	auditTail(limit: number): Promise<StoredAuditRow[]>;
 	verifyAudit(): Promise<ChainResult>;
+	/**
+	 * Key rotation, one step per call so the wizard can stop between any two (see
+	 * services/rotate.ts). `oldKeyId` defaults to the provider's first active key.
+	 */
+	startRotation(providerId: string, input: {secret: string; label?: string; oldKeyId?: string}): Promise<Rotation>;
+	/** Yields progress per model and RETURNS the verdict: drive it with `next()`. */
+	validateRotation(rotation: Rotation, choice: {model?: string; allModels?: boolean}, signal: AbortSignal): AsyncGenerator<RotationProgress, RotationValidation>;
+	finishRotation(rotation: Rotation, mode: FinishMode): Promise<FinishResult>;
+	/** Esc at any step (`null` before anything was stored): returns one sentence on the state left. */
+	abandonRotation(rotation: Rotation | null): Promise<string>;
+	/** Every alias with provider/model counts and capability drift. */
+	aliasOverview(): Promise<AliasOverview[]>;
+	/** One prompt (the smoke prompt unless given) on every enabled target of the alias at once. */
+	compare(alias: string, options: {prompt?: string}, signal: AbortSignal): AsyncIterable<CompareEvent>;
 	/** Committed changes (this process, and other operators on a shared server). */
 	onChange(listener: () => void): () => void;
 	/** Resolves when the database answers; rejects with a one-line reason when it does not. */
