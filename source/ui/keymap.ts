@@ -32,7 +32,10 @@ export type CommandId =
 	| 'verify'
 	| 'settings'
 	| 'audit'
-	| 'aliases';
+	| 'aliases'
+	| 'rotate'
+	| 'compare'
+	| 'comparePrompt';
 
 export interface Binding {
 	readonly id: CommandId;
@@ -61,8 +64,8 @@ export const keymap: readonly Binding[] = [
 	{id: 'prevPane', keys: 'S-Tab', description: 'previous pane', scope: 'global', match: (input, key) => key.tab && key.shift},
 	{id: 'down', keys: 'j/↓', description: 'move down', scope: 'global', match: (input, key) => key.downArrow || char('j')(input, key)},
 	{id: 'up', keys: 'k/↑', description: 'move up', scope: 'global', match: (input, key) => key.upArrow || char('k')(input, key)},
-	{id: 'open', keys: 'Enter', description: 'open: providers → keys, settings → edit', scope: 'global', match: (input, key) => key.return},
-	{id: 'back', keys: 'Esc', description: 'cancel the running test, close a view or dialog', scope: 'global', match: (input, key) => key.escape},
+	{id: 'open', keys: 'Enter', description: 'open: providers → keys, settings → edit, alias → compare', scope: 'global', match: (input, key) => key.return},
+	{id: 'back', keys: 'Esc', description: 'cancel the running test or comparison, close a view or dialog', scope: 'global', match: (input, key) => key.escape},
 	{id: 'refresh', keys: 'r', description: 'reload from the database', scope: 'global', match: char('r')},
 	{id: 'quit', keys: 'q', description: 'quit (also Ctrl+C)', scope: 'global', hint: true, match: (input, key) => char('q')(input, key) || (key.ctrl && input === 'c')},
 	{id: 'add', keys: 'a', description: 'add a provider / key / model (the focused pane’s kind)', scope: 'global', mutating: true, hint: true, match: char('a')},
@@ -72,6 +75,9 @@ export const keymap: readonly Binding[] = [
 	{id: 'priorityUp', keys: '+', description: 'raise the selected key’s priority (used first)', scope: 'keys', mutating: true, match: (input) => input === '+' || input === '='},
 	{id: 'priorityDown', keys: '-', description: 'lower the selected key’s priority', scope: 'keys', mutating: true, match: char('-')},
 	{id: 'smoke', keys: 's', description: 'smoke-test the selected provider with its model and key', scope: 'global', mutating: true, hint: true, match: char('s')},
+	{id: 'rotate', keys: 'R', description: 'rotate a key: store the new one, validate it, retire the old (providers / keys pane)', scope: 'global', mutating: true, hint: true, match: char('R')},
+	{id: 'compare', keys: 'c', description: 'compare the selected alias: the smoke prompt on every provider serving it, at once', scope: 'aliases', mutating: true, hint: true, match: char('c')},
+	{id: 'comparePrompt', keys: 'p', description: 'prompt typed first, then compare the selected alias', scope: 'aliases', mutating: true, hint: true, match: char('p')},
 	{id: 'verify', keys: 'v', description: 'verify the audit chain', scope: 'audit', hint: true, match: char('v')},
 	{id: 'settings', keys: 'S', description: 'settings view', scope: 'global', match: char('S')},
 	{id: 'audit', keys: 'L', description: 'audit log view', scope: 'global', match: char('L')},
