@@ -1,0 +1,131 @@
+import {useCallback, useEffect, useRef, useState} from 'react';
+import type {CompareEvent, CompareResult, CompareTarget} from '../services/compare.js';
+import type {DashboardServices} from './services.js';
+
+export interface TargetProgress {
+	readonly target: CompareTarget;
+	readonly phase: 'queued' | 'streaming' | 'done';
+	/** Streamed text so far (sanitised and redacted by the provider layer). */
+	readonly text: string;
+	readonly ttftMs: number | null;
+	readonly result: CompareResult | null;
+}
+
+export interface ComparisonState {
+	readonly status: 'idle' | 'starting' | 'running' | 'finished' | 'cancelled' | 'failed';
+	readonly alias: string;
+	readonly prompt: string | null;
+	readonly runId: string | null;
+	readonly targets: readonly TargetProgress[];
+	readonly wallMs: number | null;
+	/** The comparison could not start (no enabled provider, read-only, the database gone). */
+	readonly error: {readonly message: string; readonly hint: string} | null;
+}
+
+export const idleComparison: ComparisonState = {status: 'idle', alias: '', prompt: null, runId: null, targets: [], wallMs: null, error: null};
+
+/** Redraws of streaming text are capped near 30 a second, as in the smoke pane. */
+const FRAME_MS = 33;
+
+/**
+ * Runs one alias comparison at a time: consumes the service's merged event stream, buffers every
+ * target's text and time to first token, and renders them at most ~30 times a second. `cancel`
+ * aborts every request at once; the service stores the run as cancelled with whatever finished.
+ */
+export interface ComparisonOutcome {
+	readonly status: 'finished' | 'cancelled' | 'failed';
+	readonly alias: string;
+	readonly results: readonly CompareResult[];
+	readonly error: {readonly message: string; readonly hint: string} | null;
+}
+
+export function useComparison(services: DashboardServices, onDone: (outcome: ComparisonOutcome) => void) {
+	const [state, setState] = useState<ComparisonState>(idleComparison);
+	const controller = useRef<AbortController | undefined>(undefined);
+	const texts = useRef<string[]>([]);
+	const ttfts = useRef<(number | null)[]>([]);
+	const done = useRef(onDone);
+	done.current = onDone;
+
+	const flush = useCallback(() => {
+		setState((s) => {
+			if (s.targets.every((t, i) => t.text === (texts.current[i] ?? '') && t.ttftMs === (ttfts.current[i] ?? null))) return s;
+			return {...s, targets: s.targets.map((t, i) => ({...t, text: texts.current[i] ?? '', ttftMs: ttfts.current[i] ?? null}))};
+		});
+	}, []);
+
+	useEffect(() => {
+		if (state.status !== 'running') return;
+		const timer = setInterval(flush, FRAME_MS);
+		return () => clearInterval(timer);
+	}, [state.status, flush]);
+
+	useEffect(() => () => controller.current?.abort(), []);
+
+	const start = useCallback(
+		(alias: string, prompt?: string) => {
+			if (controller.current) return false;
+			const abort = new AbortController();
+			controller.current = abort;
+			texts.current = [];
+			ttfts.current = [];
+			setState({...idleComparison, status: 'starting', alias, prompt: prompt ?? null});
+			void (async () => {
+				let final: ComparisonOutcome = {status: 'failed', alias, results: [], error: {message: 'The comparison ended without a result', hint: 'run it again'}};
+				const update = (change: (s: ComparisonState) => ComparisonState) => setState(change);
+				const setTarget = (index: number, change: (t: TargetProgress) => TargetProgress) =>
+					update((s) => ({...s, targets: s.targets.map((t, i) => (i === index ? change({...t, text: texts.current[i] ?? '', ttftMs: ttfts.current[i] ?? null}) : t))}));
+				try {
+					for await (const event of services.compare(alias, {prompt}, abort.signal) as AsyncIterable<CompareEvent>) {
+						switch (event.type) {
+							case 'run-started':
+								texts.current = event.targets.map(() => '');
+								ttfts.current = event.targets.map(() => null);
+								update((s) => ({...s, status: 'running', alias: event.alias, prompt: event.prompt, runId: event.runId, targets: event.targets.map((target) => ({target, phase: 'queued', text: '', ttftMs: null, result: null}))}));
+								break;
+							case 'started':
+								setTarget(event.index, (t) => ({...t, phase: 'streaming'}));
+								break;
+							case 'delta':
+								texts.current[event.index] = (texts.current[event.index] ?? '') + event.text;
+								if (event.ttftMs !== undefined) ttfts.current[event.index] = event.ttftMs;
+								break;
+							case 'finished':
+							case 'failed':
+								setTarget(event.index, (t) => ({...t, phase: 'done', result: event.result, ttftMs: event.result.ttftMs ?? t.ttftMs}));
+								break;
+							case 'run-finished':
+								final = {status: event.status, alias, results: event.results, error: null};
+								update((s) => ({
+									...s,
+									status: event.status,
+									wallMs: event.wallMs,
+									targets: s.targets.map((t, i) => ({...t, phase: 'done', text: texts.current[i] ?? '', result: event.results[i] ?? t.result, ttftMs: event.results[i]?.ttftMs ?? ttfts.current[i] ?? null})),
+								}));
+								break;
+						}
+					}
+				} catch (error) {
+					const problem = {message: error instanceof Error ? error.message : String(error), hint: (error as {hint?: string}).hint ?? ''};
+					final = {status: 'failed', alias, results: [], error: problem};
+					update((s) => ({...s, status: 'failed', error: problem}));
+				} finally {
+					controller.current = undefined;
+				}
+				// A stream that ends without its closing event must not leave the view "running".
+				update((s) => (s.status === 'running' || s.status === 'starting' ? {...s, status: 'failed', error: final.error} : s));
+				done.current(final);
+			})();
+			return true;
+		},
+		[services],
+	);
+
+	const cancel = useCallback(() => {
+		if (!controller.current) return false;
+		controller.current.abort();
+		return true;
+	}, []);
+
+	return {state, start, cancel, running: state.status === 'starting' || state.status === 'running'};
+}
