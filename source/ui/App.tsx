@@ -3,22 +3,24 @@ import TextInput from 'ink-text-input';
 import {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
 import type {ChainResult} from '../db/repositories/audit.js';
 import type {Settings} from '../domain/settings.js';
-import {pad, truncate} from '../cli/format.js';
+import {truncate} from '../cli/format.js';
 import {FlashLine, Header, HelpOverlay, HintBar} from './components/Chrome.js';
 import {Pane} from './components/Pane.js';
-import {Spinner} from './components/Spinner.js';
 import {KeyForm, ModelForm, ProviderForm, SettingForm} from './forms.js';
 import {keymap, resolve, type Binding, type Scope} from './keymap.js';
 import {AuditView} from './panes/AuditView.js';
+import {AliasList, ComparisonView} from './panes/ComparisonView.js';
 import {KeysView} from './panes/KeysView.js';
 import {ModelsView} from './panes/ModelsView.js';
 import {ProvidersView} from './panes/ProvidersView.js';
+import {RotationWizard} from './panes/RotationWizard.js';
 import {SettingsView, settingKeys} from './panes/SettingsView.js';
 import {SmokeView} from './panes/SmokeView.js';
 import {useServices} from './services.js';
 import {initialUiState, uiReducer, type ListId, type PaneId} from './state.js';
 import type {Theme} from './theme.js';
 import {useAsyncResource, useRefreshCounter} from './use-async-resource.js';
+import {useComparison} from './use-comparison.js';
 import {useDatabaseHealth} from './use-database-health.js';
 import {useSmoke} from './use-smoke.js';
 import {useTerminalSize} from './use-terminal-size.js';
@@ -45,6 +47,7 @@ export function App({theme, onQuit}: AppProps) {
 	const [now, setNow] = useState(() => new Date());
 	const [verification, setVerification] = useState<ChainResult | 'running' | undefined>(undefined);
 	const [commandText, setCommandText] = useState('');
+	const [promptText, setPromptText] = useState('');
 	const [helpOffset, setHelpOffset] = useState(0);
 	const readOnly = services.info.readOnly;
 
@@ -79,7 +82,7 @@ export function App({theme, onQuit}: AppProps) {
 	const models = useAsyncResource(selected ? () => services.listModels(selected.id) : undefined, [selected?.id], refresh);
 	const settings = useAsyncResource(ui.view === 'settings' ? () => services.getSettings() : undefined, [ui.view], refresh);
 	const audit = useAsyncResource(ui.view === 'audit' ? () => services.auditTail(500) : undefined, [ui.view], refresh);
-	const aliases = useAsyncResource(ui.view === 'aliases' ? () => services.listAliases() : undefined, [ui.view], refresh);
+	const aliases = useAsyncResource(ui.view === 'aliases' ? () => services.aliasOverview() : undefined, [ui.view], refresh);
 
 	useEffect(() => {
 		const error = providers.error ?? keys.error ?? models.error;
@@ -97,11 +100,21 @@ export function App({theme, onQuit}: AppProps) {
 		else flash(`Smoke test failed: ${result.error?.message ?? 'error'}`, 'error');
 	});
 
+	const comparison = useComparison(services, (outcome) => {
+		bump();
+		if (outcome.status === 'cancelled') return flash(`Comparison of ${outcome.alias} cancelled: every request was closed and the run stored as cancelled`, 'info');
+		if (outcome.status === 'failed') return flash(`Comparison of ${outcome.alias} not run: ${outcome.error?.message ?? 'error'}${outcome.error?.hint ? ` — ${outcome.error.hint}` : ''}`, 'error');
+		const ok = outcome.results.filter((r) => r.outcome === 'ok').length;
+		const failed = outcome.results.length - ok;
+		flash(`Comparison of ${outcome.alias} finished: ${ok} ok${failed > 0 ? `, ${failed} failed` : ''} (stored)`, failed > 0 ? 'info' : 'ok');
+	});
+
 	const quit = useCallback(() => {
 		smoke.cancel();
+		comparison.cancel();
 		onQuit?.();
 		exit();
-	}, [exit, onQuit, smoke]);
+	}, [exit, onQuit, smoke, comparison]);
 
 	/** Runs a mutation, reports the outcome on the flash line, reloads. A lost race reloads and says so. */
 	const act = useCallback(
@@ -134,6 +147,17 @@ export function App({theme, onQuit}: AppProps) {
 	};
 
 	const scopes: Scope[] = ui.view === 'board' ? ['global', ui.focus] : ['global', ui.view];
+
+	/** Runs the selected alias's comparison (c / Enter, or after typing a prompt with p). */
+	const startComparison = (prompt?: string) => {
+		if (readOnly) return flash('Read-only: comparisons store a run and are unavailable', 'error');
+		const entry = aliases.data?.[Math.min(ui.cursor.aliases, Math.max(0, (aliases.data?.length ?? 1) - 1))];
+		if (!entry) return flash('No alias to compare: give models an alias first (focus [3], e)', 'error');
+		if (entry.targets === 0) return flash(`No enabled provider serves ${entry.alias}: enable one first (focus [1], t)`, 'error');
+		if (comparison.running) return flash('A comparison is running: Esc cancels it', 'info');
+		comparison.start(entry.alias, prompt);
+		dispatch({type: 'view', view: 'compare'});
+	};
 
 	const runCommandLine = (text: string) => {
 		const [verb = '', ...restWords] = text.trim().split(/\s+/);
@@ -207,6 +231,8 @@ export function App({theme, onQuit}: AppProps) {
 				return flash('Reloaded', 'info');
 			case 'back':
 				if (smoke.cancel()) return;
+				if (comparison.cancel()) return;
+				if (ui.view === 'compare') return dispatch({type: 'view', view: 'aliases'});
 				if (ui.view !== 'board') return dispatch({type: 'view', view: 'board'});
 				if (ui.filter) return dispatch({type: 'filter', filter: ''});
 				return;
@@ -226,6 +252,7 @@ export function App({theme, onQuit}: AppProps) {
 				return;
 			case 'open':
 				if (ui.view === 'settings') return editSetting();
+				if (ui.view === 'aliases') return startComparison();
 				if (ui.view === 'board' && ui.focus === 'providers' && selected) return dispatch({type: 'focus', pane: 'keys'});
 				return;
 			case 'add':
@@ -322,6 +349,19 @@ export function App({theme, onQuit}: AppProps) {
 						return `Key ${key.displayHint} priority ${priority} (lower is used first)`;
 					});
 				}
+			case 'compare':
+				return startComparison();
+			case 'comparePrompt':
+				if (!aliases.data?.length) return flash('No alias to compare: give models an alias first (focus [3], e)', 'error');
+				setPromptText('');
+				return dispatch({type: 'mode', mode: {kind: 'prompt'}});
+			case 'rotate': {
+				if (ui.view !== 'board') return flash('Rotate from the board: select a provider [1] or a key [2], then R', 'error');
+				if (!selected) return flash('Add a provider first (focus [1] and press a)', 'error');
+				// On the keys pane the selected key is the one replaced; elsewhere the service takes the first active key.
+				const oldKeyId = ui.focus === 'keys' ? selectedKey?.id : undefined;
+				return dispatch({type: 'mode', mode: {kind: 'form', form: {type: 'rotate', providerId: selected.id, oldKeyId}}});
+			}
 			case 'smoke': {
 				if (!selected) return flash('Select a provider to smoke-test', 'error');
 				if (smoke.running) return flash('A smoke test is running — Esc cancels it', 'info');
@@ -389,11 +429,14 @@ export function App({theme, onQuit}: AppProps) {
 				dispatch({type: 'mode', mode: {kind: 'normal'}});
 			}
 		},
-		{isActive: ui.mode.kind === 'filter' || ui.mode.kind === 'command'},
+		{isActive: ui.mode.kind === 'filter' || ui.mode.kind === 'command' || ui.mode.kind === 'prompt'},
 	);
 
 	const banner = health.lost ? `database unreachable — retrying (${health.reason ?? 'no answer'})` : services.info.keyStatus === 'wrong' ? `${services.info.keyMessage ?? 'wrong ENCRYPTION_KEY'} — changes are refused` : null;
-	const available = Math.max(10, rows - 3 - (banner ? 1 : 0));
+	// A flash that does not fit one line (a rotation's closing sentence names both keys) gets a
+	// second line rather than losing its end; the body gives that line back while it shows.
+	const flashLines = ui.flash && ui.flash.text.length + 2 > columns ? 2 : 1;
+	const available = Math.max(10, rows - 3 - (banner ? 1 : 0) - (flashLines - 1));
 	const width = columns;
 
 	const closeForm = () => dispatch({type: 'mode', mode: {kind: 'normal'}});
@@ -413,7 +456,25 @@ export function App({theme, onQuit}: AppProps) {
 		if (form.type === 'provider') body = <ProviderForm {...shell} provider={form.providerId ? provider : undefined} />;
 		else if (form.type === 'key') body = <KeyForm {...shell} providerId={form.providerId} providerName={provider?.name ?? ''} />;
 		else if (form.type === 'model') body = <ModelForm {...shell} providerId={form.providerId} providerName={provider?.name ?? ''} model={form.modelId ? models.data?.find((m) => m.id === form.modelId) : undefined} />;
-		else if (form.type === 'setting' && settings.data) {
+		else if (form.type === 'rotate') {
+			const oldKey = form.oldKeyId ? keys.data?.find((k) => k.id === form.oldKeyId) : [...(keys.data ?? [])].filter((k) => k.status === 'active').sort((a, b) => a.priority - b.priority)[0];
+			body = (
+				<RotationWizard
+					services={services}
+					theme={theme}
+					width={width}
+					height={available}
+					providerName={provider?.name ?? ''}
+					oldKeyHint={oldKey?.displayHint ?? null}
+					target={{providerId: form.providerId, oldKeyId: form.oldKeyId}}
+					onClose={(message, tone) => {
+						closeForm();
+						flash(message, tone);
+						bump();
+					}}
+				/>
+			);
+		} else if (form.type === 'setting' && settings.data) {
 			const key = form.key as keyof Settings;
 			body = <SettingForm {...shell} settingKey={key} value={settings.data.values[key]} version={settings.data.versions[key]} />;
 		}
@@ -432,19 +493,14 @@ export function App({theme, onQuit}: AppProps) {
 	} else if (ui.view === 'aliases') {
 		const list = aliases.data;
 		body = (
-			<Pane title="Aliases" focused theme={theme} width={width} height={available} footer={list ? `${list.length} alias${list.length === 1 ? '' : 'es'}` : undefined}>
-				{!list ? (
-					aliases.error ? <Text color={theme.error}>✕ {aliases.error.message}</Text> : <Spinner label="Loading aliases…" />
-				) : list.length === 0 ? (
-					<Text color={theme.muted}>No aliases yet: give models an alias (focus [3], e) to line up the same family across vendors.</Text>
-				) : (
-					list.slice(0, Math.max(1, available - 3)).map((entry, i) => (
-						<Text key={entry.alias} inverse={i === ui.cursor.aliases} wrap="truncate">
-							{i === ui.cursor.aliases ? '›' : ' '}
-							{pad(truncate(entry.alias, 24), 24)} {entry.providers.length} × {truncate(entry.providers.map((p) => `${p.providerName}:${p.modelName}`).join(', '), width - 34)}
-						</Text>
-					))
-				)}
+			<Pane title="Aliases" focused theme={theme} width={width} height={available} footer={list ? `${list.length === 0 ? 0 : Math.min(ui.cursor.aliases + 1, list.length)} of ${list.length}` : undefined}>
+				<AliasList aliases={list} error={aliases.error} cursor={ui.cursor.aliases} width={width - 2} height={available - 3} theme={theme} />
+			</Pane>
+		);
+	} else if (ui.view === 'compare') {
+		body = (
+			<Pane title={`Compare · ${comparison.state.alias}`} focused theme={theme} width={width} height={available} footer={comparison.state.targets.length > 0 ? `${comparison.state.targets.length} targets` : undefined}>
+				<ComparisonView state={comparison.state} width={width - 2} height={available - 3} theme={theme} />
 			</Pane>
 		);
 	} else {
@@ -496,6 +552,21 @@ export function App({theme, onQuit}: AppProps) {
 				/>
 			</Box>
 		);
+	} else if (ui.mode.kind === 'prompt') {
+		bottom = (
+			<Box>
+				<Text color={theme.accent}>prompt › </Text>
+				<TextInput
+					value={promptText}
+					onChange={setPromptText}
+					placeholder="Enter runs it (empty: the smoke_prompt setting) · Esc cancels"
+					onSubmit={(value) => {
+						dispatch({type: 'mode', mode: {kind: 'normal'}});
+						startComparison(value.trim() === '' ? undefined : value);
+					}}
+				/>
+			</Box>
+		);
 	} else if (ui.mode.kind === 'confirm') {
 		bottom = (
 			<Text color={theme.warn} bold wrap="truncate">
@@ -510,7 +581,15 @@ export function App({theme, onQuit}: AppProps) {
 		<Box flexDirection="column" width={width} height={rows}>
 			<Header info={services.info} theme={theme} width={width} banner={banner} />
 			{body}
-			<FlashLine flash={ui.flash} theme={theme} />
+			{flashLines === 1 || !ui.flash ? (
+				<FlashLine flash={ui.flash} theme={theme} />
+			) : (
+				<Box height={2} width={width} overflow="hidden">
+					<Text color={ui.flash.tone === 'ok' ? theme.ok : ui.flash.tone === 'error' ? theme.error : undefined} wrap="wrap">
+						{truncate(`${ui.flash.tone === 'error' ? '✕ ' : ui.flash.tone === 'ok' ? '✓ ' : ''}${ui.flash.text}`, width * 2 - 2)}
+					</Text>
+				</Box>
+			)}
 			{bottom}
 		</Box>
 	);

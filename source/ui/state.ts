@@ -5,7 +5,8 @@
  */
 export type PaneId = 'providers' | 'keys' | 'models' | 'smoke';
 export const panes: readonly PaneId[] = ['providers', 'keys', 'models', 'smoke'];
-export type ViewId = 'board' | 'settings' | 'audit' | 'aliases';
+/** `compare` shows one alias comparison (running or done); Esc goes back to `aliases`. */
+export type ViewId = 'board' | 'settings' | 'audit' | 'aliases' | 'compare';
 export type ListId = 'providers' | 'keys' | 'models' | 'settings' | 'audit' | 'aliases';
 
 export interface Confirmation {
@@ -17,6 +18,8 @@ export type Mode =
 	| {readonly kind: 'normal'}
 	| {readonly kind: 'filter'}
 	| {readonly kind: 'command'}
+	/** Typing the prompt of an alias comparison (`p` in the aliases view). */
+	| {readonly kind: 'prompt'}
 	| {readonly kind: 'help'}
 	| {readonly kind: 'confirm'; readonly confirmation: Confirmation}
 	| {readonly kind: 'form'; readonly form: FormKind};
