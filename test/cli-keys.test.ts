@@ -230,3 +230,11 @@ describe(`no secret leaks anywhere (${databaseKind})`, () => {
 		}
 	});
 });
+
+describe('keys rotate --help', () => {
+	it('prints the rotation help, not the general keys help', async () => {
+		const result = await runCli(['keys', 'rotate', '--help']);
+		expect(result.code).toBe(0);
+		expect(result.stdout).toMatch(/^Usage: eval752 keys rotate PROVIDER/);
+	});
+});

@@ -76,7 +76,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 		}
 		const command = await entry.load();
 		if (wantsHelp(rest)) {
-			io.stdout.write(command.help.endsWith('\n') ? command.help : command.help + '\n');
+			const help = (rest[0] !== undefined && command.subcommandHelp?.[rest[0]]) || command.help;
+			io.stdout.write(help.endsWith('\n') ? help : help + '\n');
 			return 0;
 		}
 		return await command.run(rest, io);

@@ -5,6 +5,8 @@ export interface Command {
 	readonly summary: string;
 	/** Full `--help` text: usage line, options, examples. */
 	readonly help: string;
+	/** Help of its own for a subcommand with many options (`eval752 keys rotate --help`). */
+	readonly subcommandHelp?: Readonly<Record<string, string>>;
 	run(args: readonly string[], io: Io): Promise<number>;
 }
 

@@ -1,6 +1,6 @@
 import type {KeySummary} from '../../domain/key.js';
 import {UsageError, UserError} from '../../errors.js';
-import {runKeysRotate} from './keys-rotate.js';
+import {rotateHelp, runKeysRotate} from './keys-rotate.js';
 import {addKey, deleteKey, listKeys, resolveKey, setKeyPriority, setKeyStatus, shortId} from '../../services/keys.js';
 import {findProvider} from '../../services/providers.js';
 import {parse} from '../args.js';
@@ -243,5 +243,6 @@ Examples:
   eval752 keys disable 3f2a9c1b
   eval752 keys priority 3f2a 10
 `,
+	subcommandHelp: {rotate: rotateHelp},
 	run: (args, io) => dispatch('keys', args, io, {list, ls: list, add, disable: status('disabled'), enable: status('active'), rm: remove, priority, rotate: runKeysRotate}),
 };
