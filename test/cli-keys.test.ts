@@ -235,6 +235,7 @@ describe('keys rotate --help', () => {
 	it('prints the rotation help, not the general keys help', async () => {
 		const result = await runCli(['keys', 'rotate', '--help']);
 		expect(result.code).toBe(0);
-		expect(result.stdout).toMatch(/^Usage: eval752 keys rotate PROVIDER/);
+		expect(result.stdout).toMatch(/^Usage: eval752 keys rotate <provider> --from-stdin/);
+		expect(result.stdout).not.toContain("keys list PROVIDER");
 	});
 });
