@@ -36,8 +36,8 @@ async function openOn(name: string, firstKeyHint: string): Promise<Dashboard> {
 	return ui;
 }
 
-/** The frame with runs of whitespace (wrapped lines) as one space. */
-const flat = (frame: string) => frame.replace(/\s+/g, ' ');
+/** The frame with wrapped lines joined: runs of whitespace and box sides as one space. */
+const flat = (frame: string) => frame.replace(/[│┃\s]+/g, ' ');
 
 /** Neither the whole new key nor any 12-character piece of it appeared in any frame. */
 function neverShown(ui: Dashboard, secret: string): void {
@@ -70,7 +70,7 @@ describe(`rotation wizard (${databaseKind})`, () => {
 			await press('enter');
 			const choose = await ui.waitFor('Validate it on:');
 			expect(choose).toContain('All 2 models, one after the other');
-			expect(choose).toMatch(/New key sk-rot-…\w{4} stored, active behind/);
+			expect(flat(choose)).toMatch(/New key sk-rot-…\w{4} stored and active behind sk-rot-…\w{4}; calls still use the old key/);
 			await press('enter');
 			const passed = await ui.waitFor('d disable');
 			expect(passed).toMatch(/✓ mock-small\s+ok · ttft/);
@@ -115,7 +115,8 @@ describe(`rotation wizard (${databaseKind})`, () => {
 			expect(failed).toMatch(/✕ mock-small\s+auth/);
 			expect(failed).toMatch(/✕ auth: /);
 			expect(failed).toContain('try:');
-			expect(failed.replace(/[│\s]+/g, ' ')).toMatch(new RegExp(`The old key ${oldKey!.displayHint} stays active; the new key sk-rot-…\\w{4} was left disabled\\.`));
+			// The state read back: the old key stays active, the new one was left disabled.
+			expect(flat(failed)).toMatch(new RegExp(`The new key sk-rot-…\\w{4} is stored but disabled \\(last validation: auth\\); the old key ${oldKey!.displayHint} is still active\\.`));
 
 			const keys = await keysOf(c.ctx, providerId);
 			const old = keys.get(oldKey!.id)!;

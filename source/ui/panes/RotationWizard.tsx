@@ -129,8 +129,8 @@ export function RotationWizard({services, theme, width, height, providerName, ol
 	if (state.step === 'model') {
 		body = (
 			<Box flexDirection="column">
-				<Text wrap="truncate">
-					<Text color={theme.ok}>✓</Text> New key {state.rotation?.newKey.displayHint} stored, active behind {oldText} (calls still use the old key).
+				<Text wrap="wrap">
+					<Text color={theme.ok}>✓</Text> New key {state.rotation?.newKey.displayHint} stored and active behind {oldText}; calls still use the old key.
 				</Text>
 				<Text bold>Validate it on:</Text>
 				{choices.slice(0, Math.max(2, height - 7)).map((choice, i) => (
@@ -154,7 +154,7 @@ export function RotationWizard({services, theme, width, height, providerName, ol
 				{state.models.map((m) => (
 					<ModelLine key={m.model} progress={m} theme={theme} width={inner} />
 				))}
-				{tailLines(state.text, Math.max(1, inner - 2), textHeight).map((line, i) => (
+				{(state.text ? tailLines(state.text, Math.max(1, inner - 2), textHeight) : []).map((line, i) => (
 					<Text key={i} color={theme.muted} wrap="truncate">
 						{'  '}
 						{line || ' '}
@@ -199,12 +199,8 @@ export function RotationWizard({services, theme, width, height, providerName, ol
 								✕ {state.problem}
 							</Text>
 						) : null}
-						<Text wrap="wrap">
-							The old key {oldText} stays active; the new key {state.rotation?.newKey.displayHint} was left disabled.
-						</Text>
-						<Text color={theme.muted} wrap="wrap">
-							{state.outcome}
-						</Text>
+						{/* Read back from the database, not assumed: the old key's and the new key's state now. */}
+						<Text wrap="wrap">{state.outcome}</Text>
 						<Text color={theme.muted} wrap="truncate">
 							Enter or Esc closes
 						</Text>
