@@ -65,6 +65,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 			}
 			const unknown = argv.find((arg) => arg !== '--read-only');
 			if (unknown !== undefined) throw new UsageError(`unknown option ${unknown}`);
+			if (io.stdin.isTTY && io.stdout.isTTY) {
+				// Ink draws only a final frame when it believes it runs in CI (it reads CI once, as it
+				// loads). On a terminal the dashboard is interactive whatever the shell exports, so
+				// clear the hint before the dashboard's chunk — the only one with Ink — is imported.
+				delete process.env['CI'];
+				delete process.env['CONTINUOUS_INTEGRATION'];
+			}
 			const {runDashboard} = await import('../ui/run.js');
 			return await runDashboard({readOnly: argv.includes('--read-only')}, io);
 		}
