@@ -36,16 +36,20 @@ export function acquireLock(lockFile: string, dir: string): () => void {
 			fs.closeSync(fd);
 			heldInThisProcess.add(lockFile);
 			let released = false;
-			return () => {
+			const release = () => {
 				if (released) return;
 				released = true;
 				heldInThisProcess.delete(lockFile);
+				process.off('exit', release);
 				try {
 					if (readPid(lockFile) === process.pid) fs.unlinkSync(lockFile);
 				} catch {
 					// Already gone.
 				}
 			};
+			// A forced exit (a signal's deadline, process.exit) must not leave the lock behind.
+			process.on('exit', release);
+			return release;
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
 		}

@@ -33,8 +33,11 @@ afterAll(async () => {
 
 describe('the dashboard in a real terminal (80×24, embedded database)', () => {
 	it('creates a provider, adds a key, attaches a model, streams a smoke test, quits and gives the terminal back', async () => {
-		term = openTerminal(`${process.execPath} ${cli}; echo "EXITED $?"; sleep 60`, {env: {EVAL752_DATA_DIR: dataDir, EVAL752_ACTOR: 'e2e@test', TERM: 'xterm-256color'}});
-		await term.waitFor('No providers yet.', 30_000);
+		term = openTerminal(`${process.execPath} ${cli}; echo "EXITED $?"; sleep 60`, {
+			// CI=true as on a build host: the dashboard must still draw every frame (Ink alone would not).
+			env: {EVAL752_DATA_DIR: dataDir, EVAL752_ACTOR: 'e2e@test', TERM: 'xterm-256color', CI: 'true'},
+		});
+		await term.waitFor('No providers yet.', 60_000);
 		expect(term.flag('alternate_on')).toBe('1');
 
 		await term.send(['a']);
@@ -118,7 +121,7 @@ describe('every way out gives the terminal back', () => {
 			const dir = fs.existsSync(dataPaths(templateDir()).pgdata) ? freshEmbeddedDir().dataDir : fs.mkdtempSync(path.join(root, 'node_modules', '.e2e-'));
 			const t = openTerminal(`${process.execPath} ${cli}; echo "EXITED $?"; sleep 60`, {env: {EVAL752_DATA_DIR: dir, EVAL752_ACTOR: 'e2e@test'}});
 			try {
-				await t.waitFor('[1] Providers', 30_000);
+				await t.waitFor('[1] Providers', 60_000);
 				expect(t.flag('alternate_on')).toBe('1');
 				if (exit.keys) await t.send(exit.keys);
 				else {
@@ -133,7 +136,7 @@ describe('every way out gives the terminal back', () => {
 				t.kill();
 				fs.rmSync(dir, {recursive: true, force: true, maxRetries: 10, retryDelay: 200});
 			}
-		}, 60_000);
+		}, 90_000);
 	}
 
 	it('refuses to open without a terminal: says so and exits 2', () => {
@@ -152,6 +155,7 @@ describe('every way out gives the terminal back', () => {
 async function closed(dir: string): Promise<void> {
 	const lock = dataPaths(dir).lockFile;
 	for (let i = 0; i < 300 && fs.existsSync(lock); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+	expect(fs.existsSync(lock), 'the dashboard left its lock file behind').toBe(false);
 	fs.rmSync(dir, {recursive: true, force: true, maxRetries: 10, retryDelay: 200});
 }
 
@@ -165,7 +169,7 @@ describe('NO_COLOR', () => {
 			if (noColor) env['NO_COLOR'] = '1';
 			const t = openTerminal(`${process.execPath} ${cli}; sleep 60`, {env});
 			try {
-				await t.waitFor('No providers yet.', 30_000);
+				await t.waitFor('No providers yet.', 60_000);
 				const styled = t.styledScreen();
 				if (noColor) expect(styled.match(colour)?.[0] ?? 'none', JSON.stringify(styled.slice(0, 400))).toBe('none');
 				else expect(styled).toMatch(colour);
@@ -173,6 +177,6 @@ describe('NO_COLOR', () => {
 				t.kill();
 				await closed(dir);
 			}
-		}, 60_000);
+		}, 90_000);
 	}
 });
