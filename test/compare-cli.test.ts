@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
-import {latencyBar} from '../source/cli/commands/compare.js';
+import {latencyBar} from '../source/domain/latency-bar.js';
 import {runCli} from './support/cli.js';
 import {databaseKind} from './support/db.js';
 import {testContext, type TestContext} from './support/context.js';

@@ -93,8 +93,10 @@ export function resolve(input: string, key: Key, scopes: readonly Scope[]): Bind
 	return keymap.find((b) => scopes.includes(b.scope) && b.match(input, key));
 }
 
+/** Hints for the bottom bar: the focused view's own keys first, so a narrow bar cuts global ones. */
 export function hintsFor(scopes: readonly Scope[], readOnly: boolean): Binding[] {
-	return keymap.filter((b) => b.hint && scopes.includes(b.scope) && !(readOnly && b.mutating));
+	const shown = keymap.filter((b) => b.hint && scopes.includes(b.scope) && !(readOnly && b.mutating));
+	return [...shown.filter((b) => b.scope !== 'global'), ...shown.filter((b) => b.scope === 'global')];
 }
 
 /** The README's key table, generated (see `npm run keys`). */

@@ -5,15 +5,8 @@ import {UsageError, ValidationError} from '../../errors.js';
 import {parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
 import type {Command} from '../registry.js';
+import {latencyBar} from '../../domain/latency-bar.js';
 
-const PARTIAL_BLOCKS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'] as const;
-
-/** A horizontal bar of `value / max` of `width` cells, in eighths of a cell. */
-export function latencyBar(value: number | null, max: number, width = 20): string {
-	if (value === null || !(max > 0) || value <= 0) return '';
-	const eighths = Math.max(1, Math.round((Math.min(value, max) / max) * width * 8));
-	return '█'.repeat(Math.floor(eighths / 8)) + PARTIAL_BLOCKS[eighths % 8];
-}
 
 function ms(value: number | null): string {
 	return value === null ? '—' : `${value} ms`;

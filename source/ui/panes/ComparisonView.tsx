@@ -6,6 +6,7 @@ import {windowStart} from '../state.js';
 import type {Theme} from '../theme.js';
 import type {ComparisonState, TargetProgress} from '../use-comparison.js';
 import {tailLines} from '../use-smoke.js';
+import {latencyBar} from '../../domain/latency-bar.js';
 
 export interface ComparisonViewProps {
 	readonly state: ComparisonState;
@@ -25,14 +26,6 @@ export function columnWidth(width: number, count: number): number {
 	return each >= MIN_COLUMN ? each : 0;
 }
 
-const PARTIAL_BLOCKS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'] as const;
-
-/** A horizontal bar of `value / max` of `width` cells, drawn in eighths of a cell. */
-export function latencyBar(value: number, max: number, width: number): string {
-	if (!(max > 0) || value <= 0 || width <= 0) return '';
-	const eighths = Math.max(1, Math.round((Math.min(value, max) / max) * width * 8));
-	return '█'.repeat(Math.floor(eighths / 8)) + PARTIAL_BLOCKS[eighths % 8];
-}
 
 const ms = (value: number | null) => (value === null ? '—' : `${value} ms`);
 
