@@ -27,6 +27,36 @@ class Boundary extends Component<{readonly onError: (error: Error) => void; read
 }
 
 /**
+ * While the database opens the terminal would echo and line-buffer what is typed: a key pasted
+ * too early would show in clear, and everything typed would reach the board as commands aimed at
+ * nothing the operator could see. Raw mode from the start, type-ahead dropped, Ctrl+C honoured.
+ */
+function swallowTypeAhead(stdin: NodeJS.ReadStream): {stop(options: {keepRaw: boolean}): void} {
+	if (!stdin.isTTY) return {stop: () => undefined};
+	stdin.setRawMode(true);
+	// 'readable' and read(), as Ink reads: a 'data' listener would switch stdin to flowing mode.
+	const onReadable = () => {
+		let chunk: Buffer | string | null;
+		while ((chunk = stdin.read() as Buffer | string | null) !== null) {
+			if (Buffer.from(chunk).includes(0x03)) {
+				stdin.setRawMode(false);
+				process.stderr.write('eval752: cancelled while opening the database\n');
+				process.exit(130);
+			}
+		}
+	};
+	stdin.on('readable', onReadable);
+	return {
+		stop({keepRaw}) {
+			stdin.off('readable', onReadable);
+			// Keep raw mode when the dashboard follows: Ink's own switch comes only after its first
+			// render, and a key typed in between would echo.
+			if (!keepRaw) stdin.setRawMode(false);
+		},
+	};
+}
+
+/**
  * Opens the full-screen dashboard. The terminal is given back on every exit path — q, Ctrl+C,
  * SIGTERM, SIGHUP (dropped SSH), an uncaught error: normal screen, cursor shown, echo on.
  */
@@ -38,8 +68,16 @@ export async function runDashboard(options: {readOnly: boolean}, io: Io): Promis
 	}
 	const preferences = await loadPreferences();
 	const readOnly = options.readOnly || preferences.readOnly;
-	io.stderr.write('Opening the database…\n');
-	const app = await openApp(io, {readOnly, onProgress: (message) => io.stderr.write(`${message}\n`)});
+	const typeAhead = swallowTypeAhead(stdin);
+	io.stderr.write('Opening the database… (Ctrl+C cancels)\n');
+	let app;
+	try {
+		app = await openApp(io, {readOnly, onProgress: (message) => io.stderr.write(`${message}\n`)});
+	} catch (error) {
+		typeAhead.stop({keepRaw: false});
+		throw error;
+	}
+	typeAhead.stop({keepRaw: true});
 	const services = createDashboardServices(app.ctx);
 	const theme = createTheme(app.config.noColor);
 

@@ -180,3 +180,40 @@ describe('NO_COLOR', () => {
 		}, 90_000);
 	}
 });
+
+describe('typing while the dashboard starts', () => {
+	it('echoes nothing (a key pasted too early never shows) and nothing typed then acts on the board', async () => {
+		// A new data directory: the first start takes seconds, long enough to type into.
+		const dir = fs.mkdtempSync(path.join(root, 'node_modules', '.e2e-'));
+		const t = openTerminal(`${process.execPath} ${cli}; echo "EXITED $?"; sleep 60`, {env: {EVAL752_DATA_DIR: dir, EVAL752_ACTOR: 'e2e@test'}});
+		try {
+			await t.waitFor('Opening the database');
+			await t.type('sk-early-PASTED0123456789abcdef');
+			await t.send(['a']);
+			await t.waitFor('No providers yet.', 60_000);
+			expect(t.screen()).not.toContain('New provider');
+			for (const screen of t.seen) expect(screen).not.toContain('PASTED0123456789');
+			await t.send(['q']);
+			await t.waitFor('EXITED 0');
+			expect(t.screen()).not.toContain('PASTED0123456789');
+		} finally {
+			t.kill();
+			await closed(dir);
+		}
+	}, 120_000);
+
+	it('Ctrl+C while the database opens cancels cleanly (exit 130, terminal back)', async () => {
+		const dir = fs.mkdtempSync(path.join(root, 'node_modules', '.e2e-'));
+		const t = openTerminal(`${process.execPath} ${cli}; echo "EXITED $?"; sleep 60`, {env: {EVAL752_DATA_DIR: dir, EVAL752_ACTOR: 'e2e@test'}});
+		try {
+			await t.waitFor('Opening the database');
+			await t.send(['C-c']);
+			await t.waitFor('EXITED 130', 30_000);
+			expect(t.screen()).toContain('cancelled while opening the database');
+			expect(t.flag('alternate_on')).toBe('0');
+		} finally {
+			t.kill();
+			await closed(dir);
+		}
+	}, 120_000);
+});
