@@ -573,6 +573,13 @@ export function App({theme, onQuit}: AppProps) {
 				{ui.mode.confirmation.message} y/N
 			</Text>
 		);
+	} else if (ui.mode.kind === 'form' || ui.mode.kind === 'help') {
+		// The form, wizard or overlay owns the keys and says which; board keys would mislead here.
+		bottom = (
+			<Text color={theme.muted} wrap="truncate">
+				{ui.mode.kind === 'help' ? 'j/k scroll · ? or Esc closes' : 'Esc cancels'}
+			</Text>
+		);
 	} else {
 		bottom = <HintBar scopes={scopes} readOnly={readOnly} theme={theme} width={width} />;
 	}

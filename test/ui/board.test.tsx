@@ -28,7 +28,9 @@ describe(`dashboard board (${databaseKind})`, () => {
 			expect(ui.frame()).toContain('[1] Providers');
 			expect(ui.frame()).toContain('key ok');
 			await ui.press('a');
-			await ui.waitFor('New provider');
+			const form = await ui.waitFor('New provider');
+			// While the form owns the keys, the bottom line does not advertise board keys.
+			expect(form.trimEnd().split('\n').at(-1)).toBe('Esc cancels');
 			await ui.type('acme');
 			await ui.press('tab');
 			for (let i = 0; i < 14; i++) await ui.press('right');
