@@ -1,6 +1,7 @@
-import {useCallback, useEffect, useRef, useState} from 'react';
+import {useCallback, useRef, useState} from 'react';
 import type {CompareEvent, CompareResult, CompareTarget} from '../services/compare.js';
 import type {DashboardServices} from './services.js';
+import {useStreamRun} from './use-stream-run.js';
 
 export interface TargetProgress {
 	readonly target: CompareTarget;
@@ -24,9 +25,6 @@ export interface ComparisonState {
 
 export const idleComparison: ComparisonState = {status: 'idle', alias: '', prompt: null, runId: null, targets: [], wallMs: null, error: null};
 
-/** Redraws of streaming text are capped near 30 a second, as in the smoke pane. */
-const FRAME_MS = 33;
-
 /**
  * Runs one alias comparison at a time: consumes the service's merged event stream, buffers every
  * target's text and time to first token, and renders them at most ~30 times a second. `cancel`
@@ -41,7 +39,6 @@ export interface ComparisonOutcome {
 
 export function useComparison(services: DashboardServices, onDone: (outcome: ComparisonOutcome) => void) {
 	const [state, setState] = useState<ComparisonState>(idleComparison);
-	const controller = useRef<AbortController | undefined>(undefined);
 	const texts = useRef<string[]>([]);
 	const ttfts = useRef<(number | null)[]>([]);
 	const done = useRef(onDone);
@@ -54,19 +51,12 @@ export function useComparison(services: DashboardServices, onDone: (outcome: Com
 		});
 	}, []);
 
-	useEffect(() => {
-		if (state.status !== 'running') return;
-		const timer = setInterval(flush, FRAME_MS);
-		return () => clearInterval(timer);
-	}, [state.status, flush]);
-
-	useEffect(() => () => controller.current?.abort(), []);
+	const run = useStreamRun(state.status === 'running', flush);
 
 	const start = useCallback(
 		(alias: string, prompt?: string) => {
-			if (controller.current) return false;
-			const abort = new AbortController();
-			controller.current = abort;
+			const abort = run.begin();
+			if (!abort) return false;
 			texts.current = [];
 			ttfts.current = [];
 			setState({...idleComparison, status: 'starting', alias, prompt: prompt ?? null});
@@ -110,7 +100,7 @@ export function useComparison(services: DashboardServices, onDone: (outcome: Com
 					final = {status: 'failed', alias, results: [], error: problem};
 					update((s) => ({...s, status: 'failed', error: problem}));
 				} finally {
-					controller.current = undefined;
+					run.end();
 				}
 				// A stream that ends without its closing event must not leave the view "running".
 				update((s) => (s.status === 'running' || s.status === 'starting' ? {...s, status: 'failed', error: final.error} : s));
@@ -118,14 +108,8 @@ export function useComparison(services: DashboardServices, onDone: (outcome: Com
 			})();
 			return true;
 		},
-		[services],
+		[services, run],
 	);
 
-	const cancel = useCallback(() => {
-		if (!controller.current) return false;
-		controller.current.abort();
-		return true;
-	}, []);
-
-	return {state, start, cancel, running: state.status === 'starting' || state.status === 'running'};
+	return {state, start, cancel: run.cancel, running: state.status === 'starting' || state.status === 'running'};
 }

@@ -1,8 +1,9 @@
-import {useCallback, useEffect, useReducer, useRef} from 'react';
+import {useCallback, useReducer, useRef} from 'react';
 import {ConflictError} from '../errors.js';
 import type {FinishMode, Rotation, RotationValidation} from '../services/rotate.js';
 import type {DashboardServices} from './services.js';
 import {formatMetrics} from './use-smoke.js';
+import {useStreamRun} from './use-stream-run.js';
 
 /**
  * The rotation wizard's state machine. Each step maps to one service call, so the wizard can be
@@ -80,9 +81,6 @@ export function rotationReducer(state: RotationState, action: RotationAction): R
 	}
 }
 
-/** Redraws of streaming text are capped near 30 a second, as in the smoke pane. */
-const FRAME_MS = 33;
-
 function describeError(error: unknown): string {
 	const hint = (error as {hint?: string}).hint;
 	return `${error instanceof Error ? error.message : String(error)}${hint ? ` — try: ${hint}` : ''}`;
@@ -104,7 +102,6 @@ export function useRotation(services: DashboardServices, target: RotationTarget,
 	const rotation = useRef<Rotation | null>(null);
 	const starting = useRef<Promise<unknown> | undefined>(undefined);
 	const validating = useRef<Promise<void> | undefined>(undefined);
-	const controller = useRef<AbortController | undefined>(undefined);
 	const buffer = useRef('');
 	const closed = useRef(false);
 	const close = useRef(onClose);
@@ -118,14 +115,8 @@ export function useRotation(services: DashboardServices, target: RotationTarget,
 		close.current(message, tone);
 	}, []);
 
-	useEffect(() => {
-		if (state.step !== 'validating') return;
-		const timer = setInterval(() => dispatch({type: 'text', text: buffer.current}), FRAME_MS);
-		return () => clearInterval(timer);
-	}, [state.step]);
-
-	// Unmounted some other way (the dashboard quits): stop the request; the service parks the key.
-	useEffect(() => () => controller.current?.abort(), []);
+	// Unmounted some other way (the dashboard quits): the run's request is aborted; the service parks the key.
+	const run = useStreamRun(state.step === 'validating', () => dispatch({type: 'text', text: buffer.current}));
 
 	/** Step 1: resolves to field errors for the form, or undefined once the key is stored. */
 	const start = useCallback(
@@ -145,10 +136,9 @@ export function useRotation(services: DashboardServices, target: RotationTarget,
 	const choose = useCallback(
 		(choice: {model?: string; allModels?: boolean}) => {
 			const current = rotation.current;
-			if (!current || controller.current) return;
+			if (!current || run.running()) return;
 			const models = choice.allModels ? current.models : [choice.model ?? current.models[0]!];
-			const abort = new AbortController();
-			controller.current = abort;
+			const abort = run.begin()!;
 			buffer.current = '';
 			dispatch({type: 'validating', models});
 			validating.current = (async () => {
@@ -199,7 +189,7 @@ export function useRotation(services: DashboardServices, target: RotationTarget,
 					// parks the new key before it throws.
 					problem = describeError(error);
 				} finally {
-					controller.current = undefined;
+					run.end();
 				}
 				dispatch({type: 'text', text: buffer.current});
 				if (closed.current) return;
@@ -208,7 +198,7 @@ export function useRotation(services: DashboardServices, target: RotationTarget,
 				if (!closed.current) dispatch({type: 'failed', validation: verdict, outcome, problem});
 			})();
 		},
-		[services],
+		[services, run],
 	);
 
 	/** Step 4, after a passed validation: one transaction; a lost race closes the wizard and reloads. */
@@ -236,7 +226,7 @@ export function useRotation(services: DashboardServices, target: RotationTarget,
 		if (closed.current || step.current === 'finishing' || step.current === 'closing') return;
 		const failed = step.current === 'failed';
 		dispatch({type: 'closing'});
-		controller.current?.abort();
+		run.cancel();
 		void (async () => {
 			await starting.current;
 			await validating.current;
@@ -248,7 +238,7 @@ export function useRotation(services: DashboardServices, target: RotationTarget,
 				finishWith(`Rotation cancelled, but the new key was not parked: ${describeError(error)}`, 'error');
 			}
 		})();
-	}, [services, finishWith]);
+	}, [services, finishWith, run]);
 
 	return {
 		state,

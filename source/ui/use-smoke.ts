@@ -1,6 +1,7 @@
-import {useCallback, useEffect, useRef, useState} from 'react';
+import {useCallback, useRef, useState} from 'react';
 import type {SmokeEvent} from '../providers/smoke.js';
 import type {DashboardServices, SmokeTarget} from './services.js';
+import {useStreamRun} from './use-stream-run.js';
 
 export interface SmokeState {
 	readonly status: 'idle' | 'running' | 'ok' | 'failed' | 'cancelled';
@@ -11,9 +12,6 @@ export interface SmokeState {
 }
 
 const idle: SmokeState = {status: 'idle', title: '', text: '', summary: null, error: null};
-
-/** Redraws of streaming text are capped near 30 a second: cheap over slow links. */
-const FRAME_MS = 33;
 
 export function formatMetrics(metrics: {ttftMs: number | null; totalMs: number; outputTokens: number | null; tokensPerSecond: number | null}): string {
 	const parts = [`ttft ${metrics.ttftMs === null ? '—' : `${metrics.ttftMs} ms`}`, `total ${metrics.totalMs} ms`, `${metrics.outputTokens ?? '—'} tokens`];
@@ -27,26 +25,15 @@ export function formatMetrics(metrics: {ttftMs: number | null; totalMs: number; 
  */
 export function useSmoke(services: DashboardServices, onDone: (state: SmokeState) => void) {
 	const [state, setState] = useState<SmokeState>(idle);
-	const controller = useRef<AbortController | undefined>(undefined);
 	const buffer = useRef('');
 	const done = useRef(onDone);
 	done.current = onDone;
-
-	useEffect(() => {
-		if (state.status !== 'running') return;
-		const timer = setInterval(() => {
-			setState((s) => (s.text === buffer.current ? s : {...s, text: buffer.current}));
-		}, FRAME_MS);
-		return () => clearInterval(timer);
-	}, [state.status]);
-
-	useEffect(() => () => controller.current?.abort(), []);
+	const run = useStreamRun(state.status === 'running', () => setState((s) => (s.text === buffer.current ? s : {...s, text: buffer.current})));
 
 	const start = useCallback(
 		(target: SmokeTarget, title: string) => {
-			if (controller.current) return false;
-			const abort = new AbortController();
-			controller.current = abort;
+			const abort = run.begin();
+			if (!abort) return false;
 			buffer.current = '';
 			setState({status: 'running', title, text: '', summary: null, error: null});
 			void (async () => {
@@ -81,23 +68,18 @@ export function useSmoke(services: DashboardServices, onDone: (state: SmokeState
 				} catch (error) {
 					final = {status: 'failed', title, text: buffer.current, summary: '✕ error', error: {errorClass: 'error', message: error instanceof Error ? error.message : String(error), hint: (error as {hint?: string}).hint ?? ''}};
 				} finally {
-					controller.current = undefined;
+					run.end();
 				}
 				setState(final);
 				done.current(final);
 			})();
 			return true;
 		},
-		[services],
+		[services, run],
 	);
 
-	const cancel = useCallback(() => {
-		if (!controller.current) return false;
-		controller.current.abort();
-		return true;
-	}, []);
 
-	return {state, start, cancel, running: state.status === 'running'};
+	return {state, start, cancel: run.cancel, running: state.status === 'running'};
 }
 
 /** Wraps text to `width` and returns the last `height` lines (the tail of a stream). */

@@ -1,0 +1,49 @@
+import {useCallback, useEffect, useMemo, useRef} from 'react';
+
+/** Streaming text is redrawn at most ~30 times a second: cheap over slow links. */
+export const FRAME_MS = 33;
+
+export interface StreamRun {
+	/** A new AbortController for a run, or undefined while one is still going (one at a time). */
+	begin(): AbortController | undefined;
+	/** The run ended (however): a new one may begin. */
+	end(): void;
+	/** Aborts the running request; false when nothing was running. */
+	cancel(): boolean;
+	readonly running: () => boolean;
+}
+
+/**
+ * What every streaming view shares (smoke pane, rotation validation, alias comparison): one run
+ * at a time behind an AbortController, `flush` called every frame while `active` so buffered
+ * text reaches the screen, and the request aborted if the view goes away mid-stream.
+ */
+export function useStreamRun(active: boolean, flush: () => void): StreamRun {
+	const controller = useRef<AbortController | undefined>(undefined);
+	const latestFlush = useRef(flush);
+	latestFlush.current = flush;
+
+	useEffect(() => {
+		if (!active) return;
+		const timer = setInterval(() => latestFlush.current(), FRAME_MS);
+		return () => clearInterval(timer);
+	}, [active]);
+
+	useEffect(() => () => controller.current?.abort(), []);
+
+	const begin = useCallback(() => {
+		if (controller.current) return undefined;
+		controller.current = new AbortController();
+		return controller.current;
+	}, []);
+	const end = useCallback(() => {
+		controller.current = undefined;
+	}, []);
+	const cancel = useCallback(() => {
+		if (!controller.current) return false;
+		controller.current.abort();
+		return true;
+	}, []);
+	const running = useCallback(() => controller.current !== undefined, []);
+	return useMemo(() => ({begin, end, cancel, running}), [begin, end, cancel, running]);
+}
