@@ -40,6 +40,8 @@ export interface Dashboard {
 	press(...names: string[]): Promise<void>;
 	/** Types text as keystrokes (one write, like a paste). */
 	type(text: string): Promise<void>;
+	/** Writes every key in the same tick, with no render in between: type-ahead over a slow link. */
+	burst(...names: string[]): Promise<void>;
 	waitFor(match: string | RegExp | ((frame: string) => boolean), options?: {timeout?: number; message?: string}): Promise<string>;
 	resize(columns: number, rows: number): Promise<void>;
 	unmount(): void;
@@ -87,6 +89,10 @@ export async function renderDashboard(ctx: ServiceContext, options: {columns?: n
 				instance.stdin.write(keys[name] ?? name);
 				await settle(() => instance.frames.length);
 			}
+		},
+		async burst(...names) {
+			for (const name of names) instance.stdin.write(keys[name] ?? name);
+			await settle(() => instance.frames.length);
 		},
 		async type(text) {
 			instance.stdin.write(text);

@@ -1,6 +1,7 @@
-import {Box, Text, useApp, useInput, type Key} from 'ink';
-import TextInput from 'ink-text-input';
-import {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
+import {Box, Text, useApp} from 'ink';
+import {TextField} from './components/TextField.js';
+import {KeyRouter, useKeys} from './keys.js';
+import {useCallback, useEffect, useMemo, useReducer, useState} from 'react';
 import type {ChainResult} from '../db/repositories/audit.js';
 import type {Settings} from '../domain/settings.js';
 import {truncate} from '../cli/format.js';
@@ -38,7 +39,16 @@ function describeError(error: unknown): string {
 	return `${error instanceof Error ? error.message : String(error)}${hint ? ` — ${hint}` : ''}`;
 }
 
-export function App({theme, onQuit}: AppProps) {
+/** The dashboard, with every key routed through one subscription (see keys.tsx). */
+export function App(props: AppProps) {
+	return (
+		<KeyRouter>
+			<Dashboard {...props} />
+		</KeyRouter>
+	);
+}
+
+function Dashboard({theme, onQuit}: AppProps) {
 	const services = useServices();
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();
@@ -383,21 +393,16 @@ export function App({theme, onQuit}: AppProps) {
 		dispatch({type: 'mode', mode: {kind: 'form', form: {type: 'setting', key}}});
 	}
 
-	// One input layer that is always subscribed and dispatches on the current mode. Ink paints a
-	// frame before React's effects subscribe a newly activated useInput, so a layer switched on
-	// by isActive misses a key typed in that gap (e.g. right after a form closes); and a raw-mode
-	// count touching zero between layers drops raw mode for a moment. Forms keep their own layer.
-	const normalMode = useRef(ui.mode.kind === 'normal');
-	normalMode.current = ui.mode.kind === 'normal';
-	const onNormalKey = useRef<(input: string, key: Key) => void>(() => undefined);
-	onNormalKey.current = (input, key) => {
-		const b = resolve(input, key, scopes);
-		if (b) handle(b);
-	};
-	useInput((input, key) => {
-		if (normalMode.current) onNormalKey.current(input, key);
-	});
-	useInput(
+	// Exactly one layer per mode, gated by isActive: useKeys subscribes in the same commit that
+	// shows the mode (see keys.tsx), so no key falls between two layers.
+	useKeys(
+		(input, key) => {
+			const b = resolve(input, key, scopes);
+			if (b) handle(b);
+		},
+		{isActive: ui.mode.kind === 'normal'},
+	);
+	useKeys(
 		(input, key) => {
 			if (key.escape || input === '?' || input === 'q') {
 				setHelpOffset(0);
@@ -408,7 +413,7 @@ export function App({theme, onQuit}: AppProps) {
 		},
 		{isActive: ui.mode.kind === 'help'},
 	);
-	useInput(
+	useKeys(
 		(input, key) => {
 			if (ui.mode.kind !== 'confirm') return;
 			if (input === 'y' || input === 'Y') {
@@ -422,7 +427,7 @@ export function App({theme, onQuit}: AppProps) {
 		},
 		{isActive: ui.mode.kind === 'confirm'},
 	);
-	useInput(
+	useKeys(
 		(_input, key) => {
 			if (key.escape) {
 				if (ui.mode.kind === 'filter') dispatch({type: 'filter', filter: ''});
@@ -535,14 +540,15 @@ export function App({theme, onQuit}: AppProps) {
 		bottom = (
 			<Box>
 				<Text color={theme.accent}>/</Text>
-				<TextInput value={ui.filter} onChange={(value) => dispatch({type: 'filter', filter: value})} onSubmit={() => dispatch({type: 'mode', mode: {kind: 'normal'}})} />
+				<TextField focus value={ui.filter} onChange={(value) => dispatch({type: 'filter', filter: value})} onSubmit={() => dispatch({type: 'mode', mode: {kind: 'normal'}})} />
 			</Box>
 		);
 	} else if (ui.mode.kind === 'command') {
 		bottom = (
 			<Box>
 				<Text color={theme.accent}>:</Text>
-				<TextInput
+				<TextField
+					focus
 					value={commandText}
 					onChange={setCommandText}
 					onSubmit={(value) => {
@@ -556,7 +562,8 @@ export function App({theme, onQuit}: AppProps) {
 		bottom = (
 			<Box>
 				<Text color={theme.accent}>prompt › </Text>
-				<TextInput
+				<TextField
+					focus
 					value={promptText}
 					onChange={setPromptText}
 					placeholder="Enter runs it (empty: the smoke_prompt setting) · Esc cancels"

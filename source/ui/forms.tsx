@@ -1,11 +1,12 @@
 import {Box, Text} from 'ink';
-import SelectInput from 'ink-select-input';
 import {useEffect, useState} from 'react';
 import {capabilities, capabilityLabels, families, providerTypes, type ProviderType} from '../domain/families.js';
 import type {Model} from '../domain/model.js';
 import type {Provider} from '../domain/provider.js';
 import {settingDescriptions, type Settings} from '../domain/settings.js';
 import {Form, type FormValues} from './components/Form.js';
+import {PickList} from './components/PickList.js';
+import {useKeys} from './keys.js';
 import type {DashboardServices} from './services.js';
 import type {Theme} from './theme.js';
 
@@ -140,7 +141,7 @@ export function ModelForm({services, theme, width, onDone, onCancel, providerId,
 		return (
 			<Box flexDirection="column" borderStyle="round" borderColor={theme.accent} paddingX={1} width={width}>
 				<Text bold>Attach a model to {providerName}: pick what it serves</Text>
-				<SelectInput items={items} limit={10} onSelect={(item) => setPicked(item.value)} />
+				<PickList items={items} limit={10} onSelect={(value) => setPicked(value)} theme={theme} />
 				<Text color={theme.muted}>↑/↓ choose · Enter pick · Esc cancel</Text>
 				<EscapeListener onEscape={onCancel} />
 			</Box>
@@ -207,10 +208,9 @@ export function SettingForm({services, theme, width, onDone, onCancel, settingKe
 	);
 }
 
-import {useInput} from 'ink';
 
 function EscapeListener({onEscape}: {readonly onEscape: () => void}) {
-	useInput((_input, key) => {
+	useKeys((_input, key) => {
 		if (key.escape) onEscape();
 	});
 	return null;

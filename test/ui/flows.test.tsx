@@ -144,6 +144,25 @@ describe(`dashboard flows (${databaseKind})`, () => {
 		}
 	});
 
+	it('takes type-ahead: keys that arrive before the next screen is drawn go to that screen', async () => {
+		const ui = await renderDashboard(c.ctx);
+		try {
+			await ui.waitFor(/flowco/);
+			// `a` opens the form, and the name is already on its way.
+			await ui.burst('a', 'burst-co', 'tab');
+			const frame = await ui.waitFor('New provider');
+			expect(frame).toMatch(/Name\s+burst-co/);
+			expect(frame).toMatch(/› Family/);
+			// Esc alone: an ESC with more bytes right behind it is Alt+key to any terminal parser.
+			await ui.press('escape');
+			await ui.waitFor('[1] Providers');
+			await ui.burst('/', 'flow');
+			await ui.waitFor(/Providers \/flow/);
+		} finally {
+			ui.unmount();
+		}
+	});
+
 	it('shows "changed by someone else — reloaded" when another operator won the race', async () => {
 		const ui = await renderDashboard(c.ctx);
 		try {

@@ -1,5 +1,6 @@
-import {Box, Text, useInput} from 'ink';
-import TextInput from 'ink-text-input';
+import {Box, Text} from 'ink';
+import {useKeys} from '../keys.js';
+import {TextField} from './TextField.js';
 import {useRef, useState} from 'react';
 import type {Theme} from '../theme.js';
 
@@ -64,7 +65,7 @@ export function Form({title, fields, initial, theme, width, onSubmit, onCancel, 
 		);
 	};
 
-	useInput((input, key) => {
+	useKeys((input, key) => {
 		if (key.escape) return onCancel();
 		if (key.return) return submit();
 		if ((key.tab && !key.shift) || key.downArrow || (key.tab && key.shift) || key.upArrow) {
@@ -115,13 +116,12 @@ export function Form({title, fields, initial, theme, width, onSubmit, onCancel, 
 							</Text>
 							</Box>
 							{f.kind === 'text' ? (
-								<TextInput
+								<TextField
 									value={(values[f.name] as string | undefined) ?? ''}
 									onChange={(value) => update(f.name, value)}
 									focus={focused}
 									mask={f.mask ? '•' : undefined}
 									placeholder={f.placeholder}
-									showCursor
 								/>
 							) : f.kind === 'select' ? (
 								<Text>

@@ -1,4 +1,5 @@
-import {Box, Text, useInput, type Key} from 'ink';
+import {Box, Text, type Key} from 'ink';
+import {useKeys} from '../keys.js';
 import {useRef, useState} from 'react';
 import {truncate} from '../../cli/format.js';
 import {Form} from '../components/Form.js';
@@ -84,7 +85,7 @@ export function RotationWizard({services, theme, width, height, providerName, ol
 				return;
 		}
 	};
-	useInput((input, key) => onKey.current(input, key));
+	useKeys((input, key) => onKey.current(input, key));
 
 	const oldText = state.rotation ? (state.rotation.oldKey ? state.rotation.oldKey.displayHint : 'no active key') : (oldKeyHint ?? 'no active key');
 	const header = (
