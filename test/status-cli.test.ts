@@ -4,7 +4,7 @@ import path from 'node:path';
 import {PassThrough} from 'node:stream';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {Input, Io} from '../source/cli/io.js';
-import {width} from '../source/cli/format.js';
+import {width} from '../source/lib/text.js';
 import {main} from '../source/cli/main.js';
 import type {ProviderType} from '../source/domain/families.js';
 import type {RateLimits} from '../source/domain/provider.js';

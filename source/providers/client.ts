@@ -7,7 +7,7 @@ import type OpenAI from 'openai';
 import type {Capability, ProviderType} from '../domain/families.js';
 import {classifyError, ProviderError, ProviderTimeoutError, type ClassifiedError} from './errors.js';
 import {endpointUrl, normaliseModelList, requestHeaders} from './families.js';
-import {sanitizeText} from './sanitize.js';
+import {sanitizeText} from '../lib/sanitize.js';
 
 /** A provider as the provider layer needs it: no key (that comes separately, decrypted just in time). */
 export interface ProviderConnection {

@@ -12,7 +12,7 @@
 import {families, type ProviderType} from '../domain/families.js';
 import {UserError} from '../errors.js';
 import {redactSecret} from './redact.js';
-import {sanitizeText} from './sanitize.js';
+import {sanitizeText} from '../lib/sanitize.js';
 
 export const errorClasses = [
 	'auth',

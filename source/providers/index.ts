@@ -19,7 +19,7 @@ export {
 export {authHeaders, endpointUrl, keyOptional, normaliseModelList, requestHeaders, requestModel, type ProviderEndpoint} from './families.js';
 export {createLimiter, describeLimits, startSpacingMs, type Limiter, type RateLimits} from './limiter.js';
 export {createRedactor, redactSecret, MIN_FRAGMENT, REDACTED} from './redact.js';
-export {sanitizeText, TerminalSanitizer, STRING_SEQUENCE_CAP} from './sanitize.js';
+export {sanitizeText, TerminalSanitizer, STRING_SEQUENCE_CAP} from '../lib/sanitize.js';
 export {
 	smoke,
 	smokeRequestBody,

@@ -18,7 +18,7 @@ import {createClient, type ProviderConnection} from './client.js';
 import {classifyError, isRetryable, ProviderTimeoutError, type ClassifiedError, type ErrorContext} from './errors.js';
 import {requestModel} from './families.js';
 import {createRedactor} from './redact.js';
-import {TerminalSanitizer} from './sanitize.js';
+import {TerminalSanitizer} from '../lib/sanitize.js';
 
 export interface SmokeRequest {
 	readonly provider: ProviderConnection;

@@ -4,7 +4,7 @@ import {KeyRouter, useKeys} from './keys.js';
 import {useCallback, useEffect, useMemo, useReducer, useState} from 'react';
 import type {ChainResult} from '../db/repositories/audit.js';
 import type {Settings} from '../domain/settings.js';
-import {truncate} from '../cli/format.js';
+import {truncate} from '../lib/text.js';
 import {FlashLine, Header, HelpOverlay, HintBar} from './components/Chrome.js';
 import {Pane} from './components/Pane.js';
 import {KeyForm, ModelForm, ProviderForm, SettingForm} from './forms.js';

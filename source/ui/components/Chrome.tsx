@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {truncate} from '../../cli/format.js';
+import {truncate} from '../../lib/text.js';
 import {hintsFor, keymap, type Scope} from '../keymap.js';
 import type {DashboardInfo} from '../services.js';
 import type {Flash} from '../state.js';

@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
-import {truncate} from '../../cli/format.js';
+import {truncate} from '../../lib/text.js';
 import type {ChainResult, StoredAuditRow} from '../../db/repositories/audit.js';
-import {sanitizeText} from '../../providers/sanitize.js';
+import {sanitizeText} from '../../lib/sanitize.js';
 import type {Theme} from '../theme.js';
 import {windowStart} from '../state.js';
 

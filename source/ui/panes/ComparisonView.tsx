@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {pad, truncate} from '../../cli/format.js';
+import {pad, truncate} from '../../lib/text.js';
 import {Spinner} from '../components/Spinner.js';
 import type {AliasOverview} from '../../services/compare.js';
 import {windowStart} from '../state.js';

@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {truncate} from '../../cli/format.js';
+import {truncate} from '../../lib/text.js';
 import type {Model} from '../../domain/model.js';
 import type {Theme} from '../theme.js';
 import {windowStart} from '../state.js';

@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {age, pad, truncate} from '../../cli/format.js';
+import {age, pad, truncate} from '../../lib/text.js';
 import type {ProviderSummary} from '../../services/providers.js';
 import type {Theme} from '../theme.js';
 import {windowStart} from '../state.js';

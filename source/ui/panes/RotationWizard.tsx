@@ -1,7 +1,7 @@
 import {Box, Text, type Key} from 'ink';
 import {useKeys} from '../keys.js';
 import {useRef, useState} from 'react';
-import {truncate} from '../../cli/format.js';
+import {truncate} from '../../lib/text.js';
 import {Form} from '../components/Form.js';
 import {Spinner} from '../components/Spinner.js';
 import {fieldErrors} from '../forms.js';

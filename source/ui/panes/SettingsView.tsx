@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {pad, truncate} from '../../cli/format.js';
+import {pad, truncate} from '../../lib/text.js';
 import {settingDescriptions, type Settings} from '../../domain/settings.js';
 import type {Theme} from '../theme.js';
 

@@ -1,0 +1,60 @@
+/**
+ * Neutral text helpers shared by both front ends: display width, truncation, padding, plain
+ * tables and ages. No I/O, nothing of ours imported.
+ */
+
+/** Display width of a string, counting East Asian wide characters as two columns. */
+export function width(text: string): number {
+	let total = 0;
+	for (const char of text) {
+		const code = char.codePointAt(0)!;
+		total += code >= 0x1100 && (code <= 0x115f || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) || (code >= 0xffe0 && code <= 0xffe6) || (code >= 0x1f300 && code <= 0x1faff) || (code >= 0x20000 && code <= 0x3fffd)) ? 2 : 1;
+	}
+	return total;
+}
+
+export function truncate(text: string, max: number): string {
+	if (max <= 0) return '';
+	if (width(text) <= max) return text;
+	let out = '';
+	for (const char of text) {
+		if (width(out + char) > max - 1) break;
+		out += char;
+	}
+	return out + '…';
+}
+
+export function pad(text: string, size: number): string {
+	return text + ' '.repeat(Math.max(0, size - width(text)));
+}
+
+/**
+ * A plain table: header, rows, columns sized to content, the widest column shrunk to fit the
+ * terminal. No colour, no box drawing: it must survive `| grep` and slow links alike.
+ */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[], maxWidth = 120): string {
+	if (rows.length === 0) return '';
+	const widths = headers.map((header, i) => Math.max(width(header), ...rows.map((row) => width(row[i] ?? ''))));
+	const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+	while (total() > maxWidth) {
+		const widest = widths.indexOf(Math.max(...widths));
+		if (widths[widest]! <= 8) break;
+		widths[widest]! -= 1;
+	}
+	const line = (cells: readonly string[]) =>
+		cells
+			.map((cell, i) => (i === cells.length - 1 ? truncate(cell, widths[i]!) : pad(truncate(cell, widths[i]!), widths[i]!)))
+			.join('  ')
+			.trimEnd();
+	return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** "3m", "2h", "5d" — how long ago, for lists read at a glance. */
+export function age(from: Date | null | undefined, now: Date = new Date()): string {
+	if (!from) return '—';
+	const seconds = Math.max(0, Math.round((now.getTime() - from.getTime()) / 1000));
+	if (seconds < 60) return `${seconds}s`;
+	if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+	if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+	return `${Math.floor(seconds / 86_400)}d`;
+}
