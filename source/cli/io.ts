@@ -28,3 +28,12 @@ export interface Io {
 export function processIo(): Io {
 	return {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd()};
 }
+
+/**
+ * The one way a command writes terminal control sequences of its own (moving the cursor,
+ * clearing what it drew before): everything written with `write` is text, and text that did
+ * not come from our literals is sanitised before it reaches a terminal.
+ */
+export function writeControl(out: Output, sequence: string): void {
+	out.write(sequence);
+}
