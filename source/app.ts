@@ -33,6 +33,11 @@ export interface OpenAppOptions {
 	readonly generateKey?: boolean;
 	/** Progress for slow steps (first start of the embedded database). */
 	readonly onProgress?: (message: string) => void;
+	/**
+	 * Something the operator must know and keep (a generated ENCRYPTION_KEY and where it is).
+	 * Written to stderr unless given: the dashboard shows it on screen instead.
+	 */
+	readonly onNotice?: (message: string) => void;
 }
 
 export function configFrom(io: Io): Config {
@@ -52,7 +57,7 @@ export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App
 		}));
 	try {
 		let key = config.encryptionKey;
-		if (!key && db.kind === 'embedded' && !io.database && options.generateKey !== false) key = await generateKeyFileIfNew(config, db, io, firstRun);
+		if (!key && db.kind === 'embedded' && !io.database && options.generateKey !== false) key = await generateKeyFileIfNew(config, db, firstRun, options.onNotice ?? ((message) => io.stderr.write(`eval752: ${message}\n`)));
 		const ring = key ? KeyRing.from(key, [...config.encryptionKeyPrevious]) : undefined;
 		const keys = await checkKey(db.sql, ring);
 		const ctx: ServiceContext = {db, actor: config.actor, keys, readOnly: options.readOnly ?? false};
@@ -75,7 +80,7 @@ export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App
  * beside its data directory, announced once. Data already encrypted under a key we don't have
  * is never given a fresh key (that would only hide the loss): the canary check reports it.
  */
-async function generateKeyFileIfNew(config: Config, db: Database, io: Io, firstRun: boolean): Promise<Buffer | undefined> {
+async function generateKeyFileIfNew(config: Config, db: Database, firstRun: boolean, notice: (message: string) => void): Promise<Buffer | undefined> {
 	const file = config.paths.keyFile;
 	if (fs.existsSync(file)) return parseEncryptionKey(fs.readFileSync(file, 'utf8').trim(), 'ENCRYPTION_KEY');
 	const hasSecrets = (await listCanaries(db.sql)).length > 0 || (await secretCountsByKeyId(db.sql)).length > 0;
@@ -84,9 +89,6 @@ async function generateKeyFileIfNew(config: Config, db: Database, io: Io, firstR
 	const temporary = `${file}.${process.pid}.tmp`;
 	fs.writeFileSync(temporary, `${key}\n`, {mode: 0o600, flag: 'wx'});
 	fs.renameSync(temporary, file);
-	io.stderr.write(
-		`eval752: ${firstRun ? 'new embedded database; ' : ''}generated ENCRYPTION_KEY in ${file} (mode 0600).\n` +
-			'  Back this file up together with the database: without it no stored API key can be decrypted.\n',
-	);
+	notice(`${firstRun ? 'new embedded database; ' : ''}generated ENCRYPTION_KEY in ${file} (mode 0600). Back this file up together with the database: without it no stored API key can be decrypted.`);
 	return parseEncryptionKey(key);
 }

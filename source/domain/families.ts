@@ -66,3 +66,9 @@ export const capabilityLabels: Readonly<Record<Capability, string>> = {
 	tools: 'tools',
 	streaming: 'streaming',
 };
+
+/**
+ * What a new provider can do unless told otherwise, in the dashboard's form and in
+ * `eval752 providers add` alike: every family eval752 presets takes a system prompt and streams.
+ */
+export const defaultCapabilities: readonly Capability[] = ['system_prompt', 'streaming'];

@@ -58,3 +58,47 @@ export function age(from: Date | null | undefined, now: Date = new Date()): stri
 	if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
 	return `${Math.floor(seconds / 86_400)}d`;
 }
+
+export interface ColumnSpec {
+	readonly header: string;
+	/** Narrowest useful width; below it the column is dropped instead. */
+	readonly min: number;
+	/** Widest it grows to (Infinity: takes what is left). */
+	readonly max: number;
+	/** Columns with the lowest `keep` are dropped first when the row does not fit. */
+	readonly keep: number;
+}
+
+/**
+ * Widths for a table row of `width` columns (cells separated by one space): every column kept at
+ * least its `min`, the lowest-`keep` columns dropped (width 0) until that fits, then what is left
+ * shared out in order up to each column's `max`. A table laid out this way never wraps or
+ * misaligns, from a narrow terminal up.
+ */
+export function layoutColumns(width: number, specs: readonly ColumnSpec[]): number[] {
+	const kept = specs.map(() => true);
+	const need = () => specs.reduce((sum, spec, i) => sum + (kept[i] ? spec.min + 1 : 0), -1);
+	const order = specs.map((spec, i) => ({keep: spec.keep, i})).sort((a, b) => a.keep - b.keep);
+	for (const {i} of order) {
+		if (need() <= width) break;
+		if (kept.filter(Boolean).length === 1) break;
+		kept[i] = false;
+	}
+	const widths = specs.map((spec, i) => (kept[i] ? spec.min : 0));
+	let left = width - need();
+	for (let i = 0; i < specs.length && left > 0; i++) {
+		if (!kept[i]) continue;
+		const grow = Math.min(left, specs[i]!.max - widths[i]!);
+		widths[i]! += grow;
+		left -= grow;
+	}
+	return widths;
+}
+
+/** One row of cells at the widths from layoutColumns (dropped columns left out). */
+export function layoutRow(cells: readonly string[], widths: readonly number[]): string {
+	return cells
+		.map((cell, i) => (widths[i]! > 0 ? pad(truncate(cell, widths[i]!), widths[i]!) : null))
+		.filter((cell): cell is string => cell !== null)
+		.join(' ');
+}

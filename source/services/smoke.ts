@@ -13,6 +13,8 @@ import {listModels as listConfiguredModels} from './models.js';
 import {getProvider} from './providers.js';
 import {getSettings} from './settings.js';
 
+export type {SmokeEvent, SmokeMetrics} from '../providers/index.js';
+
 export interface SmokeTarget {
 	/** Provider name (case-insensitive) or id. */
 	readonly provider: string;

@@ -1,10 +1,11 @@
 import type {ServiceContext} from '../services/context.js';
 import {tailAudit, verifyAudit} from '../services/audit.js';
 import {aliasOverview, runComparison} from '../services/compare.js';
+import {pingDatabase} from '../services/connection.js';
 import {abandonRotation, finishRotation, startRotation, validateRotation} from '../services/rotate.js';
 import {addKey, deleteKey, listKeys, setKeyPriority, setKeyStatus} from '../services/keys.js';
 import {addModel, deleteModel, listAliases, listModels, updateModel} from '../services/models.js';
-import {createProvider, deleteProvider, listProviders, setProviderEnabled, updateProvider} from '../services/providers.js';
+import {createProvider, deleteProvider, getProvider, listProviders, setProviderEnabled, updateProvider} from '../services/providers.js';
 import {getSettings, setSetting} from '../services/settings.js';
 import {discoverModels, runSmoke} from '../services/smoke.js';
 import type {DashboardServices} from './services.js';
@@ -24,6 +25,7 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 			readOnly: ctx.readOnly,
 		},
 		listProviders: () => listProviders(ctx),
+		getProvider: (id) => getProvider(ctx, id),
 		listKeys: (providerId) => listKeys(ctx, providerId),
 		listModels: (providerId) => listModels(ctx, providerId),
 		listAliases: () => listAliases(ctx),
@@ -39,7 +41,7 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 		updateModel: (id, version, patch) => updateModel(ctx, id, version, patch),
 		deleteModel: (id) => deleteModel(ctx, id),
 		discoverModels: async (providerId, signal) => (await discoverModels(ctx, providerId, signal)).served,
-		smoke: (target, signal) => runSmoke(ctx, {provider: target.providerId, model: target.modelName, key: target.keyId}, signal),
+		smoke: (request, signal) => runSmoke(ctx, {provider: request.providerId, model: request.modelName, key: request.keyId}, signal),
 		getSettings: () => getSettings(ctx),
 		setSetting: (key, value, version) => setSetting(ctx, key, value, version),
 		auditTail: (limit) => tailAudit(ctx, limit),
@@ -50,10 +52,8 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 		abandonRotation: (rotation) => abandonRotation(ctx, rotation),
 		aliasOverview: () => aliasOverview(ctx),
 		compare: (alias, options, signal) => runComparison(ctx, alias, options, signal),
-		onChange: (listener) => ctx.db.changes.subscribe(() => listener()),
-		ping: async () => {
-			await ctx.db.sql`select 1`;
-		},
+		onChange: (listener) => ctx.db.changes.subscribe((change) => listener(change.table)),
+		ping: () => pingDatabase(ctx),
 		onConnectionLost: (listener) => ctx.db.onConnectionLost(listener),
 	};
 }

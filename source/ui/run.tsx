@@ -1,13 +1,16 @@
-import {render} from 'ink';
+import {render, type Instance} from 'ink';
 import {Component, type ErrorInfo, type ReactNode} from 'react';
-import {openApp} from '../app.js';
+import {openApp, type App as OpenedApp} from '../app.js';
 import type {Io} from '../cli/io.js';
 import {UsageError} from '../errors.js';
 import {log} from '../log.js';
 import {App} from './App.js';
+import {PacedInput} from './input/paced-input.js';
+import {PacedInputContext} from './input/input-target.js';
+import {countCommits, settled} from './input/settle.js';
 import {createDashboardServices} from './live-services.js';
 import {loadPreferences} from './preferences.js';
-import {ServicesContext} from './services.js';
+import type {DashboardServices} from './services.js';
 import {enterFullScreen} from './terminal.js';
 import {createTheme} from './theme.js';
 
@@ -26,39 +29,15 @@ class Boundary extends Component<{readonly onError: (error: Error) => void; read
 	}
 }
 
-/**
- * While the database opens the terminal would echo and line-buffer what is typed: a key pasted
- * too early would show in clear, and everything typed would reach the board as commands aimed at
- * nothing the operator could see. Raw mode from the start, type-ahead dropped, Ctrl+C honoured.
- */
-function swallowTypeAhead(stdin: NodeJS.ReadStream): {stop(options: {keepRaw: boolean}): void} {
-	if (!stdin.isTTY) return {stop: () => undefined};
-	stdin.setRawMode(true);
-	// 'readable' and read(), as Ink reads: a 'data' listener would switch stdin to flowing mode.
-	const onReadable = () => {
-		let chunk: Buffer | string | null;
-		while ((chunk = stdin.read() as Buffer | string | null) !== null) {
-			if (Buffer.from(chunk).includes(0x03)) {
-				stdin.setRawMode(false);
-				process.stderr.write('eval752: cancelled while opening the database\n');
-				process.exit(130);
-			}
-		}
-	};
-	stdin.on('readable', onReadable);
-	return {
-		stop({keepRaw}) {
-			stdin.off('readable', onReadable);
-			// Keep raw mode when the dashboard follows: Ink's own switch comes only after its first
-			// render, and a key typed in between would echo.
-			if (!keepRaw) stdin.setRawMode(false);
-		},
-	};
-}
+const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
+const signalCodes: Readonly<Record<string, number>> = {SIGINT: 130, SIGHUP: 129, SIGTERM: 143};
 
 /**
- * Opens the full-screen dashboard. The terminal is given back on every exit path — q, Ctrl+C,
- * SIGTERM, SIGHUP (dropped SSH), an uncaught error: normal screen, cursor shown, echo on.
+ * Opens the full-screen dashboard. The order is what keeps the terminal safe: signal and exit
+ * handlers first, then raw mode and the alternate screen, then the first frame (before the
+ * database is open: the operator sees what is happening), then the database. Every way out — q,
+ * Ctrl+C, SIGTERM, SIGHUP (a dropped SSH session), SIGINT, an uncaught error, a database that
+ * never answers — gives the terminal back: normal screen, cursor shown, echo and line mode on.
  */
 export async function runDashboard(options: {readOnly: boolean}, io: Io): Promise<number> {
 	const stdin = process.stdin;
@@ -66,80 +45,130 @@ export async function runDashboard(options: {readOnly: boolean}, io: Io): Promis
 	if (!io.stdin.isTTY || !io.stdout.isTTY) {
 		throw new UsageError('The dashboard needs an interactive terminal (stdin and stdout are not a TTY)', 'use a subcommand from scripts, e.g. eval752 status --json (eval752 --help lists them)');
 	}
-	const preferences = await loadPreferences();
-	const readOnly = options.readOnly || preferences.readOnly;
-	const typeAhead = swallowTypeAhead(stdin);
-	io.stderr.write('Opening the database… (Ctrl+C cancels)\n');
-	let app;
-	try {
-		app = await openApp(io, {readOnly, onProgress: (message) => io.stderr.write(`${message}\n`)});
-	} catch (error) {
-		typeAhead.stop({keepRaw: false});
-		throw error;
-	}
-	typeAhead.stop({keepRaw: true});
-	const services = createDashboardServices(app.ctx);
-	const theme = createTheme(app.config.noColor);
 
-	const session = enterFullScreen(stdout, stdin);
 	let exitCode = 0;
 	let fatal: string | undefined;
 	let finished = false;
+	let instance: Instance | undefined;
+	let app: OpenedApp | undefined;
 	let resolveExit: () => void = () => undefined;
 	const exited = new Promise<void>((resolve) => {
 		resolveExit = resolve;
 	});
+	const commits = countCommits(stdout);
+	const paced = new PacedInput(stdin, {settled: () => settled(commits), commits});
+	let session: ReturnType<typeof enterFullScreen> | undefined;
 
-	const instance = render(
-		<ServicesContext.Provider value={services}>
-			<Boundary
-				onError={(error) => {
-					exitCode = 1;
-					fatal = `eval752: the dashboard stopped on an unexpected error: ${error.message.split('\n')[0]} — details are in ${app.config.logFile}`;
-					shutdown();
-				}}
-			>
-				<App theme={theme} />
-			</Boundary>
-		</ServicesContext.Provider>,
-		{stdout, stdin, stderr: process.stderr, exitOnCtrlC: false, patchConsole: false},
-	);
-
+	const restoreTerminal = () => {
+		paced.stop();
+		session?.restore();
+		if (stdin.isTTY) stdin.setRawMode(false);
+	};
 	function shutdown() {
 		if (finished) return;
 		finished = true;
 		try {
-			instance.unmount();
+			instance?.unmount();
 		} catch {
 			// Already unmounted.
 		}
-		session.restore();
+		restoreTerminal();
 		resolveExit();
 	}
-
 	const onSignal = (signal: NodeJS.Signals) => {
-		exitCode = signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
-		log.info('dashboard stopped by signal', {signal});
+		exitCode = signalCodes[signal] ?? 1;
+		log.info('dashboard stopped by signal', {signal, opened: app !== undefined});
 		shutdown();
+		// Still opening (a server that never answers): nothing to close gracefully; go now.
+		if (!app) process.exit(exitCode);
 	};
 	const onUncaught = (error: unknown) => {
 		exitCode = 1;
 		const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
 		log.error('uncaught error in the dashboard', {error: message, stack: error instanceof Error ? error.stack : undefined});
-		fatal = `eval752: the dashboard stopped on an unexpected error: ${message} — details are in ${app.config.logFile}`;
+		fatal = `eval752: the dashboard stopped on an unexpected error: ${message} — details are in ${app?.config.logFile ?? 'the log file'}`;
 		shutdown();
 	};
-	const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
+	// Handlers before raw mode: a signal at any moment from here on restores the terminal.
 	for (const signal of signals) process.on(signal, onSignal);
 	process.on('uncaughtException', onUncaught);
 	process.on('unhandledRejection', onUncaught);
-	instance.waitUntilExit().then(shutdown, (error: unknown) => onUncaught(error));
+	process.on('exit', restoreTerminal);
 
-	await exited;
-	for (const signal of signals) process.off(signal, onSignal);
-	process.off('uncaughtException', onUncaught);
-	process.off('unhandledRejection', onUncaught);
+	try {
+		paced.start();
+		session = enterFullScreen(stdout, stdin);
+		const theme = createTheme(Boolean(io.env['NO_COLOR']));
+		// Said on screen while the dashboard runs, and again on the normal screen when it ends.
+		const notices: string[] = [];
+		let opening = 'Opening the database…';
+		let services: DashboardServices | undefined;
+		let readOnly = options.readOnly;
+		const tree = () => (
+			<PacedInputContext.Provider value={paced}>
+				<Boundary
+					onError={(error) => {
+						exitCode = 1;
+						fatal = `eval752: the dashboard stopped on an unexpected error: ${error.message.split('\n')[0]} — details are in ${app?.config.logFile ?? 'the log file'}`;
+						shutdown();
+					}}
+				>
+					<App
+						theme={theme}
+						services={services}
+						opening={opening}
+						notices={notices}
+						readOnly={readOnly}
+						onQuit={() => {
+							if (!services) {
+								exitCode = 130;
+								fatal = 'eval752: cancelled while opening the database';
+							}
+						}}
+					/>
+				</Boundary>
+			</PacedInputContext.Provider>
+		);
+		instance = render(tree(), {stdout, stdin: paced as unknown as NodeJS.ReadStream, stderr: process.stderr, exitOnCtrlC: false, patchConsole: false, incrementalRendering: true});
+		instance.waitUntilExit().then(shutdown, (error: unknown) => onUncaught(error));
+
+		const opened = (async () => {
+			// Preferences load beside the database: the first frame never waits for them.
+			const [preferences, openedApp] = await Promise.all([
+				loadPreferences(),
+				openApp(io, {
+					readOnly: options.readOnly,
+					onProgress: (message) => {
+						opening = message;
+						if (!finished) instance?.rerender(tree());
+					},
+					onNotice: (message) => notices.push(message),
+				}),
+			]);
+			app = openedApp;
+			if (finished) return;
+			readOnly = options.readOnly || preferences.readOnly;
+			services = createDashboardServices({...openedApp.ctx, readOnly});
+			instance?.rerender(tree());
+		})();
+		await Promise.race([opened, exited]);
+		await exited;
+		if (!app) {
+			// Left while the database was still opening (it may never answer): nothing to close.
+			if (fatal) io.stderr.write(`${fatal}\n`);
+			process.exit(exitCode);
+		}
+		notices.forEach((notice) => io.stderr.write(`eval752: ${notice}\n`));
+	} catch (error) {
+		shutdown();
+		throw error;
+	} finally {
+		for (const signal of signals) process.off(signal, onSignal);
+		process.off('uncaughtException', onUncaught);
+		process.off('unhandledRejection', onUncaught);
+		process.off('exit', restoreTerminal);
+	}
 	if (fatal) io.stderr.write(`${fatal}\n`);
-	await app.close().catch(() => undefined);
+	await app?.close().catch(() => undefined);
 	return exitCode;
 }

@@ -3,27 +3,29 @@ import type {KeySummary} from '../domain/key.js';
 import type {AliasEntry, Model} from '../domain/model.js';
 import type {Provider} from '../domain/provider.js';
 import type {Settings} from '../domain/settings.js';
-import type {SmokeEvent} from '../providers/smoke.js';
-import type {ChainResult, StoredAuditRow} from '../db/repositories/audit.js';
-import type {ProviderSummary} from '../services/providers.js';
+import type {ChainResult, StoredAuditRow} from '../services/audit.js';
 import type {AliasOverview, CompareEvent} from '../services/compare.js';
+import type {ProviderSummary} from '../services/providers.js';
 import type {FinishMode, FinishResult, Rotation, RotationProgress, RotationValidation} from '../services/rotate.js';
+import type {SmokeEvent} from '../services/smoke.js';
 
 /**
- * What the dashboard may do, as plain async functions. Components reach the world only
- * through this (handed down by context); `source/ui/run.tsx` binds the real services, and the
- * UI tests bind the same real services over a test database.
+ * What the dashboard may do, as plain async functions over the same services the headless
+ * commands call. Components reach the world only through this (handed down by context);
+ * `source/ui/run.tsx` binds the real services, and the UI tests bind the same real services over a
+ * test database.
  */
 export interface DashboardInfo {
 	readonly databaseKind: 'embedded' | 'server';
 	readonly location: string;
 	readonly actor: string;
-	readonly keyStatus: 'ok' | 'missing' | 'wrong';
+	/** `pending` while the database is still opening. */
+	readonly keyStatus: 'ok' | 'missing' | 'wrong' | 'pending';
 	readonly keyMessage: string | null;
 	readonly readOnly: boolean;
 }
 
-export interface SmokeTarget {
+export interface SmokeRequest {
 	readonly providerId: string;
 	/** Defaults to the provider's first model. */
 	readonly modelName?: string;
@@ -34,6 +36,7 @@ export interface SmokeTarget {
 export interface DashboardServices {
 	readonly info: DashboardInfo;
 	listProviders(): Promise<ProviderSummary[]>;
+	getProvider(id: string): Promise<Provider>;
 	listKeys(providerId: string): Promise<KeySummary[]>;
 	listModels(providerId: string): Promise<Model[]>;
 	listAliases(): Promise<AliasEntry[]>;
@@ -49,7 +52,7 @@ export interface DashboardServices {
 	updateModel(id: string, version: number, patch: {modelName?: string; displayLabel?: string; alias?: string | null}): Promise<Model>;
 	deleteModel(id: string): Promise<void>;
 	discoverModels(providerId: string, signal: AbortSignal): Promise<string[]>;
-	smoke(target: SmokeTarget, signal: AbortSignal): AsyncIterable<SmokeEvent>;
+	smoke(request: SmokeRequest, signal: AbortSignal): AsyncIterable<SmokeEvent>;
 	getSettings(): Promise<{values: Settings; versions: Partial<Record<keyof Settings, number>>}>;
 	setSetting(key: keyof Settings, value: unknown, version?: number): Promise<Settings>;
 	auditTail(limit: number): Promise<StoredAuditRow[]>;
@@ -68,8 +71,8 @@ export interface DashboardServices {
 	aliasOverview(): Promise<AliasOverview[]>;
 	/** One prompt (the smoke prompt unless given) on every enabled target of the alias at once. */
 	compare(alias: string, options: {prompt?: string}, signal: AbortSignal): AsyncIterable<CompareEvent>;
-	/** Committed changes (this process, and other operators on a shared server). */
-	onChange(listener: () => void): () => void;
+	/** Committed changes (this process, and other operators on a shared server): the table changed. */
+	onChange(listener: (table: string) => void): () => void;
 	/** Resolves when the database answers; rejects with a one-line reason when it does not. */
 	ping(): Promise<void>;
 	/** Connection dropped under us (server restart, pg_terminate_backend). */

@@ -8,6 +8,9 @@ export const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 export const SHOW_CURSOR = '\u001B[?25h';
 export const HIDE_CURSOR = '\u001B[?25l';
 export const CLEAR = '\u001B[2J\u001B[H';
+/** Bracketed paste: a paste arrives marked, so it enters a field as text and never acts as keys. */
+export const PASTE_ON = '\u001B[?2004h';
+export const PASTE_OFF = '\u001B[?2004l';
 
 interface TtyOut {
 	write(chunk: string): unknown;
@@ -24,7 +27,7 @@ export interface TerminalSession {
 }
 
 export function enterFullScreen(stdout: TtyOut, stdin: TtyIn): TerminalSession {
-	stdout.write(ENTER_ALT_SCREEN + CLEAR);
+	stdout.write(ENTER_ALT_SCREEN + CLEAR + PASTE_ON);
 	let restored = false;
 	return {
 		restore() {
@@ -36,7 +39,7 @@ export function enterFullScreen(stdout: TtyOut, stdin: TtyIn): TerminalSession {
 				// The terminal may already be gone (SIGHUP); nothing left to restore.
 			}
 			try {
-				stdout.write(LEAVE_ALT_SCREEN + SHOW_CURSOR);
+				stdout.write(PASTE_OFF + LEAVE_ALT_SCREEN + SHOW_CURSOR);
 			} catch {
 				// Same: a closed pty.
 			}

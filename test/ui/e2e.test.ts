@@ -46,7 +46,7 @@ describe('the dashboard in a real terminal (80×24, embedded database)', () => {
 		await term.waitFor('e2e-provider');
 		await term.send(['Tab']);
 		await term.waitFor('› Family');
-		await term.send(Array.from({length: 14}, () => 'Right'));
+		await term.send(Array.from({length: 14}, () => 'Down'));
 		await term.waitFor('OpenAI-compatible (openai-compatible)');
 		await term.send(['Tab']);
 		await term.waitFor('› Base URL');

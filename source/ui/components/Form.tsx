@@ -1,62 +1,92 @@
-import {Box, Text} from 'ink';
-import {useKeys} from '../keys.js';
-import {TextField} from './TextField.js';
-import {useRef, useState} from 'react';
+import {Box, useInput} from 'ink';
+import {useState} from 'react';
+import {resolve} from '../keymap.js';
+import {useModalSize} from '../ui-context.js';
 import type {Theme} from '../theme.js';
+import {SelectList} from './SelectList.js';
+import {Text} from './Text.js';
+import {TextInput} from './TextInput.js';
 
 export type FieldSpec =
 	| {readonly kind: 'text'; readonly name: string; readonly label: string; readonly mask?: boolean; readonly placeholder?: string}
-	| {readonly kind: 'select'; readonly name: string; readonly label: string; readonly options: readonly {value: string; label: string}[]}
+	/** One of several options; when focused a list (↑/↓ choose), otherwise one line. */
+	| {readonly kind: 'choice'; readonly name: string; readonly label: string; readonly options: readonly {value: string; label: string}[]}
+	/** Any of several options; when focused a list (↑/↓ move, Space toggles). */
 	| {readonly kind: 'flags'; readonly name: string; readonly label: string; readonly options: readonly {value: string; label: string}[]};
 
 export type FormValues = Record<string, string | readonly string[]>;
 
+/** What a save attempt came to: saved (undefined), field errors, or another operator's change. */
+export type SubmitOutcome = undefined | {readonly errors: Record<string, string>} | {readonly conflict: string};
+
 export interface FormProps {
 	readonly title: string;
 	readonly fields: readonly FieldSpec[];
+	/** The values when the form opened; what differs from them is what the operator changed. */
 	readonly initial: FormValues;
 	readonly theme: Theme;
-	readonly width: number;
-	/** Resolves to field errors (shown beside the fields, values kept) or undefined on success. */
-	readonly onSubmit: (values: FormValues) => Promise<Record<string, string> | undefined>;
+	/** Defaults to the width of the dialog area. */
+	readonly width?: number;
+	/**
+	 * Saves. `changed` names the fields that differ from `initial` (only those are sent);
+	 * `overwrite` is set when the operator, told of a conflict, chose to save over it.
+	 */
+	readonly onSubmit: (values: FormValues, changed: readonly string[], overwrite: boolean) => Promise<SubmitOutcome>;
 	readonly onCancel: () => void;
 	/** Lets a form react to a change, e.g. choosing a family fills its base URL. */
 	readonly onChange?: (name: string, values: FormValues) => FormValues;
 	readonly note?: string;
+	/** Rows of a focused choice list. */
+	readonly listRows?: number;
+}
+
+function same(a: string | readonly string[] | undefined, b: string | readonly string[] | undefined): boolean {
+	if (Array.isArray(a) || Array.isArray(b)) return [...((a as readonly string[]) ?? [])].sort().join('\u0000') === [...((b as readonly string[]) ?? [])].sort().join('\u0000');
+	return (a ?? '') === (b ?? '');
+}
+
+export function changedFields(initial: FormValues, values: FormValues): string[] {
+	return Object.keys(values).filter((name) => !same(initial[name], values[name]));
 }
 
 /**
- * A keyboard form: Tab/↓ and S-Tab/↑ move between fields, ←/→ change a choice, Space toggles a
- * flag, Enter saves, Esc cancels. What was typed is kept when saving fails.
+ * A keyboard form over the stock inputs: Tab and S-Tab move between fields (↑/↓ too on a text
+ * field), a choice or flags field is a list while focused, Space toggles a flag, Enter saves, Esc
+ * cancels. What was typed is kept when saving fails. The form holds the values it opened with: a
+ * live refresh showing another operator's newer row never changes what this form sends, and a
+ * save that meets a newer row says who changed what and waits for Enter (save over it) or Esc.
  */
-export function Form({title, fields, initial, theme, width, onSubmit, onCancel, onChange, note}: FormProps) {
+export function Form({title, fields, initial, theme, width: givenWidth, onSubmit, onCancel, onChange, note, listRows = 5}: FormProps) {
 	const [values, setValues] = useState<FormValues>(initial);
 	const [active, setActive] = useState(0);
 	const [flagCursor, setFlagCursor] = useState(0);
 	const [errors, setErrors] = useState<Record<string, string>>({});
+	const [conflict, setConflict] = useState<string | null>(null);
 	const [saving, setSaving] = useState(false);
 	const field = fields[active]!;
-	// Ink re-subscribes input handlers after each render, so a key may reach the handler of the
-	// previous render: read the current field, cursor and values from refs.
-	const current = useRef({active, flagCursor, values});
-	current.current = {active, flagCursor, values};
+	const modal = useModalSize();
+	const width = givenWidth ?? modal.width;
 
 	const update = (name: string, value: string | readonly string[]) => {
 		setValues((previous) => {
 			const next = {...previous, [name]: value};
-			const changed = onChange ? onChange(name, next) : next;
-			current.current = {...current.current, values: changed};
-			return changed;
+			return onChange ? onChange(name, next) : next;
 		});
 	};
 
 	const submit = () => {
 		if (saving) return;
 		setSaving(true);
-		onSubmit(values).then(
-			(fieldErrors) => {
+		onSubmit(values, changedFields(initial, values), conflict !== null).then(
+			(outcome) => {
 				setSaving(false);
-				if (fieldErrors) setErrors(fieldErrors);
+				if (!outcome) return;
+				if ('conflict' in outcome) {
+					setErrors({});
+					setConflict(outcome.conflict);
+				} else {
+					setErrors(outcome.errors);
+				}
 			},
 			(error: unknown) => {
 				setSaving(false);
@@ -65,45 +95,50 @@ export function Form({title, fields, initial, theme, width, onSubmit, onCancel, 
 		);
 	};
 
-	useKeys((input, key) => {
-		if (key.escape) return onCancel();
-		if (key.return) return submit();
-		if ((key.tab && !key.shift) || key.downArrow || (key.tab && key.shift) || key.upArrow) {
-			const step = (key.tab && !key.shift) || key.downArrow ? 1 : -1;
-			const next = (current.current.active + step + fields.length) % fields.length;
-			current.current = {...current.current, active: next, flagCursor: 0};
-			setActive(next);
-			setFlagCursor(0);
-			return;
-		}
-		const field = fields[current.current.active]!;
-		const values = current.current.values;
-		const flagCursor = current.current.flagCursor;
-		if (field.kind === 'select' && (key.leftArrow || key.rightArrow || input === ' ')) {
-			const index = field.options.findIndex((o) => o.value === values[field.name]);
-			const step = key.leftArrow ? -1 : 1;
-			update(field.name, field.options[(index + step + field.options.length) % field.options.length]!.value);
-		}
-		if (field.kind === 'flags') {
-			if (key.leftArrow || key.rightArrow) {
-				const next = key.leftArrow ? Math.max(0, flagCursor - 1) : Math.min(field.options.length - 1, flagCursor + 1);
-				current.current = {...current.current, flagCursor: next};
-				setFlagCursor(next);
-			}
-			if (input === ' ') {
-				const current = new Set((values[field.name] as readonly string[] | undefined) ?? []);
-				const option = field.options[flagCursor]!.value;
-				if (current.has(option)) current.delete(option);
-				else current.add(option);
-				update(field.name, field.options.map((o) => o.value).filter((v) => current.has(v)));
-			}
+	const move = (step: 1 | -1) => {
+		setActive((index) => (index + step + fields.length) % fields.length);
+		setFlagCursor(0);
+	};
+
+	useInput((input, key) => {
+		const b = resolve(input, key, ['form']);
+		if (!b) return;
+		const onList = field.kind !== 'text';
+		switch (b.id) {
+			case 'cancel':
+				return onCancel();
+			case 'save':
+				return submit();
+			case 'fieldNext':
+			case 'fieldPrev':
+				// On a list field ↑/↓ choose; Tab and S-Tab always move between fields.
+				if (onList && !key.tab) return;
+				return move(b.id === 'fieldNext' ? 1 : -1);
+			case 'flagToggle':
+				if (field.kind !== 'flags') return;
+				{
+					const on = new Set((values[field.name] as readonly string[] | undefined) ?? []);
+					const option = field.options[flagCursor]!.value;
+					if (on.has(option)) on.delete(option);
+					else on.add(option);
+					update(
+						field.name,
+						field.options.map((o) => o.value).filter((v) => on.has(v)),
+					);
+				}
+				return;
+			default:
+				return;
 		}
 	});
 
-	const labelWidth = Math.max(...fields.map((f) => f.label.length)) + 2;
+	const labelWidth = Math.max(...fields.map((f) => f.label.length)) + 1;
+	const valueWidth = Math.max(10, width - labelWidth - 8);
 	return (
-		<Box flexDirection="column" borderStyle="round" borderColor={theme.accent} paddingX={1} width={width}>
-			<Text bold>{title}</Text>
+		<Box flexDirection="column" borderStyle="round" borderColor={conflict ? theme.warn : theme.accent} paddingX={1} width={width}>
+			<Text bold wrap="truncate">
+				{title}
+			</Text>
 			{fields.map((f, index) => {
 				const focused = index === active;
 				const error = errors[f.name];
@@ -111,42 +146,40 @@ export function Form({title, fields, initial, theme, width, onSubmit, onCancel, 
 					<Box key={f.name} flexDirection="column">
 						<Box>
 							<Box flexShrink={0} width={labelWidth + 2}>
-							<Text color={focused ? theme.accent : undefined} bold={focused} wrap="truncate">
-								{focused ? '›' : ' '} {f.label.padEnd(labelWidth)}
-							</Text>
-							</Box>
-							{f.kind === 'text' ? (
-								<TextField
-									value={(values[f.name] as string | undefined) ?? ''}
-									onChange={(value) => update(f.name, value)}
-									focus={focused}
-									mask={f.mask ? '•' : undefined}
-									placeholder={f.placeholder}
-								/>
-							) : f.kind === 'select' ? (
-								<Text>
-									{'‹ '}
-									{f.options.find((o) => o.value === values[f.name])?.label ?? '—'}
-									{' ›'}
+								<Text color={focused ? theme.accent : undefined} bold={focused} wrap="truncate">
+									{focused ? '›' : ' '} {f.label}
 								</Text>
-							) : (
-								<Box flexWrap="wrap" flexGrow={1}>
-									{f.options.map((o, i) => {
-										const on = ((values[f.name] as readonly string[] | undefined) ?? []).includes(o.value);
-										const cursor = focused && i === flagCursor;
-										return (
-											<Text key={o.value} inverse={cursor} color={on ? theme.ok : undefined}>
-												[{on ? 'x' : ' '}] {o.label}{' '}
-											</Text>
-										);
-									})}
-								</Box>
-							)}
+							</Box>
+							<Box width={valueWidth} flexDirection="column">
+								{f.kind === 'text' ? (
+									<TextInput value={(values[f.name] as string | undefined) ?? ''} onChange={(value) => update(f.name, value)} focus={focused} mask={f.mask} placeholder={f.placeholder} theme={theme} />
+								) : f.kind === 'choice' ? (
+									focused ? (
+										<SelectList items={f.options} focus initial={values[f.name] as string} limit={listRows} theme={theme} onHighlight={(value) => update(f.name, value)} />
+									) : (
+										<Text wrap="truncate">{f.options.find((o) => o.value === values[f.name])?.label ?? '—'}</Text>
+									)
+								) : focused ? (
+									<SelectList
+										items={f.options.map((o) => ({value: o.value, label: `[${((values[f.name] as readonly string[] | undefined) ?? []).includes(o.value) ? 'x' : ' '}] ${o.label}`}))}
+										focus
+										limit={f.options.length}
+										theme={theme}
+										onHighlight={(value) => setFlagCursor(Math.max(0, f.options.findIndex((o) => o.value === value)))}
+									/>
+								) : (
+									<Text wrap="wrap">
+										{f.options
+											.filter((o) => ((values[f.name] as readonly string[] | undefined) ?? []).includes(o.value))
+											.map((o) => o.label)
+											.join(', ') || 'none'}
+									</Text>
+								)}
+							</Box>
 						</Box>
 						{error ? (
-							<Text color={theme.error} wrap="truncate">
-								{'  '}
-								{' '.repeat(labelWidth)}✕ {error}
+							<Text color={theme.error} wrap="wrap">
+								{' '.repeat(labelWidth + 2)}✕ {error}
 							</Text>
 						) : null}
 					</Box>
@@ -157,8 +190,15 @@ export function Form({title, fields, initial, theme, width, onSubmit, onCancel, 
 					✕ {errors['_form']}
 				</Text>
 			) : null}
-			<Text color={theme.muted} wrap="truncate">
-				{saving ? 'Saving…' : (note ?? 'Enter save · Esc cancel · Tab/↑↓ field · ←/→ choose · Space toggle')}
+			{conflict ? (
+				<Text color={theme.warn} wrap="wrap">
+					⚠ {conflict} — Enter saves your values over theirs, Esc discards yours
+				</Text>
+			) : null}
+			<Text color={theme.muted} wrap="wrap">
+				{saving ? 'Saving…' : (note ?? 'Enter save · Esc cancel · Tab next field')}
+				{!saving && field.kind === 'choice' ? ' · ↑/↓ choose' : ''}
+				{!saving && field.kind === 'flags' ? ' · ↑/↓ move · Space on/off' : ''}
 			</Text>
 		</Box>
 	);

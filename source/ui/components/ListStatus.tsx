@@ -1,15 +1,28 @@
-import {Text} from 'ink';
 import type {Theme} from '../theme.js';
+import {Spinner} from './Spinner.js';
+import {Text} from './Text.js';
 
 /**
- * The states of a provider's list before it has rows to show: no provider selected, failed
- * with nothing loaded, loading, empty. Returns null when the list has rows to render.
+ * What a list shows before it has rows: nothing to show it for yet (`none`), failed with nothing
+ * loaded, loading, empty. Returns null when the list has rows to render.
  */
-export function listStatus<T>(props: {readonly items: readonly T[] | undefined; readonly error: Error | undefined; readonly providerName: string | undefined; readonly noun: string; readonly empty: string; readonly theme: Theme}) {
-	const {items, error, providerName, noun, empty, theme} = props;
-	if (!providerName) return <Text color={theme.muted}>Select a provider.</Text>;
-	if (error && !items) return <Text color={theme.error}>✕ {error.message}</Text>;
-	if (!items) return <Text color={theme.muted}>Loading {noun}…</Text>;
-	if (items.length === 0) return <Text color={theme.muted}>{empty}</Text>;
+export function listStatus<T>(props: {readonly items: readonly T[] | undefined; readonly error: Error | undefined; readonly none?: string; readonly noun: string; readonly empty: string; readonly theme: Theme}) {
+	const {items, error, none, noun, empty, theme} = props;
+	if (none) return <Text color={theme.muted}>{none}</Text>;
+	if (error && !items) return <ErrorText error={error} theme={theme} />;
+	if (!items) return <Spinner label={`Loading ${noun}…`} />;
+	if (items.length === 0) return <Text color={theme.muted} wrap="wrap">{empty}</Text>;
 	return null;
+}
+
+/** An error as the panes show it: ✕ what happened, then a muted "try:" with what to do. */
+export function ErrorText({error, theme}: {readonly error: unknown; readonly theme: Theme}) {
+	const message = error instanceof Error ? error.message : String(error);
+	const hint = (error as {hint?: string} | undefined)?.hint;
+	return (
+		<Text wrap="wrap">
+			<Text color={theme.error}>✕ {message}</Text>
+			{hint ? <Text color={theme.muted}> try: {hint}</Text> : null}
+		</Text>
+	);
 }

@@ -1,12 +1,13 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
 import type {ReactNode} from 'react';
 import type {Theme} from '../theme.js';
+import {Text} from './Text.js';
 
 export interface PaneProps {
 	readonly title: string;
 	readonly number?: number;
 	readonly focused: boolean;
-	readonly width: number | string;
+	readonly width: number;
 	readonly height: number;
 	readonly theme: Theme;
 	/** "5 of 20" and similar, right of the title. */
@@ -24,9 +25,9 @@ export function Pane({title, number, focused, width, height, theme, footer, chil
 					{title}
 				</Text>
 				{footer ? (
-					<Text color={theme.muted} wrap="truncate">
-						{footer}
-					</Text>
+					<Box flexShrink={0} marginLeft={1}>
+						<Text color={theme.muted}>{footer}</Text>
+					</Box>
 				) : null}
 			</Box>
 			<Box flexDirection="column" flexGrow={1} overflow="hidden">

@@ -1,5 +1,5 @@
-import {Text} from 'ink';
 import {useEffect, useState} from 'react';
+import {Text} from './Text.js';
 
 const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -11,7 +11,7 @@ export function Spinner({label}: {readonly label?: string}) {
 		return () => clearInterval(timer);
 	}, []);
 	return (
-		<Text>
+		<Text wrap="truncate">
 			{frames[frame]} {label ?? ''}
 		</Text>
 	);

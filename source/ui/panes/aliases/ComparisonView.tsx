@@ -1,12 +1,11 @@
-import {Box, Text} from 'ink';
-import {pad, truncate} from '../../lib/text.js';
-import {Spinner} from '../components/Spinner.js';
-import type {AliasOverview} from '../../services/compare.js';
-import {windowStart} from '../state.js';
-import type {Theme} from '../theme.js';
-import type {ComparisonState, TargetProgress} from '../use-comparison.js';
-import {tailLines} from '../use-smoke.js';
-import {latencyBar} from '../../domain/latency-bar.js';
+import {Box} from 'ink';
+import {latencyBar} from '../../../domain/latency-bar.js';
+import {milliseconds as ms, plural, tailLines} from '../../../lib/metrics.js';
+import {pad, truncate} from '../../../lib/text.js';
+import {Spinner} from '../../components/Spinner.js';
+import {Text} from '../../components/Text.js';
+import type {Theme} from '../../theme.js';
+import type {ComparisonState, TargetProgress} from './use-comparison.js';
 
 export interface ComparisonViewProps {
 	readonly state: ComparisonState;
@@ -27,7 +26,6 @@ export function columnWidth(width: number, count: number): number {
 }
 
 
-const ms = (value: number | null) => (value === null ? '—' : `${value} ms`);
 
 function outcomeOf(t: TargetProgress): {mark: string; text: string; tone: 'ok' | 'error' | 'warn' | 'accent' | 'muted'} {
 	if (!t.result) return t.phase === 'queued' ? {mark: '·', text: 'waiting for a slot', tone: 'muted'} : {mark: '●', text: 'streaming', tone: 'accent'};
@@ -62,7 +60,7 @@ export function ComparisonView({state, width, height, theme}: ComparisonViewProp
 	const tone = (name: ReturnType<typeof outcomeOf>['tone']) => (name === 'ok' ? theme.ok : name === 'error' ? theme.error : name === 'warn' ? theme.warn : name === 'accent' ? theme.accent : theme.muted);
 	let status;
 	if (state.status === 'starting') status = <Spinner label={`Starting the comparison of ${state.alias}… Esc cancels`} />;
-	else if (state.status === 'running') status = <Spinner label={`comparing ${state.alias} on ${state.targets.length} target${state.targets.length === 1 ? '' : 's'} at once · Esc cancels every request`} />;
+	else if (state.status === 'running') status = <Spinner label={`comparing ${state.alias} on ${plural(state.targets.length, 'target')} at once · Esc cancels every request`} />;
 	else if (state.status === 'finished')
 		status = (
 			<Text color={theme.ok} wrap="truncate">
@@ -192,59 +190,6 @@ function LatencyChart({targets, width, theme}: {readonly targets: readonly Targe
 					</Text>
 				);
 			})}
-		</Box>
-	);
-}
-
-export interface AliasListProps {
-	readonly aliases: readonly AliasOverview[] | undefined;
-	readonly error: Error | undefined;
-	readonly cursor: number;
-	readonly width: number;
-	readonly height: number;
-	readonly theme: Theme;
-}
-
-function counts(entry: AliasOverview): string {
-	const providers = `${entry.providers} provider${entry.providers === 1 ? '' : 's'}${entry.enabledProviders < entry.providers ? ` (${entry.enabledProviders} on)` : ''}`;
-	return `${providers} · ${entry.models} model${entry.models === 1 ? '' : 's'}`;
-}
-
-/**
- * Every alias with how many providers and models serve it and its capability drift (a capability
- * some of those providers have and others lack); below, who serves the selected one.
- */
-export function AliasList({aliases, error, cursor, width, height, theme}: AliasListProps) {
-	if (!aliases) return error ? <Text color={theme.error}>✕ {error.message}</Text> : <Spinner label="Loading aliases…" />;
-	if (aliases.length === 0) return <Text color={theme.muted}>No aliases yet: give models an alias (focus [3], e) to line up the same family across vendors.</Text>;
-	const detail = 2;
-	const rows = Math.max(1, height - detail);
-	const start = windowStart(cursor, aliases.length, rows);
-	const selected = aliases[Math.min(cursor, aliases.length - 1)];
-	const aliasWidth = Math.min(24, Math.max(8, ...aliases.map((a) => a.alias.length)));
-	return (
-		<Box flexDirection="column">
-			{aliases.slice(start, start + rows).map((entry, i) => {
-				const isSelected = start + i === cursor;
-				const left = `${isSelected ? '›' : ' '}${pad(truncate(entry.alias, aliasWidth), aliasWidth)}  ${pad(counts(entry), 28)}`;
-				const drift = entry.drift.length === 0 ? '' : `⚠ ${entry.drift.map((flag) => flag.text).join(', ')}`;
-				return (
-					<Text key={entry.alias} inverse={isSelected} wrap="truncate">
-						{left}
-						<Text color={theme.warn}>{truncate(drift, Math.max(0, width - left.length - 1))}</Text>
-					</Text>
-				);
-			})}
-			{selected ? (
-				<>
-					<Text color={theme.muted} wrap="truncate">
-						{truncate(`${selected.alias}: ${selected.entries.map((e) => `${e.providerName}${e.providerEnabled ? '' : ' (off)'} · ${e.modelName}`).join(', ')}`, width)}
-					</Text>
-					<Text color={theme.muted} wrap="truncate">
-						{selected.targets === 0 ? 'No enabled provider serves it: enable one to compare.' : `c or Enter compares it on ${selected.targets} target${selected.targets === 1 ? '' : 's'} at once · p types a prompt first`}
-					</Text>
-				</>
-			) : null}
 		</Box>
 	);
 }

@@ -1,9 +1,9 @@
 import {useCallback, useReducer, useRef} from 'react';
-import {ConflictError} from '../errors.js';
-import type {FinishMode, Rotation, RotationValidation} from '../services/rotate.js';
-import type {DashboardServices} from './services.js';
-import {formatMetrics} from './use-smoke.js';
-import {useStreamRun} from './use-stream-run.js';
+import {ConflictError} from '../../../errors.js';
+import {formatMetrics} from '../../../lib/metrics.js';
+import type {FinishMode, Rotation, RotationValidation} from '../../../services/rotate.js';
+import {useStreamRun} from '../../hooks/use-stream-run.js';
+import type {DashboardServices} from '../../services.js';
 
 /**
  * The rotation wizard's state machine. Each step maps to one service call, so the wizard can be

@@ -1,7 +1,8 @@
-import {useCallback, useRef, useState} from 'react';
-import type {CompareEvent, CompareResult, CompareTarget} from '../services/compare.js';
-import type {DashboardServices} from './services.js';
-import {useStreamRun} from './use-stream-run.js';
+import {createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode} from 'react';
+import type {CompareEvent, CompareResult, CompareTarget} from '../../../services/compare.js';
+import {useStreamRun} from '../../hooks/use-stream-run.js';
+import {useServices} from '../../services.js';
+import {useUi} from '../../ui-context.js';
 
 export interface TargetProgress {
 	readonly target: CompareTarget;
@@ -37,7 +38,41 @@ export interface ComparisonOutcome {
 	readonly error: {readonly message: string; readonly hint: string} | null;
 }
 
-export function useComparison(services: DashboardServices, onDone: (outcome: ComparisonOutcome) => void) {
+function describeOutcome(outcome: ComparisonOutcome): {text: string; tone: 'ok' | 'error' | 'info'} {
+	if (outcome.status === 'cancelled') return {text: `Comparison of ${outcome.alias} cancelled: every request was closed and the run stored as cancelled`, tone: 'info'};
+	if (outcome.status === 'failed') return {text: `Comparison of ${outcome.alias} not run: ${outcome.error?.message ?? 'error'}${outcome.error?.hint ? ` — ${outcome.error.hint}` : ''}`, tone: 'error'};
+	const ok = outcome.results.filter((r) => r.outcome === 'ok').length;
+	const failed = outcome.results.length - ok;
+	return {text: `Comparison of ${outcome.alias} finished: ${ok} ok${failed > 0 ? `, ${failed} failed` : ''} (stored)`, tone: failed > 0 ? 'info' : 'ok'};
+}
+
+export interface ComparisonRunner {
+	readonly state: ComparisonState;
+	readonly running: boolean;
+	start(alias: string, prompt?: string): boolean;
+	cancel(): boolean;
+}
+
+const ComparisonContext = createContext<ComparisonRunner | undefined>(undefined);
+
+export function useComparisonRunner(): ComparisonRunner {
+	const runner = useContext(ComparisonContext);
+	if (!runner) throw new Error('useComparisonRunner outside <ComparisonRunnerProvider>');
+	return runner;
+}
+
+/** One comparison at a time for the dashboard: the aliases view starts it, the compare view shows it, Esc cancels it. */
+export function ComparisonRunnerProvider({children}: {readonly children: ReactNode}) {
+	const ui = useUi();
+	const runner = useComparison((outcome) => {
+		const {text, tone} = describeOutcome(outcome);
+		ui.flash(text, tone);
+	});
+	return <ComparisonContext.Provider value={runner}>{children}</ComparisonContext.Provider>;
+}
+
+function useComparison(onDone: (outcome: ComparisonOutcome) => void) {
+	const services = useServices();
 	const [state, setState] = useState<ComparisonState>(idleComparison);
 	const texts = useRef<string[]>([]);
 	const ttfts = useRef<(number | null)[]>([]);
@@ -111,5 +146,5 @@ export function useComparison(services: DashboardServices, onDone: (outcome: Com
 		[services, run],
 	);
 
-	return {state, start, cancel: run.cancel, running: state.status === 'starting' || state.status === 'running'};
+	return useMemo(() => ({state, start, cancel: run.cancel, running: state.status === 'starting' || state.status === 'running'}), [state, start, run]);
 }

@@ -1,4 +1,4 @@
-import {useCallback, useEffect, useRef, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 
 export interface Resource<T> {
 	readonly data: T | undefined;
@@ -35,19 +35,4 @@ export function useAsyncResource<T>(load: ((signal: AbortSignal) => Promise<T>) 
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [...deps, refresh, load === undefined]);
 	return state;
-}
-
-/** A counter to pass as `refresh`, bumped at most every `ms` (live refresh bursts). */
-export function useRefreshCounter(ms = 80): [number, () => void] {
-	const [count, setCount] = useState(0);
-	const pending = useRef<NodeJS.Timeout | undefined>(undefined);
-	const bump = useCallback(() => {
-		if (pending.current) return;
-		pending.current = setTimeout(() => {
-			pending.current = undefined;
-			setCount((c) => c + 1);
-		}, ms);
-	}, [ms]);
-	useEffect(() => () => clearTimeout(pending.current), []);
-	return [count, bump];
 }

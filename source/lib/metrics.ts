@@ -1,0 +1,46 @@
+/**
+ * How a run's figures read, wherever they are shown (the smoke pane, the rotation wizard, the
+ * comparison view, `eval752 smoke`): one function, so the dashboard and the headless commands
+ * never disagree. An estimated token count (the provider reported no usage) carries "~".
+ */
+export interface RunMetrics {
+	readonly ttftMs: number | null;
+	readonly totalMs: number | null;
+	readonly outputTokens: number | null;
+	readonly tokensPerSecond: number | null;
+	readonly outputTokensEstimated?: boolean;
+}
+
+export const milliseconds = (value: number | null | undefined): string => (value === null || value === undefined ? '—' : `${value} ms`);
+
+/** "1 token", "7 tokens", "~12 tokens" (estimated), "— tokens". */
+export function tokens(count: number | null | undefined, estimated = false): string {
+	if (count === null || count === undefined) return '— tokens';
+	return `${estimated ? '~' : ''}${count} token${count === 1 ? '' : 's'}`;
+}
+
+export function rate(tokensPerSecond: number | null | undefined, estimated = false): string {
+	return tokensPerSecond === null || tokensPerSecond === undefined ? '— tok/s' : `${estimated ? '~' : ''}${tokensPerSecond.toFixed(1)} tok/s`;
+}
+
+/** "ttft 212 ms · total 412 ms · 9 tokens · 45.0 tok/s". */
+export function formatMetrics(metrics: RunMetrics): string {
+	const estimated = metrics.outputTokensEstimated ?? false;
+	return [`ttft ${milliseconds(metrics.ttftMs)}`, `total ${milliseconds(metrics.totalMs)}`, tokens(metrics.outputTokens, estimated), rate(metrics.tokensPerSecond, estimated)].join(' · ');
+}
+
+/** "s" for every count but one. */
+export function plural(count: number, noun: string, many = `${noun}s`): string {
+	return `${count} ${count === 1 ? noun : many}`;
+}
+
+/** Wraps text to `width` and returns the last `height` lines (the tail of a stream). */
+export function tailLines(text: string, width: number, height: number): string[] {
+	if (height <= 0 || width <= 0) return [];
+	const out: string[] = [];
+	for (const line of text.split('\n')) {
+		if (line.length === 0) out.push('');
+		for (let i = 0; i < line.length; i += width) out.push(line.slice(i, i + width));
+	}
+	return out.slice(-height);
+}

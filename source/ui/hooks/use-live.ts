@@ -1,0 +1,58 @@
+import {createContext, useContext, useEffect, useState} from 'react';
+
+/**
+ * Live refresh: every committed change (this process, and on a shared server every other
+ * operator's, over LISTEN/NOTIFY), `r`, and a reconnect reach the panes whose data they touch —
+ * and only those, so a pane that did not change does not reload or re-render.
+ */
+export interface LiveHub {
+	/** `tables` the listener cares about; `*` (a restore, `r`, a reconnect) reaches everyone. */
+	subscribe(tables: readonly string[], listener: () => void): () => void;
+	/** Tells the listeners of `table` (or everyone, for `*`) that it changed. */
+	changed(table: string): void;
+}
+
+export function createLiveHub(): LiveHub {
+	const listeners = new Set<{tables: readonly string[]; listener: () => void}>();
+	return {
+		subscribe(tables, listener) {
+			const entry = {tables, listener};
+			listeners.add(entry);
+			return () => {
+				listeners.delete(entry);
+			};
+		},
+		changed(table) {
+			for (const entry of [...listeners]) {
+				if (table === '*' || entry.tables.includes(table)) entry.listener();
+			}
+		},
+	};
+}
+
+export const LiveContext = createContext<LiveHub>(createLiveHub());
+
+/**
+ * A counter that moves when one of `tables` changes, coalescing bursts (a rotation's several
+ * rows, a restore) into one reload every `ms` at most. Pass it to useAsyncResource as `refresh`.
+ */
+export function useLive(tables: readonly string[], ms = 80): number {
+	const hub = useContext(LiveContext);
+	const [count, setCount] = useState(0);
+	const key = tables.join(',');
+	useEffect(() => {
+		let pending: NodeJS.Timeout | undefined;
+		const off = hub.subscribe(key.split(','), () => {
+			if (pending) return;
+			pending = setTimeout(() => {
+				pending = undefined;
+				setCount((c) => c + 1);
+			}, ms);
+		});
+		return () => {
+			off();
+			clearTimeout(pending);
+		};
+	}, [hub, key, ms]);
+	return count;
+}

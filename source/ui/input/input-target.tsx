@@ -1,0 +1,31 @@
+import {createContext, useContext, useLayoutEffect, useRef} from 'react';
+import type {InputTarget, PacedInput} from './paced-input.js';
+
+/**
+ * The paced input, for the widgets that tell it what has the keyboard (a text field, a choice
+ * list). Absent when the dashboard is rendered without pacing (a test of a single component).
+ */
+export const PacedInputContext = createContext<Pick<PacedInput, 'setTarget' | 'target'> | undefined>(undefined);
+
+/** While `active`, `target` is what has the keyboard; released on blur and unmount. */
+export function useInputTarget(active: boolean, target: InputTarget): void {
+	const paced = useContext(PacedInputContext);
+	const latest = useRef(target);
+	latest.current = target;
+	// A stable object whose methods read the latest props: registered once per focus.
+	const stable = useRef<InputTarget | undefined>(undefined);
+	if (!stable.current || stable.current.kind !== target.kind) {
+		stable.current =
+			target.kind === 'text'
+				? {kind: 'text', clear: () => (latest.current as Extract<InputTarget, {kind: 'text'}>).clear()}
+				: {kind: 'list', atStart: () => (latest.current as Extract<InputTarget, {kind: 'list'}>).atStart(), atEnd: () => (latest.current as Extract<InputTarget, {kind: 'list'}>).atEnd()};
+	}
+	const registered = stable.current;
+	useLayoutEffect(() => {
+		if (!paced || !active) return;
+		paced.setTarget(registered);
+		return () => {
+			if (paced.target === registered) paced.setTarget(undefined);
+		};
+	}, [paced, active, registered]);
+}

@@ -1,0 +1,59 @@
+import {Box} from 'ink';
+import type {KeySummary} from '../../../domain/key.js';
+import {age, layoutColumns, layoutRow, type ColumnSpec} from '../../../lib/text.js';
+import {listStatus} from '../../components/ListStatus.js';
+import {Text} from '../../components/Text.js';
+import {windowStart} from '../../hooks/use-selection.js';
+import type {Theme} from '../../theme.js';
+
+export interface KeysViewProps {
+	readonly keys: readonly KeySummary[] | undefined;
+	readonly error: Error | undefined;
+	readonly providerName: string | null;
+	readonly index: number;
+	readonly focused: boolean;
+	readonly width: number;
+	readonly height: number;
+	readonly theme: Theme;
+	readonly now: Date;
+}
+
+/** The last validation of a key, as a cell: ✓, ✕ and its class, or — when never validated. */
+export function validationCell(key: KeySummary): string {
+	if (!key.lastValidation) return '—';
+	return key.lastValidation.outcome === 'ok' ? '✓' : `✕ ${key.lastValidation.errorClass ?? key.lastValidation.outcome}`;
+}
+
+// Narrow at 80 columns (half the screen): the validation class matters more than a long label,
+// and the key's age goes first.
+const columns: readonly ColumnSpec[] = [
+	{header: 'KEY', min: 13, max: 13, keep: 9},
+	{header: 'LABEL', min: 5, max: 12, keep: 5},
+	{header: 'ON', min: 3, max: 3, keep: 8},
+	{header: 'P', min: 3, max: 4, keep: 6},
+	{header: 'AGE', min: 3, max: 3, keep: 2},
+	{header: 'CHECK', min: 6, max: 16, keep: 7},
+];
+
+/** Keys of the selected provider: only the stored mask is ever shown, never decrypted. */
+export function KeysView({keys, error, providerName, index, focused, width, height, theme, now}: KeysViewProps) {
+	const status = listStatus({items: keys, error, none: providerName ? undefined : 'Select a provider.', noun: 'keys', empty: `No keys for ${providerName}. Press a (here) to add one.`, theme});
+	if (status || !keys) return status;
+	const widths = layoutColumns(width - 1, columns);
+	const rows = Math.max(1, height);
+	const start = windowStart(index, keys.length, rows);
+	return (
+		<Box flexDirection="column">
+			{keys.slice(start, start + rows).map((k, i) => {
+				const selected = start + i === index;
+				const line = layoutRow([k.displayHint, k.label, k.status === 'active' ? 'on' : 'off', `p${k.priority}`, age(k.createdAt, now), validationCell(k)], widths);
+				return (
+					<Text key={k.id} inverse={selected && focused} color={k.status === 'active' ? undefined : theme.muted} wrap="truncate">
+						{selected ? '›' : ' '}
+						{line}
+					</Text>
+				);
+			})}
+		</Box>
+	);
+}

@@ -1,0 +1,118 @@
+import {memo, useEffect, useMemo} from 'react';
+import {plural} from '../../../lib/metrics.js';
+import type {ProviderSummary} from '../../../services/providers.js';
+import {Pane} from '../../components/Pane.js';
+import {useAsyncResource} from '../../hooks/use-async-resource.js';
+import {useLive} from '../../hooks/use-live.js';
+import {listCommands, useSelection} from '../../hooks/use-selection.js';
+import {useServices} from '../../services.js';
+import {useClock, useCommands, useUi} from '../../ui-context.js';
+import {RotationWizard} from '../rotation/RotationWizard.js';
+import {useSmokeRunner} from '../smoke/use-smoke.js';
+import {ProviderForm} from './ProviderForm.js';
+import {ProvidersView} from './ProvidersView.js';
+
+export interface ProvidersPaneProps {
+	readonly focused: boolean;
+	/** Takes the board's keys (focused, normal mode). */
+	readonly active: boolean;
+	readonly width: number;
+	readonly height: number;
+	readonly filter: string;
+	/** `:provider NAME`: select this one. */
+	readonly request: {readonly id: string; readonly seq: number} | null;
+	readonly onSelect: (provider: ProviderSummary | null) => void;
+}
+
+/** What a provider row summarises: it reloads when any of these change. */
+export const providerTables = ['providers', 'provider_keys', 'models', 'smoke_runs'] as const;
+
+export function filterProviders(all: readonly ProviderSummary[] | undefined, filter: string): readonly ProviderSummary[] | undefined {
+	if (!all || !filter) return all;
+	const needle = filter.toLowerCase();
+	return all.filter((p) => p.name.toLowerCase().includes(needle) || p.type.includes(needle));
+}
+
+/** [1] Providers: the board. Loads the provider summaries, owns their keys, reports the selection. */
+export const ProvidersPane = memo(function ProvidersPane({focused, active, width, height, filter, request, onSelect}: ProvidersPaneProps) {
+	const services = useServices();
+	const ui = useUi();
+	const now = useClock();
+	const smoke = useSmokeRunner();
+	const refresh = useLive(providerTables);
+	const providers = useAsyncResource(() => services.listProviders(), [], refresh);
+	const shown = useMemo(() => filterProviders(providers.data, filter), [providers.data, filter]);
+	const selection = useSelection(shown, (p) => p.id);
+	const selected = selection.selected;
+
+	useEffect(() => {
+		onSelect(selected ?? null);
+	}, [selected, onSelect]);
+	useEffect(() => {
+		if (request) selection.select(request.id);
+		// A new request (seq) only.
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, [request?.seq]);
+
+	const page = Math.max(1, height - 4);
+	useCommands(
+		'providers',
+		{
+			...listCommands(selection, page),
+			open: () => selected && ui.open({kind: 'provider', providerId: selected.id}),
+			filter: () => ui.editFilter(),
+			history: () => selected && ui.open({kind: 'runs', providerId: selected.id}),
+			add: () =>
+				ui.openModal(
+					<ProviderForm
+						onSaved={(created) => {
+							ui.closeModal();
+							selection.select(created.id);
+						}}
+					/>,
+				),
+			edit: () => {
+				if (!selected) return ui.flash('No provider to edit: press a to add one', 'error');
+				// The row as it is now is what the form holds until it closes.
+				const snapshot = selected;
+				ui.openModal(<ProviderForm provider={snapshot} onSaved={() => ui.closeModal()} />);
+			},
+			toggle: () => {
+				if (!selected) return;
+				const target = selected;
+				ui.act(async () => {
+					await services.setProviderEnabled(target.id, !target.enabled, target.version);
+					return `Provider ${target.name} ${target.enabled ? 'disabled' : 'enabled'}`;
+				});
+			},
+			delete: () => {
+				if (!selected) return;
+				const target = selected;
+				const parts = [target.keysTotal > 0 ? plural(target.keysTotal, 'key') : null, target.models > 0 ? plural(target.models, 'model') : null].filter(Boolean);
+				ui.confirm(`Delete provider ${target.name}${parts.length > 0 ? ` and its ${parts.join(' and ')}` : ''}?`, async () => {
+					await services.deleteProvider(target.id);
+					return `Provider ${target.name} deleted`;
+				});
+			},
+			smoke: () => {
+				if (!selected) return ui.flash('Select a provider to smoke-test', 'error');
+				if (selected.models === 0) return ui.flash(`Attach a model to ${selected.name} first (focus [3], press a)`, 'error');
+				smoke.start({providerId: selected.id}, selected.name);
+			},
+			rotate: () => {
+				if (!selected) return ui.flash('Add a provider first (focus [1] and press a)', 'error');
+				ui.openModal(<RotationWizard providerId={selected.id} providerName={selected.name} />);
+			},
+		},
+		active,
+	);
+
+	const total = providers.data?.length ?? 0;
+	const count = shown?.length ?? 0;
+	const footer = providers.data ? `${count === 0 ? 0 : selection.index + 1} of ${count}${filter ? ` (${total} in all)` : ''}` : undefined;
+	return (
+		<Pane title={`Providers${filter ? ` /${filter}` : ''}`} number={1} focused={focused} theme={ui.theme} width={width} height={height} footer={footer}>
+			<ProvidersView providers={shown} error={providers.error} index={selection.index} focused={focused} width={width - 2} height={height - 3} theme={ui.theme} filter={filter} now={now} />
+		</Pane>
+	);
+});

@@ -1,0 +1,107 @@
+import {createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode} from 'react';
+import {formatMetrics} from '../../../lib/metrics.js';
+import type {SmokeEvent} from '../../../services/smoke.js';
+import {useStreamRun} from '../../hooks/use-stream-run.js';
+import {useServices, type SmokeRequest} from '../../services.js';
+import {useUi} from '../../ui-context.js';
+
+export interface SmokeState {
+	readonly status: 'idle' | 'running' | 'ok' | 'failed' | 'cancelled';
+	readonly title: string;
+	readonly text: string;
+	readonly summary: string | null;
+	readonly error: {readonly errorClass: string; readonly message: string; readonly hint: string} | null;
+	/** When the running test started (the pane shows the time elapsed while a slow stream runs). */
+	readonly startedAt: number | null;
+}
+
+const idle: SmokeState = {status: 'idle', title: '', text: '', summary: null, error: null, startedAt: null};
+
+export interface SmokeRunner {
+	readonly state: SmokeState;
+	readonly running: boolean;
+	/** Starts a test unless one is running (then says so and returns false). */
+	start(request: SmokeRequest, title: string): boolean;
+	/** Aborts the running request; false when nothing was running. */
+	cancel(): boolean;
+}
+
+const SmokeContext = createContext<SmokeRunner | undefined>(undefined);
+
+export function useSmokeRunner(): SmokeRunner {
+	const runner = useContext(SmokeContext);
+	if (!runner) throw new Error('useSmokeRunner outside <SmokeRunnerProvider>');
+	return runner;
+}
+
+/**
+ * One smoke test at a time for the whole board (the providers, keys and models panes start it,
+ * the smoke pane shows it, Esc cancels it): consumes the service's event stream, buffers deltas
+ * and redraws at most ~30 times a second.
+ */
+export function SmokeRunnerProvider({children}: {readonly children: ReactNode}) {
+	const services = useServices();
+	const ui = useUi();
+	const [state, setState] = useState<SmokeState>(idle);
+	const buffer = useRef('');
+	const run = useStreamRun(state.status === 'running', () => setState((s) => (s.text === buffer.current ? s : {...s, text: buffer.current})));
+
+	const start = useCallback(
+		(request: SmokeRequest, title: string) => {
+			const abort = run.begin();
+			if (!abort) {
+				ui.flash('A smoke test is running — Esc cancels it', 'info');
+				return false;
+			}
+			buffer.current = '';
+			setState({...idle, status: 'running', title, startedAt: Date.now()});
+			void (async () => {
+				let final: SmokeState = {...idle, status: 'failed', title, summary: '✕ protocol', error: {errorClass: 'protocol', message: 'The smoke test ended without a result', hint: 'run it again'}};
+				try {
+					for await (const event of services.smoke(request, abort.signal) as AsyncIterable<SmokeEvent>) {
+						switch (event.type) {
+							case 'started':
+								if (event.attempt > 1) buffer.current += `\n[retry ${event.attempt}]\n`;
+								title = `${event.provider} · ${event.model}`;
+								setState((s) => ({...s, title}));
+								break;
+							case 'delta':
+								buffer.current += event.text;
+								break;
+							case 'usage':
+								break;
+							case 'finished':
+								final = {...idle, status: 'ok', title, text: buffer.current, summary: `✓ ok · ${formatMetrics(event.metrics)}`};
+								break;
+							case 'failed': {
+								const cancelled = event.error.class === 'cancelled';
+								final = {
+									...idle,
+									status: cancelled ? 'cancelled' : 'failed',
+									title,
+									text: buffer.current,
+									summary: `${cancelled ? '■ cancelled' : `✕ ${event.error.class}`} · ${formatMetrics(event.metrics)}`,
+									error: {errorClass: event.error.class, message: event.error.message, hint: event.error.hint},
+								};
+								break;
+							}
+						}
+					}
+				} catch (error) {
+					final = {...idle, status: 'failed', title, text: buffer.current, summary: '✕ not run', error: {errorClass: 'error', message: error instanceof Error ? error.message : String(error), hint: (error as {hint?: string}).hint ?? ''}};
+				} finally {
+					run.end();
+				}
+				setState(final);
+				if (final.status === 'ok') ui.flash(`Smoke test passed: ${final.title}`, 'ok');
+				else if (final.status === 'cancelled') ui.flash('Smoke test cancelled; the request was closed', 'info');
+				else ui.flash(`Smoke test failed: ${final.error?.message ?? 'error'}`, 'error');
+			})();
+			return true;
+		},
+		[services, run, ui],
+	);
+
+	const value = useMemo<SmokeRunner>(() => ({state, running: state.status === 'running', start, cancel: run.cancel}), [state, start, run]);
+	return <SmokeContext.Provider value={value}>{children}</SmokeContext.Provider>;
+}
