@@ -8,6 +8,7 @@ import {Text} from './components/Text.js';
 import {useDatabaseHealth} from './hooks/use-database-health.js';
 import {createLiveHub, LiveContext} from './hooks/use-live.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
+import {useHoldWhile} from './input/input-target.js';
 import {resolve, type Binding, type Scope} from './keymap.js';
 import {AliasesPane} from './panes/aliases/AliasesPane.js';
 import {ComparisonPane} from './panes/aliases/ComparisonPane.js';
@@ -67,7 +68,7 @@ export function App(props: AppProps) {
 			</Box>
 		);
 	}
-	if (!props.services) return <Opening {...props} columns={columns} height={height} quit={quit} />;
+	if (!props.services) return <Opening {...props} columns={columns} height={height} />;
 	return (
 		<ServicesContext.Provider value={props.services}>
 			<Dashboard {...props} services={props.services} columns={columns} height={height} quit={quit} />
@@ -83,18 +84,17 @@ function QuitOnQ({quit}: {readonly quit: () => void}) {
 }
 
 /** The first frame, before the database answers: the chrome, and what is happening. */
-function Opening({theme, opening, readOnly, columns, height, quit}: AppProps & {readonly columns: number; readonly height: number; readonly quit: () => void}) {
+function Opening({theme, opening, readOnly, columns, height}: AppProps & {readonly columns: number; readonly height: number}) {
 	const info: DashboardInfo = {databaseKind: 'embedded', location: '…', actor: '…', keyStatus: 'pending', keyMessage: null, readOnly: readOnly ?? false};
 	return (
 		<Box flexDirection="column" width={columns} height={height}>
 			<Header info={info} theme={theme} width={columns} banners={[]} />
 			<Box flexDirection="column" flexGrow={1} borderStyle="single" borderColor={theme.border} paddingX={1}>
 				<Spinner label={opening ?? 'Opening the database…'} />
-				<Text color={theme.muted}>q or Ctrl+C cancels</Text>
+				<Text color={theme.muted}>Nothing typed now is shown or acted on; Ctrl+C cancels.</Text>
 			</Box>
 			<Text> </Text>
-			<QuitOnQ quit={quit} />
-			<Text color={theme.muted}>q quit</Text>
+			<Text color={theme.muted}>Ctrl+C cancels</Text>
 		</Box>
 	);
 }
@@ -115,6 +115,7 @@ function Dashboard(props: DashboardProps) {
 	const now = useTicker();
 	const health = useDatabaseHealth(services, () => hub.changed('*'));
 	const prompt = useRef<(prompt: string | undefined) => void>(() => undefined);
+	const holdWhile = useHoldWhile();
 
 	useEffect(() => services.onChange((table) => hub.changed(table)), [services, hub]);
 	useEffect(() => {
@@ -137,7 +138,8 @@ function Dashboard(props: DashboardProps) {
 			closeModal: () => dispatch({type: 'mode', mode: {kind: 'normal'}}),
 			confirm: (message, run) => dispatch({type: 'mode', mode: {kind: 'confirm', confirmation: {message, run}}}),
 			act: (run) => {
-				run().then(
+				// Keys typed after the action wait for its result (a toggled key re-sorts the list).
+				holdWhile(run()).then(
 					(message) => flash(message, 'ok'),
 					(error: unknown) => {
 						flash(describeError(error), 'error');
@@ -154,7 +156,7 @@ function Dashboard(props: DashboardProps) {
 		}),
 		// health.check is stable in behaviour (it reads refs); the object changes with its state.
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-		[theme, readOnly, flash],
+		[theme, readOnly, flash, holdWhile],
 	);
 
 	return (
@@ -376,6 +378,7 @@ function Bottom({
 	readonly services: DashboardServices;
 	readonly leave: () => void;
 }) {
+	const holdWhile = useHoldWhile();
 	const mode = state.mode;
 	const normal = () => dispatch({type: 'mode', mode: {kind: 'normal'}});
 	if (mode.kind === 'line') {
@@ -434,7 +437,7 @@ function Bottom({
 						complete={(text) => completeCommand(services, text)}
 						onSubmit={(value) => {
 							normal();
-							void runCommand(value, {services, ui, dispatch, quit: leave});
+							void holdWhile(runCommand(value, {services, ui, dispatch, quit: leave}));
 						}}
 						onCancel={normal}
 					/>

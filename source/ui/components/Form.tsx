@@ -2,6 +2,7 @@ import {Box, useInput} from 'ink';
 import {useState} from 'react';
 import {resolve} from '../keymap.js';
 import {useModalSize} from '../ui-context.js';
+import {useHold} from '../input/input-target.js';
 import type {Theme} from '../theme.js';
 import {SelectList} from './SelectList.js';
 import {Text} from './Text.js';
@@ -66,6 +67,8 @@ export function Form({title, fields, initial, theme, width: givenWidth, onSubmit
 	const field = fields[active]!;
 	const modal = useModalSize();
 	const width = givenWidth ?? modal.width;
+	// Keys typed ahead of a save go to the screen the save leads to (or back to this form).
+	useHold(saving);
 
 	const update = (name: string, value: string | readonly string[]) => {
 		setValues((previous) => {

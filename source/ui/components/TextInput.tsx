@@ -49,6 +49,19 @@ export function TextInput({value, onChange, focus, mask, placeholder, theme}: Te
 			}}
 		/>
 	);
+	if (mask && shown.length > 0) {
+		// A long key would fill the form with bullets: one row of them, and how many there are.
+		return (
+			<Box>
+				<Box height={1} flexShrink={1} overflow="hidden">
+					{field}
+				</Box>
+				<Box flexShrink={0}>
+					<Text color={theme.muted}> {shown.length}</Text>
+				</Box>
+			</Box>
+		);
+	}
 	if (shown.length > 0 || !placeholder) return field;
 	return (
 		<Box>

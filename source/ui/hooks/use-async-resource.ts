@@ -1,4 +1,5 @@
 import {useEffect, useRef, useState} from 'react';
+import {RELOAD_HOLD_MS, useHold} from '../input/input-target.js';
 
 export interface Resource<T> {
 	readonly data: T | undefined;
@@ -34,5 +35,7 @@ export function useAsyncResource<T>(load: ((signal: AbortSignal) => Promise<T>) 
 		return () => controller.abort();
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [...deps, refresh, load === undefined]);
+	// A key typed right after a change meets the reloaded list (held at most RELOAD_HOLD_MS).
+	useHold(state.loading, RELOAD_HOLD_MS);
 	return state;
 }

@@ -1,4 +1,5 @@
 import {createContext, useContext, useEffect, useState} from 'react';
+import {RELOAD_HOLD_MS, useHold} from '../input/input-target.js';
 
 /**
  * Live refresh: every committed change (this process, and on a shared server every other
@@ -39,13 +40,18 @@ export const LiveContext = createContext<LiveHub>(createLiveHub());
 export function useLive(tables: readonly string[], ms = 80): number {
 	const hub = useContext(LiveContext);
 	const [count, setCount] = useState(0);
+	const [waiting, setWaiting] = useState(false);
 	const key = tables.join(',');
+	// Between a change and its reload, keys wait (at most RELOAD_HOLD_MS): they meet the new rows.
+	useHold(waiting, RELOAD_HOLD_MS);
 	useEffect(() => {
 		let pending: NodeJS.Timeout | undefined;
 		const off = hub.subscribe(key.split(','), () => {
 			if (pending) return;
+			setWaiting(true);
 			pending = setTimeout(() => {
 				pending = undefined;
+				setWaiting(false);
 				setCount((c) => c + 1);
 			}, ms);
 		});

@@ -70,6 +70,9 @@ export class PacedInput extends EventEmitter {
 	#busy = false;
 	/** Commits counted when React last settled. */
 	#settledAt = -1;
+	/** Work the screen waits for (a save, a reload): keys wait too, so they meet its result. */
+	readonly #holds = new Set<{until: number}>();
+	#holdTimer: NodeJS.Timeout | undefined;
 	#stopped = false;
 	#target: InputTarget | undefined;
 	/** Keys delivered so far (for tests and the benchmark). */
@@ -93,9 +96,33 @@ export class PacedInput extends EventEmitter {
 	stop(): void {
 		this.#stopped = true;
 		clearTimeout(this.#pendingTimer);
+		clearTimeout(this.#holdTimer);
 		this.#source.off('readable', this.#onReadable);
 		this.#queue.length = 0;
 		this.#source.unref?.();
+	}
+
+	/**
+	 * Until `release` is called (or `maxMs` has passed), keys wait: the screen the previous key
+	 * asked for is still coming (a form is saving, a list reloading after a change). Ctrl+C, and
+	 * an Esc with nothing typed before it, go through at once, so slow work can be left.
+	 */
+	hold(maxMs = Number.POSITIVE_INFINITY): () => void {
+		const entry = {until: Date.now() + maxMs};
+		this.#holds.add(entry);
+		if (Number.isFinite(maxMs)) {
+			clearTimeout(this.#holdTimer);
+			this.#holdTimer = setTimeout(() => this.#pump(), maxMs + 1);
+		}
+		return () => {
+			if (this.#holds.delete(entry)) queueMicrotask(() => this.#pump());
+		};
+	}
+
+	#held(): boolean {
+		const now = Date.now();
+		for (const entry of this.#holds) if (entry.until > now) return true;
+		return false;
 	}
 
 	/** The widget that has the keyboard now (a text field or choice list), or undefined. */
@@ -112,9 +139,9 @@ export class PacedInput extends EventEmitter {
 		return this.#queue.length;
 	}
 
-	/** Nothing queued, nothing half-read, nothing being delivered. */
+	/** Nothing queued, nothing half-read, nothing being delivered, nothing held for. */
 	get idle(): boolean {
-		return this.#queue.length === 0 && !this.#busy && this.#pending === '';
+		return this.#queue.length === 0 && !this.#busy && this.#pending === '' && !this.#held();
 	}
 
 	// The stream surface Ink uses.
@@ -178,7 +205,7 @@ export class PacedInput extends EventEmitter {
 		const rest = this.#pending;
 		this.#pending = '';
 		if (!rest) return;
-		// Half a sequence that never completed: the Esc key, the rest dropped.
+		// A lone ESC is the Esc key; half a sequence that never completed is dropped after it.
 		this.#queue.push({kind: 'key', sequence: ESC});
 		this.#pump();
 	}
@@ -214,6 +241,9 @@ export class PacedInput extends EventEmitter {
 
 	#pump(): void {
 		if (this.#busy || this.#stopped || this.listenerCount('readable') === 0 || this.#queue.length === 0) return;
+		const head = this.#queue[0]!;
+		const leaves = head.kind === 'key' && (head.sequence === CTRL_C || head.sequence === ESC);
+		if (this.#held() && !leaves) return;
 		if (this.#options.commits() !== this.#settledAt) {
 			// Something rendered since React last settled: let its effects run first.
 			this.#settle();

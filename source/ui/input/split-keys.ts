@@ -9,6 +9,8 @@
  * focus and mouse reports) are dropped here: Ink's keypress parser fails on some of them.
  */
 
+import {sanitizeText} from '../../lib/sanitize.js';
+
 export type KeyToken =
 	/** One key as Ink should see it: a character, a control character or an escape sequence. */
 	| {readonly kind: 'key'; readonly sequence: string}
@@ -49,6 +51,11 @@ export function stripControls(text: string): string {
 	return text.replace(/[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g, '');
 }
 
+/** Pasted text as a field takes it: whole escape sequences removed (not just their ESC), then every control character. */
+export function pastedText(text: string): string {
+	return stripControls(sanitizeText(text));
+}
+
 /** The end of a CSI sequence starting at `start` (ESC [ …), or -1 when the read ends inside it. */
 function csiEnd(text: string, start: number): number {
 	let index = start + 2;
@@ -72,9 +79,8 @@ export interface SplitResult {
 }
 
 /**
- * Splits `text` into keys. An ESC at the very end of a read is a lone Esc key (a terminal sends
- * a whole sequence in one write), so it is a token, not a pending prefix; an unfinished CSI or
- * bracketed paste is returned as `rest`.
+ * Splits `text` into keys. An unfinished escape sequence or bracketed paste, and an ESC that
+ * ends the read, are returned as `rest`.
  */
 export function splitKeys(text: string): SplitResult {
 	const tokens: KeyToken[] = [];
@@ -91,17 +97,15 @@ export function splitKeys(text: string): SplitResult {
 		if (text.startsWith(PASTE_START, index)) {
 			const end = text.indexOf(PASTE_END, index + PASTE_START.length);
 			if (end < 0) return {tokens, rest: text.slice(index)};
-			const pasted = stripControls(text.slice(index + PASTE_START.length, end));
+			const pasted = pastedText(text.slice(index + PASTE_START.length, end));
 			if (pasted.length > 0) tokens.push({kind: 'paste', text: pasted});
 			index = end + PASTE_END.length;
 			continue;
 		}
 		const next = text[index + 1];
-		if (next === undefined) {
-			tokens.push({kind: 'key', sequence: ESC});
-			index++;
-			continue;
-		}
+		// An ESC ending a read is the Esc key, or the start of a sequence split between reads:
+		// the caller waits a moment for the rest (PacedInput: sequenceWaitMs) before calling it Esc.
+		if (next === undefined) return {tokens, rest: text.slice(index)};
 		if (next === '[' || (next === ESC && text[index + 2] === '[')) {
 			const offset = next === ESC ? 1 : 0;
 			const end = csiEnd(text, index + offset);

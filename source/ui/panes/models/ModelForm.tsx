@@ -6,6 +6,7 @@ import {saveOutcome} from '../../components/form-outcome.js';
 import {SelectList} from '../../components/SelectList.js';
 import {Spinner} from '../../components/Spinner.js';
 import {Text} from '../../components/Text.js';
+import {useHold} from '../../input/input-target.js';
 import {resolve} from '../../keymap.js';
 import {useServices} from '../../services.js';
 import {useModalSize, useUi} from '../../ui-context.js';
@@ -40,6 +41,8 @@ export function ModelForm({providerId, providerName, model, onSaved}: {readonly 
 		return () => controller.abort();
 	}, [services, providerId, model]);
 
+	// Keys typed while the provider is asked go to the pick list it leads to.
+	useHold(discovered === 'loading');
 	const choosing = picked === null && (discovered === 'loading' || ('names' in discovered && discovered.names.length > 0));
 	useInput(
 		(input, key) => {

@@ -55,8 +55,8 @@ export function ProviderForm({provider, onSaved}: {readonly provider?: Provider;
 			initial={valuesOf(provider)}
 			fields={[
 				{kind: 'text', name: 'name', label: 'Name', placeholder: 'e.g. groq-prod'},
+				{kind: 'text', name: 'baseUrl', label: 'Base URL', placeholder: 'https://…/v1 (a family below fills its own)'},
 				{kind: 'choice', name: 'type', label: 'Family', options: providerTypes.map((t) => ({value: t, label: `${families[t].label} (${t})`}))},
-				{kind: 'text', name: 'baseUrl', label: 'Base URL', placeholder: 'https://…/v1'},
 				{kind: 'flags', name: 'capabilities', label: 'Capabilities', options: capabilities.map((c) => ({value: c, label: capabilityLabels[c]}))},
 				{kind: 'text', name: 'rpm', label: 'Requests/min', placeholder: 'empty: no limit'},
 				{kind: 'text', name: 'rps', label: 'Requests/s', placeholder: 'empty: no limit'},

@@ -3,6 +3,7 @@ import {plural, tailLines} from '../../../lib/metrics.js';
 import {truncate} from '../../../lib/text.js';
 import {Form} from '../../components/Form.js';
 import {useAsyncResource} from '../../hooks/use-async-resource.js';
+import {useHold} from '../../input/input-target.js';
 import {fieldErrors} from '../../components/form-outcome.js';
 import {SelectList} from '../../components/SelectList.js';
 import {Spinner} from '../../components/Spinner.js';
@@ -55,12 +56,18 @@ export function RotationWizard({providerId, providerName, oldKeyId}: RotationWiz
 	const keys = useAsyncResource(() => services.listKeys(providerId), [providerId], 0);
 	const expected = oldKeyId ? keys.data?.find((k) => k.id === oldKeyId) : [...(keys.data ?? [])].filter((k) => k.status === 'active').sort((a, b) => a.priority - b.priority)[0];
 
+	// Keys typed ahead of a validation or a finish (d right after Enter) go to the screen it
+	// leads to: the decision after a passed validation, nothing after a failed one.
+	useHold(state.step === 'validating' || state.step === 'finishing' || state.step === 'closing');
+
 	// The form has the keys in step 1, the model list its own in step 2 (Enter picks).
 	useInput(
 		(input, key) => {
 			const b = resolve(input, key, ['wizard']);
 			switch (state.step) {
 				case 'model':
+					if (b?.id === 'cancel') rotation.escape();
+					return;
 				case 'validating':
 					if (b?.id === 'cancel') rotation.escape();
 					return;

@@ -1,4 +1,4 @@
-import {useCallback, useReducer, useRef} from 'react';
+import {useCallback, useMemo, useReducer, useRef} from 'react';
 import {ConflictError} from '../../../errors.js';
 import {formatMetrics} from '../../../lib/metrics.js';
 import type {FinishMode, Rotation, RotationValidation} from '../../../services/rotate.js';
@@ -240,13 +240,16 @@ export function useRotation(services: DashboardServices, target: RotationTarget,
 		})();
 	}, [services, finishWith, run]);
 
-	return {
-		state,
-		start,
-		choose,
-		finish,
-		escape,
-		askDelete: () => dispatch({type: 'confirm-delete'}),
-		cancelDelete: () => dispatch({type: 'cancel-delete'}),
-	};
+	return useMemo(
+		() => ({
+			state,
+			start,
+			choose,
+			finish,
+			escape,
+			askDelete: () => dispatch({type: 'confirm-delete'}),
+			cancelDelete: () => dispatch({type: 'cancel-delete'}),
+		}),
+		[state, start, choose, finish, escape],
+	);
 }
