@@ -28,6 +28,11 @@ export interface BurstScenario {
 	readonly name: string;
 	seed(ctx: ServiceContext, mock: MockProvider): Promise<void>;
 	steps(mock: MockProvider): readonly KeyStep[];
+	/**
+	 * Where the end state shows: on the screen (the cursor's row), or in the database — then
+	 * `done` is the screen that says the work has landed (a real terminal run quits after it).
+	 */
+	readonly reads: {readonly from: 'screen'} | {readonly from: 'database'; readonly done: RegExp};
 	/** The end state, read from the database and the last screen; JSON-comparable. */
 	outcome(ctx: ServiceContext, screen: string): Promise<unknown>;
 	/** What `outcome` must be. */
@@ -62,6 +67,7 @@ export const burstScenarios: readonly BurstScenario[] = [
 	{
 		name: 'jjjj on a 9-row list',
 		seed: nineRows,
+		reads: {from: 'screen'},
 		steps: () => [{key: 'j'}, {key: 'j'}, {key: 'j'}, {key: 'j'}],
 		outcome: async (_ctx, screen) => selectedRow(screen),
 		expected: () => 'row-5',
@@ -69,6 +75,7 @@ export const burstScenarios: readonly BurstScenario[] = [
 	{
 		name: 'jjkjk (down and up mixed) on a 9-row list',
 		seed: nineRows,
+		reads: {from: 'screen'},
 		steps: () => [{key: 'j'}, {key: 'j'}, {key: 'k'}, {key: 'j'}, {key: 'k'}],
 		outcome: async (_ctx, screen) => selectedRow(screen),
 		expected: () => 'row-2',
@@ -76,6 +83,7 @@ export const burstScenarios: readonly BurstScenario[] = [
 	{
 		name: ':provider NAME⏎',
 		seed: nineRows,
+		reads: {from: 'screen'},
 		steps: () => [{key: ':'}, {text: 'provider row-7'}, {key: 'enter'}],
 		outcome: async (_ctx, screen) => selectedRow(screen),
 		expected: () => 'row-7',
@@ -83,6 +91,7 @@ export const burstScenarios: readonly BurstScenario[] = [
 	{
 		name: 'a + a provider name + Tab + base URL + Enter',
 		seed: async () => undefined,
+		reads: {from: 'database', done: /Provider burst-new created/},
 		steps: (mock) => [{key: 'a'}, {text: 'burst-new'}, {key: 'tab'}, {key: 'ctrl-u'}, {text: mock.baseUrl}, {key: 'enter'}],
 		outcome: async (ctx) => (await listProviders(ctx)).map((p) => ({name: p.name, type: p.type, baseUrl: p.baseUrl})),
 		expected: (mock) => [{name: 'burst-new', type: 'openai', baseUrl: mock.baseUrl}],
@@ -94,6 +103,7 @@ export const burstScenarios: readonly BurstScenario[] = [
 			await addModel(ctx, provider.id, {modelName: 'mock-small'});
 			await addKey(ctx, provider.id, {secret: 'sk-old-burst-0123456789abcdefghij', label: 'old'});
 		},
+		reads: {from: 'database', done: /Key rotated/},
 		steps: () => [{key: 'R'}, {text: 'sk-new-burst-9876543210zyxwvutsrq'}, {key: 'tab'}, {text: 'fresh'}, {key: 'enter'}, {waitFor: /Validate it on:/}, {key: 'enter'}, {waitFor: /d disable/}, {key: 'd'}],
 		outcome: async (ctx) => {
 			const [provider] = await listProviders(ctx);
@@ -108,6 +118,7 @@ export const burstScenarios: readonly BurstScenario[] = [
 	{
 		name: 'a 2,000-character paste into the key field (not bracketed)',
 		seed: pasteTarget,
+		reads: {from: 'database', done: /added to paste-target/},
 		steps: () => [{key: '2'}, {key: 'a'}, {waitFor: /Add a key to paste-target/}, {paste: PASTED_KEY, bracketed: false}, {key: 'tab'}, {text: 'pasted'}, {key: 'enter'}],
 		outcome: pasteOutcome,
 		expected: () => ({keys: 1, exactSecretStored: true, label: 'pasted'}),
@@ -115,6 +126,7 @@ export const burstScenarios: readonly BurstScenario[] = [
 	{
 		name: 'a 2,000-character bracketed paste into the key field',
 		seed: pasteTarget,
+		reads: {from: 'database', done: /added to paste-target/},
 		steps: () => [{key: '2'}, {key: 'a'}, {waitFor: /Add a key to paste-target/}, {paste: `${PASTED_KEY}\r\n`, bracketed: true}, {key: 'tab'}, {text: 'pasted'}, {key: 'enter'}],
 		outcome: pasteOutcome,
 		expected: () => ({keys: 1, exactSecretStored: true, label: 'pasted'}),
