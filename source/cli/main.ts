@@ -1,7 +1,7 @@
 import {isUserError, UsageError} from '../errors.js';
 import {log} from '../log.js';
 import {version} from '../version.js';
-import type {Io} from './io.js';
+import {terminalIo, type Io} from './io.js';
 import {commands} from './registry.js';
 
 export function usage(): string {
@@ -51,7 +51,15 @@ function wantsHelp(args: readonly string[]): boolean {
 	return false;
 }
 
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+/**
+ * Runs one invocation. Every headless command gets its outputs behind the terminal boundary
+ * (`terminalIo`): whatever it writes is sanitised, so no stored field, provider text or echoed
+ * argument reaches the terminal raw, whichever command or code path printed it. The dashboard
+ * gets the raw streams: Ink draws with escape sequences of its own, and the dashboard renders
+ * untrusted text through the same sanitiser at its render boundary.
+ */
+export async function main(argv: readonly string[], terminal: Io): Promise<number> {
+	const io = terminalIo(terminal);
 	const [first, ...rest] = argv;
 	try {
 		if (first === undefined || first.startsWith('-')) {
@@ -73,7 +81,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 				delete process.env['CONTINUOUS_INTEGRATION'];
 			}
 			const {runDashboard} = await import('../ui/run.js');
-			return await runDashboard({readOnly: argv.includes('--read-only')}, io);
+			return await runDashboard({readOnly: argv.includes('--read-only')}, terminal);
 		}
 		const entry = commands[first];
 		if (!entry) {
