@@ -168,7 +168,7 @@ describe(`eval752 models and aliases (${databaseKind})`, () => {
 		expect(result.code).toBe(1);
 		expect(result.stdout).toBe('local serves 2 models:\n    mock-large\n  * mock-small\n  (* configured here)\n! retired-model is configured here but local no longer lists it\n');
 		const data = await eval752('models', 'discover', 'local', '--json');
-		expect(JSON.parse(data.stdout)).toEqual({provider: 'local', served: [{modelName: 'mock-large', configured: false}, {modelName: 'mock-small', configured: true}], missing: ['retired-model']});
+		expect(JSON.parse(data.stdout)).toEqual({provider: 'local', served: [{modelName: 'mock-large', configured: false}, {modelName: 'mock-small', configured: true}], missing: ['retired-model'], skipped: 0});
 		const noKey = await eval752('models', 'discover', 'groq-missing');
 		expect(noKey.code).toBe(1);
 	});

@@ -2,7 +2,7 @@
  * The provider layer: pure logic and HTTP, no database. Services import from
  * here; the `openai` SDK itself stays behind `createClient` and loads lazily.
  */
-export {createClient, listModels, DEFAULT_LIST_TIMEOUT_MS, type ProviderConnection} from './client.js';
+export {createClient, listModels, DEFAULT_LIST_TIMEOUT_MS, type ProviderConnection, type ServedModels} from './client.js';
 export {
 	classifyError,
 	errorClasses,
