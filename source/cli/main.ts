@@ -21,7 +21,8 @@ export function usage(): string {
 		'',
 		'Environment: DATABASE_URL, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, EVAL752_DATA_DIR,',
 		'EVAL752_ACTOR, EVAL752_LOG_FILE, NO_COLOR (see the README; .env is read when present).',
-		'Exit codes: 0 ok, 1 failed, 2 usage or configuration error.',
+		'Exit codes: 0 ok, 1 failed, 2 usage (an unknown option, or a value the input rules refuse)',
+		'or configuration error.',
 		'',
 	].join('\n');
 }

@@ -144,7 +144,8 @@ JSON (--json):
   rm        {deleted: id}
   discover  {provider, served: [{modelName, configured}], missing: [modelName], skipped: number}
 
-Exit codes: 0 done, 1 refused or failed (discover: a configured model is no longer served), 2 usage.
+Exit codes: 0 done, 1 refused or failed (discover: a configured model is no longer served), 2 usage
+(including a value the rules above refuse).
 
 Examples:
   eval752 models add groq --model llama-3.3-70b-versatile --label "Llama 3.3 70B" --alias llama-70b
