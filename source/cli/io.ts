@@ -1,5 +1,5 @@
 import type {Database} from '../db/types.js';
-import {sanitizeText} from '../lib/sanitize.js';
+import {stripTerminalControls} from '../lib/sanitize.js';
 
 export interface Output {
 	write(chunk: string): unknown;
@@ -43,21 +43,22 @@ function isTerminalOutput(out: Output): out is TerminalOutput {
 
 /**
  * The output boundary of the headless commands. Everything written through it is text and
- * is sanitised on the way out (`sanitizeText`): escape sequences, C0/C1 controls other than
- * `\n` and `\t`, lone CR, backspace and invisible characters never reach the terminal,
- * whatever a stored field, a provider, a model id or an echoed argument held. Our own
- * literals contain only printable text, `\n` and box or tick characters, so for them it
- * changes nothing; `--json` documents are escaped before they get here (`terminalJson`) and
+ * is stripped on the way out (`stripTerminalControls`): ESC, C0/C1 controls other than `\n`
+ * and `\t`, CR, backspace and invisible characters never reach the terminal, whatever a
+ * stored field, a provider, a model id or an echoed argument held. Our own literals contain
+ * only printable text, `\n` and box or tick characters, so for them it changes nothing;
+ * streamed model output has already lost its sequences whole (the provider layer's
+ * sanitiser), and `--json` documents are escaped before they get here (`terminalJson`): both
  * pass unchanged.
  *
- * Each write is sanitised on its own: an escape sequence cut between two writes loses its
- * ESC in the first and shows the rest as plain text, and an unterminated one can never
- * swallow what the next write says.
+ * A write mixes our words with untrusted values whose edges are unknown here, so control
+ * characters are removed one by one and a sequence's payload stays as visible, inert text:
+ * a value ending in `ESC ]` cannot swallow the rest of the line or table after it.
  */
 export function terminalOutput(raw: Output): Output {
 	if (isTerminalOutput(raw)) return raw;
 	const out: TerminalOutput = {
-		write: (chunk: string) => raw.write(sanitizeText(String(chunk))),
+		write: (chunk: string) => raw.write(stripTerminalControls(String(chunk))),
 		get isTTY() {
 			return raw.isTTY;
 		},

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {INVISIBLE_RANGES, isInvisible, sanitizeLine, sanitizeText, STRING_SEQUENCE_CAP, TerminalSanitizer, terminalJson} from './sanitize.js';
+import {INVISIBLE_RANGES, isInvisible, sanitizeLine, sanitizeText, STRING_SEQUENCE_CAP, stripTerminalControls, TerminalSanitizer, terminalJson} from './sanitize.js';
 
 const ESC = '\u001b';
 const BEL = '\u0007';
@@ -77,6 +77,26 @@ describe('invisible characters', () => {
 
 	it('a key with zero-width characters inside comes out whole, so the redactor can see it', () => {
 		expect(sanitizeText('sk-\u200babc\u200d123\ufeffxyz')).toBe('sk-abc123xyz');
+	});
+});
+
+describe('stripTerminalControls', () => {
+	it('removes every control and invisible character one by one, leaving payloads visible', () => {
+		const hostile = `name${ESC}]0;pwned${BEL} \u009b31mx\u202e\u200b${String.fromCodePoint(0xe0041)}\r\b\ud800 🙂\tok\n`;
+		const output = stripTerminalControls(hostile);
+		expect(output).toBe('name]0;pwned 31mx 🙂\tok\n');
+		expectInert(output);
+	});
+
+	it('never swallows what follows a hostile value', () => {
+		for (const tail of [`${ESC}]`, `${ESC}[`, `${ESC} `, '\u009d', '\u009b', `${ESC}P`]) {
+			expect(stripTerminalControls(`evil${tail} — started`)).toMatch(/ — started$/);
+		}
+	});
+
+	it('leaves text with nothing to strip as it is', () => {
+		const plain = 'Provider groq · ok ─ ✓ █ “q” 世界 🙂\n\tindented';
+		expect(stripTerminalControls(plain)).toBe(plain);
 	});
 });
 

@@ -295,6 +295,38 @@ export function sanitizeText(text: string): string {
 }
 
 /**
+ * For composed text where the untrusted parts' edges are unknown (a whole line that quotes a
+ * stored name): every control character (C0 but `\n` and `\t`, CR, DEL, C1), invisible
+ * character and lone surrogate is removed one by one, and nothing else. The payload of an
+ * escape sequence stays as plain, visible text (`]0;pwned`), which a terminal does not act on —
+ * and, unlike {@link sanitizeText}, which swallows a whole sequence, it can never swallow the
+ * text that follows a hostile value (a name ending in `ESC ]` would otherwise hide the rest of
+ * the line, or of the table, behind it). The headless commands' output boundary uses this.
+ */
+export function stripTerminalControls(text: string): string {
+	let out = '';
+	let runStart = 0;
+	for (let index = 0; index < text.length; index++) {
+		const code = text.charCodeAt(index);
+		let drop = 0;
+		if (isHighSurrogate(code)) {
+			const next = text.charCodeAt(index + 1);
+			if (!isLowSurrogate(next)) drop = 1;
+			else if (isInvisible(((code - 0xd800) << 10) + (next - 0xdc00) + 0x10000)) drop = 2;
+			else {
+				index++;
+				continue;
+			}
+		} else if (isLowSurrogate(code) || (isControl(code) && code !== LF && code !== TAB) || isInvisible(code)) drop = 1;
+		if (drop === 0) continue;
+		out += text.slice(runStart, index);
+		index += drop - 1;
+		runStart = index + 1;
+	}
+	return out + text.slice(runStart);
+}
+
+/**
  * One field on one line (a table cell, a name in a list row, a header): sanitised, and
  * line breaks and tabs become single spaces, so a stored value cannot break the layout
  * around it or push a fake row under it.
