@@ -10,6 +10,7 @@ import {databaseKind} from './support/db.js';
 import {testContext, type TestContext} from './support/context.js';
 import {escapeCases, hostileModelIds, hostileModelList, startMockProvider, unterminatedOscCase, type MockProvider} from './support/mock-provider.js';
 import {tempDir} from './secrets-fixtures.js';
+import {expectInertOutput} from './support/terminal.js';
 
 /**
  * The output boundary of the headless commands (RELIABILITY 20–22). A database edited behind
@@ -27,30 +28,6 @@ const TAG = String.fromCodePoint(0xe0041);
 const HOSTILE = `${ESC}]0;pwned${BEL}${ESC}]52;c;aGk=${BEL}${ESC}[2J${ESC}[10;20H\u009b31m\u009d0;t\u009c\u202e\u2066\u200b\u200d\ufeff\u00ad${TAG}\r\b${ESC}`;
 const NAME = `evil${HOSTILE} co`;
 
-/**
- * What must never reach a terminal: C0 controls other than line feed and tab (ESC, BEL, CR,
- * backspace…), DEL, C1 controls (8-bit CSI/OSC/ST), format characters (bidi, zero-width, tag
- * characters, soft hyphen), line/paragraph separators and lone surrogates.
- */
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
-
-function expectInert(result: CliResult, label: string): void {
-	for (const [stream, text] of [
-		['stdout', result.stdout],
-		['stderr', result.stderr],
-	] as const) {
-		const found = UNSAFE.exec(text);
-		expect(found && `${label} ${stream}: U+${found[0].codePointAt(0)!.toString(16).padStart(4, '0')} at ${found.index}: ${JSON.stringify(text.slice(Math.max(0, found.index - 40), found.index + 20))}`).toBeNull();
-		// The raw bytes too: no ESC, BEL, and no C1 control in its UTF-8 form (C2 80–C2 9F).
-		const bytes = Buffer.from(text, 'utf8');
-		expect(bytes.includes(0x1b), `${label} ${stream} ESC byte`).toBe(false);
-		expect(bytes.includes(0x07), `${label} ${stream} BEL byte`).toBe(false);
-		for (let index = 0; index + 1 < bytes.length; index++) {
-			if (bytes[index] === 0xc2 && bytes[index + 1]! >= 0x80 && bytes[index + 1]! <= 0x9f) throw new Error(`${label} ${stream}: C1 control in the bytes at ${index}`);
-		}
-	}
-}
-
 let t: TestContext;
 let mock: MockProvider;
 let work: string;
@@ -67,7 +44,7 @@ async function eval752(argv: readonly string[], options: {stdin?: string; env?: 
 		env: {ENCRYPTION_KEY: t.keyHex, EVAL752_DATA_DIR: path.join(work, 'data'), EVAL752_LOG_FILE: path.join(work, 'eval752.log'), ...options.env},
 		cwd: work,
 	});
-	expectInert(result, argv.join(' '));
+	expectInertOutput(result, argv.join(' '));
 	return result;
 }
 
