@@ -69,8 +69,8 @@ export function readFirstLine(stdin: Input): Promise<string> {
 				reject(notUtf8());
 				return;
 			} finally {
+				// Our own copy of the bytes; the stream's chunks are not ours to change.
 				bytes.fill(0);
-				for (const chunk of chunks) chunk.fill(0);
 			}
 			resolve(text.replace(/\r$/, ''));
 		};
