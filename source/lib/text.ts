@@ -25,6 +25,15 @@ export function truncate(text: string, max: number): string {
 	return out + '…';
 }
 
+/**
+ * A stored or provider-sent value shown in a fixed-width cell (a list row, a header, a form
+ * line): made one inert line ({@link sanitizeLine}), then cut to `max` columns. What both
+ * front ends use for any field not written by eval752 itself.
+ */
+export function displayCell(text: string, max: number): string {
+	return truncate(sanitizeLine(text), max);
+}
+
 export function pad(text: string, size: number): string {
 	return text + ' '.repeat(Math.max(0, size - width(text)));
 }
