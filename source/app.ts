@@ -24,8 +24,8 @@ export interface App {
 
 export interface OpenAppOptions {
 	readonly readOnly?: boolean;
-	/** See OpenOptions.migrations; `doctor` reports instead of refusing. */
-	readonly migrations?: 'apply' | 'require' | 'report';
+	/** See OpenOptions.migrations; `doctor` reports instead of refusing, `restore` defers to its own transaction. */
+	readonly migrations?: 'apply' | 'require' | 'report' | 'defer';
 	/**
 	 * Generate a key for a new embedded database when none is configured (the default). Restore
 	 * says no: the data it brings needs the key it was written with, never a fresh one.

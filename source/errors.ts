@@ -32,13 +32,16 @@ export class ConfigError extends UserError {
 
 export class NotFoundError extends UserError {}
 
-/** Input that fails validation; `issues` map a field to its one-line message. */
+/**
+ * Input that fails validation; `issues` map a field to its one-line message. On the command
+ * line that is a usage error (exit 2): the value given is what has to change.
+ */
 export class ValidationError extends UserError {
 	readonly issues: Readonly<Record<string, string>>;
 	constructor(issues: Record<string, string>) {
 		const [field, message] = Object.entries(issues)[0] ?? ['input', 'is invalid'];
 		const rest = Object.keys(issues).length - 1;
-		super(`${field}: ${message}${rest > 0 ? ` (and ${rest} more)` : ''}`);
+		super(`${field}: ${message}${rest > 0 ? ` (and ${rest} more)` : ''}`, {exitCode: 2});
 		this.issues = issues;
 	}
 }

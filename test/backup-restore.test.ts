@@ -135,7 +135,7 @@ async function seed(ctx: ServiceContext): Promise<Map<string, string>> {
 	const [keyRow] = stored.keys();
 	await mutate(ctx, async (tx) => {
 		await tx`insert into models (provider_id, model_name, display_label, alias) values (${openai}, 'gpt-4o-mini', 'GPT-4o mini', 'fast'), (${together}, 'meta-llama/Llama-3.3-70B-Instruct-Turbo', 'Llama 3.3 70B', 'fast')`;
-		await tx`insert into settings (key, value) values ('smoke.prompt', ${tx.json('Say hi in five words — ünïcödé')}), ('request.timeout_ms', ${tx.json(30000)})`;
+		await tx`insert into settings (key, value) values ('smoke_prompt', ${tx.json('Say hi in five words — ünïcödé')}), ('timeout_ms', ${tx.json(30000)})`;
 		await tx`
 			insert into smoke_runs (provider_id, provider_name, key_row_id, model_name, started_at, finished_at, outcome, ttft_ms, total_ms, output_tokens, tokens_per_s, excerpt, actor)
 			values (${openai}, 'OpenAI main', ${keyRow!}, 'gpt-4o-mini', '2026-01-02T03:04:05.123456Z', '2026-01-02T03:04:06.5Z', 'ok', 231, 1377, 12, 8.714596949891067, 'Hello there, how are you', 'alice@ops')`;
@@ -278,7 +278,7 @@ describe(`backup and restore (tests on ${databaseKind})`, () => {
 		const db = await target.open();
 		try {
 			await migrate(db.sql);
-			await db.sql`insert into settings (key, value) values ('smoke.prompt', '"hi"')`;
+			await db.sql`insert into settings (key, value) values ('smoke_prompt', '"hi"')`;
 		} finally {
 			await db.close();
 		}
@@ -396,19 +396,20 @@ describe(`backup and restore of large tables (${databaseKind})`, () => {
 				insert into smoke_runs (provider_name, model_name, started_at, outcome, ttft_ms, tokens_per_s, excerpt, actor)
 				select 'bulk', 'model-' || n, now() - n * interval '1 second', 'ok', n, n / 7.0, repeat('x', n % 50), 'bulk@test'
 				from generate_series(1, 2345) as n`;
-			await from.db.sql`insert into settings (key, value) select 'bulk.' || n, to_jsonb(n) from generate_series(1, 1203) as n`;
+			const [provider] = await from.db.sql<{id: string}[]>`insert into providers (name, type, base_url) values ('bulk', 'vllm', 'http://localhost:8000/v1') returning id`;
+			await from.db.sql`insert into models (provider_id, model_name, display_label) select ${provider!.id}, 'model-' || n, 'Model ' || n from generate_series(1, 1203) as n`;
 			const file = path.join(work, 'large.backup');
 			const keyEnv = commandEnv(work, {current: KEY});
 			const made = await runCli(['backup', file, '--json'], {database: from.db, env: keyEnv});
 			expect(made.code).toBe(0);
-			expect(JSON.parse(made.stdout).rows).toMatchObject({smoke_runs: 2345, settings: 1203});
+			expect(JSON.parse(made.stdout).rows).toMatchObject({smoke_runs: 2345, models: 1203});
 			const restored = await runCli(['restore', file], {database: to.db, env: keyEnv});
 			expect(restored.stderr).toContain('Loaded smoke_runs: 2345 rows');
 			expect(restored.code).toBe(0);
 			const source = await dump(from.db);
 			const copy = await dump(to.db);
 			expect(copy['smoke_runs']).toEqual(source['smoke_runs']);
-			expect(copy['settings']).toEqual(source['settings']);
+			expect(copy['models']).toEqual(source['models']);
 		} finally {
 			await from.drop();
 			await to.drop();

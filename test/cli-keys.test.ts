@@ -146,7 +146,7 @@ describe(`eval752 keys (${databaseKind})`, () => {
 		expect(noFlag.stderr).toBe("eval752: keys add: stdin is not a terminal, so the key can't be typed hidden — pipe it in and add --from-stdin (e.g. pass show groq | eval752 keys add groq --from-stdin)\n");
 		for (const stdin of ['', '\n', '   \n']) {
 			const empty = await eval752(['keys', 'add', 'openai', '--from-stdin'], {stdin});
-			expect(empty.code).toBe(1);
+			expect(empty.code).toBe(2);
 			expect(empty.stderr).toBe('eval752: secret: The key is empty — paste the whole key\n');
 		}
 		expect(await rowCounts(c.ctx)).toEqual(before);
@@ -174,7 +174,7 @@ describe(`eval752 keys (${databaseKind})`, () => {
 		expect(active.stderr).toBe(`eval752: Key rotate-me (${prefix}) is active — disable it first (eval752 keys disable ${prefix}), or delete it anyway with --force\n`);
 		expect(await eval752(['keys', 'rm', prefix, '--force'])).toMatchObject({code: 0, stdout: `Key ${key.displayHint} (${prefix}) deleted\n`});
 		expect((await eval752(['keys', 'rm', prefix])).stderr).toBe(`eval752: No key id starts with ${prefix} — eval752 keys list PROVIDER shows the ids\n`);
-		expect((await eval752(['keys', 'disable', 'zz'])).code).toBe(1);
+		expect((await eval752(['keys', 'disable', 'zz'])).code).toBe(2);
 		expect((await eval752(['keys', 'priority', prefix])).code).toBe(2);
 	});
 });

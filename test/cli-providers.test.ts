@@ -89,7 +89,7 @@ describe(`eval752 providers (${databaseKind})`, () => {
 		expect(await eval752('providers', 'enable', 'groq')).toMatchObject({code: 0, stdout: 'Provider groq enabled\n'});
 	});
 
-	it('refuses bad input with one line naming the field, exit 1, nothing written', async () => {
+	it('refuses bad input with one line naming the field, exit 2 for a bad value and 1 for a taken name, nothing written', async () => {
 		const before = await rowCounts(c.ctx);
 		const cases: [string[], RegExp][] = [
 			[['--name', 'x', '--type', 'gopher'], /^eval752: type: Type must be one of openai, azure-openai/],
@@ -103,7 +103,7 @@ describe(`eval752 providers (${databaseKind})`, () => {
 		];
 		for (const [flags, message] of cases) {
 			const result = await eval752('providers', 'add', ...flags);
-			expect(result.code, flags.join(' ')).toBe(1);
+			expect(result.code, flags.join(' ')).toBe(flags.includes('GROQ') ? 1 : 2);
 			expect(result.stderr).toMatch(message);
 			expect(result.stderr).not.toContain('\x1b');
 			expect(result.stdout).toBe('');
@@ -168,7 +168,7 @@ describe(`eval752 models and aliases (${databaseKind})`, () => {
 		expect(result.code).toBe(1);
 		expect(result.stdout).toBe('local serves 2 models:\n    mock-large\n  * mock-small\n  (* configured here)\n! retired-model is configured here but local no longer lists it\n');
 		const data = await eval752('models', 'discover', 'local', '--json');
-		expect(JSON.parse(data.stdout)).toEqual({provider: 'local', served: [{modelName: 'mock-large', configured: false}, {modelName: 'mock-small', configured: true}], missing: ['retired-model']});
+		expect(JSON.parse(data.stdout)).toEqual({provider: 'local', served: [{modelName: 'mock-large', configured: false}, {modelName: 'mock-small', configured: true}], missing: ['retired-model'], skipped: 0});
 		const noKey = await eval752('models', 'discover', 'groq-missing');
 		expect(noKey.code).toBe(1);
 	});

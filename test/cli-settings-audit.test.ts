@@ -39,10 +39,10 @@ describe(`eval752 settings (${databaseKind})`, () => {
 		expect(JSON.parse((await eval752(['settings', 'get', 'timeout_ms', '--json'])).stdout)).toEqual({key: 'timeout_ms', value: 30000, version: 1, default: 60000, description: expect.any(String)});
 		expect(await eval752(['settings', 'set', 'smoke_prompt', 'Say hi.'])).toMatchObject({code: 0, stdout: 'Setting smoke_prompt set to "Say hi."\n'});
 		const before = await rowCounts(c.ctx);
-		expect(await eval752(['settings', 'set', 'timeout_ms', '5'])).toMatchObject({code: 1, stderr: 'eval752: timeout_ms: timeout_ms must be a whole number from 1000 to 600000\n'});
-		expect(await eval752(['settings', 'set', 'temperature', 'hot'])).toMatchObject({code: 1, stderr: 'eval752: temperature: temperature must be a number from 0 to 2\n'});
+		expect(await eval752(['settings', 'set', 'timeout_ms', '5'])).toMatchObject({code: 2, stderr: 'eval752: timeout_ms: timeout_ms must be a whole number from 1000 to 600000\n'});
+		expect(await eval752(['settings', 'set', 'temperature', 'hot'])).toMatchObject({code: 2, stderr: 'eval752: temperature: temperature must be a number from 0 to 2\n'});
 		expect((await eval752(['settings', 'set', 'colour', 'blue'])).stderr).toMatch(/^eval752: key: Unknown setting "colour" — known settings: timeout_ms/);
-		expect((await eval752(['settings', 'get', 'colour'])).code).toBe(1);
+		expect((await eval752(['settings', 'get', 'colour'])).code).toBe(2);
 		expect((await eval752(['settings', 'set', 'timeout_ms', '40000', '--expect-version', '0'])).stderr).toBe('eval752: Setting timeout_ms was changed by tester@test — reloaded — review the current values and apply your change again\n');
 		expect((await eval752(['settings', 'set', 'timeout_ms'])).code).toBe(2);
 		expect((await eval752(['settings', 'frob'])).code).toBe(2);

@@ -20,7 +20,7 @@ export async function addProvider(ctx: ServiceContext, name: string): Promise<st
 	return mutate(ctx, async (tx) => {
 		const [row] = await tx<{id: string}[]>`
 			insert into providers (name, type, base_url, capabilities, rate_limits, extra_headers)
-			values (${name}, 'openai', 'https://api.example.test/v1', ${['chat', 'models']}, ${tx.json({rpm: 60})}, ${tx.json({'x-team': 'evals'})})
+			values (${name}, 'openai', 'https://api.example.test/v1', ${['system_prompt', 'streaming']}, ${tx.json({rpm: 60})}, ${tx.json({'x-team': 'evals'})})
 			returning id`;
 		return {value: row!.id, audit: {action: 'provider.add', targetType: 'provider', targetId: row!.id, details: {name}}, changes: [{table: 'providers', id: row!.id}]};
 	});

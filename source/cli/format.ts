@@ -1,9 +1,11 @@
+import {terminalJson} from '../lib/sanitize.js';
 import type {Output} from './io.js';
 
 export {age, pad, table, truncate, width} from '../lib/text.js';
 
+/** A `--json` document: exact, with every control and invisible character written as a `\uXXXX` escape. */
 export function printJson(out: Output, value: unknown): void {
-	out.write(JSON.stringify(value, null, 2) + '\n');
+	out.write(terminalJson(value) + '\n');
 }
 
 export function columns(out: Output): number {

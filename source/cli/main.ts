@@ -1,7 +1,7 @@
 import {isUserError, UsageError} from '../errors.js';
 import {log} from '../log.js';
 import {version} from '../version.js';
-import type {Io} from './io.js';
+import {terminalIo, type Io} from './io.js';
 import {commands} from './registry.js';
 
 export function usage(): string {
@@ -21,7 +21,8 @@ export function usage(): string {
 		'',
 		'Environment: DATABASE_URL, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, EVAL752_DATA_DIR,',
 		'EVAL752_ACTOR, EVAL752_LOG_FILE, NO_COLOR (see the README; .env is read when present).',
-		'Exit codes: 0 ok, 1 failed, 2 usage or configuration error.',
+		'Exit codes: 0 ok, 1 failed, 2 usage (an unknown option, or a value the input rules refuse)',
+		'or configuration error.',
 		'',
 	].join('\n');
 }
@@ -51,7 +52,15 @@ function wantsHelp(args: readonly string[]): boolean {
 	return false;
 }
 
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+/**
+ * Runs one invocation. Every headless command gets its outputs behind the terminal boundary
+ * (`terminalIo`): whatever it writes is sanitised, so no stored field, provider text or echoed
+ * argument reaches the terminal raw, whichever command or code path printed it. The dashboard
+ * gets the raw streams: Ink draws with escape sequences of its own, and the dashboard renders
+ * untrusted text through the same sanitiser at its render boundary.
+ */
+export async function main(argv: readonly string[], terminal: Io): Promise<number> {
+	const io = terminalIo(terminal);
 	const [first, ...rest] = argv;
 	try {
 		if (first === undefined || first.startsWith('-')) {
@@ -73,7 +82,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 				delete process.env['CONTINUOUS_INTEGRATION'];
 			}
 			const {runDashboard} = await import('../ui/run.js');
-			return await runDashboard({readOnly: argv.includes('--read-only')}, io);
+			return await runDashboard({readOnly: argv.includes('--read-only')}, terminal);
 		}
 		const entry = commands[first];
 		if (!entry) {

@@ -67,9 +67,11 @@ export interface OpenOptions extends EmbeddedOptions {
 	/**
 	 * apply: run pending migrations (the embedded default migrates itself);
 	 * require: refuse to work on a schema that is behind, changed or ahead (a shared server is
-	 * migrated deliberately with `eval752 migrate`); report: leave it to the caller (`doctor`).
+	 * migrated deliberately with `eval752 migrate`); report: leave it to the caller (`doctor`);
+	 * defer: touch nothing, not even on the embedded database — `restore` migrates inside its
+	 * own transaction, so a refused restore leaves no tables behind.
 	 */
-	readonly migrations?: 'apply' | 'require' | 'report';
+	readonly migrations?: 'apply' | 'require' | 'report' | 'defer';
 	/** Pool size on a server; the embedded database always has exactly one connection. */
 	readonly max?: number;
 }
@@ -128,8 +130,9 @@ export async function openServer(url: string, options: OpenOptions = {}): Promis
 /** The configured database, migrated. */
 export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database> {
 	const db = config.databaseUrl ? await openServer(config.databaseUrl, options) : await openEmbedded(config.paths, options);
-	// The embedded database is this process's own: it always migrates itself.
-	const mode = db.kind === 'embedded' ? 'apply' : (options.migrations ?? 'require');
+	// The embedded database is this process's own: it migrates itself, unless the caller
+	// migrates in a transaction of its own.
+	const mode = options.migrations === 'defer' ? 'defer' : db.kind === 'embedded' ? 'apply' : (options.migrations ?? 'require');
 	try {
 		if (mode === 'apply') await migrate(db.sql);
 		if (mode === 'require') await requireCurrentSchema(db);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {UserError} from '../errors.js';
 import {log} from '../log.js';
-import type {Queryable, Sql} from './types.js';
+import type {Queryable, Sql, Tx} from './types.js';
 
 export interface MigrationFile {
 	readonly name: string;
@@ -124,4 +124,30 @@ export async function migrate(sql: Sql, files: readonly MigrationFile[] = readMi
 		applied.push(next);
 	}
 	return {applied};
+}
+
+/**
+ * Applies every pending migration inside the caller's transaction, under the same lock as
+ * {@link migrate}: the schema and whatever the caller writes next commit together or not at
+ * all. `restore` uses it, so a refused restore leaves an empty target without a single table.
+ * PostgreSQL runs DDL transactionally; the migrations are written to allow that.
+ */
+export async function migrateWithin(tx: Tx, files: readonly MigrationFile[] = readMigrations()): Promise<string[]> {
+	await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+	await ensureTable(tx);
+	const state = compare(files, await appliedRows(tx));
+	refuseDrift(state);
+	const applied: string[] = [];
+	for (const name of state.pending) {
+		const file = files.find((candidate) => candidate.name === name)!;
+		try {
+			await tx.unsafe(file.sql).simple();
+		} catch (error) {
+			const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+			throw new UserError(`Migration ${file.name} fails: ${message} — nothing of it was applied`, {hint: 'fix the file (it is not applied yet) and run eval752 migrate again', cause: error});
+		}
+		await tx`insert into schema_migrations (name, sha256) values (${file.name}, ${file.sha256})`;
+		applied.push(file.name);
+	}
+	return applied;
 }

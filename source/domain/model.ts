@@ -45,6 +45,33 @@ export function normaliseModelName(value: unknown): string {
 	return name;
 }
 
+/**
+ * Ids from a provider's `/models` list, checked by the same rule as a typed model name: an id
+ * that is not exactly what {@link normaliseModelName} would keep (control or escape characters,
+ * invisible characters, spaces, padding, over-long) is never shown, only counted.
+ */
+export function screenModelIds(ids: readonly string[]): {valid: string[]; skipped: number} {
+	const valid: string[] = [];
+	let skipped = 0;
+	for (const id of ids) {
+		let name: string | undefined;
+		try {
+			name = normaliseModelName(id);
+		} catch (error) {
+			if (!(error instanceof FieldProblem)) throw error;
+		}
+		if (name !== undefined && name === id) valid.push(id);
+		else skipped++;
+	}
+	return {valid, skipped};
+}
+
+/** The line both front ends show under a discovered model list when ids were left out; null when none were. */
+export function skippedIdsNote(skipped: number): string | null {
+	if (skipped <= 0) return null;
+	return `${skipped} id${skipped === 1 ? '' : 's'} skipped (unsafe characters)`;
+}
+
 export function normaliseDisplayLabel(value: unknown): string {
 	if (value === undefined || value === null) return '';
 	return textRule(value, {label: 'Display label', max: DISPLAY_LABEL_MAX, optional: true, allowed: 'labels may use letters of any script, digits, spaces and punctuation'});

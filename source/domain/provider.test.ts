@@ -46,15 +46,50 @@ describe('provider rules', () => {
 		expect(() => normaliseBaseUrl('file:///etc/passwd')).toThrow(/http:\/\/ or https:\/\//);
 	});
 
+	it('refuses a URL the parser would quietly turn into another host', () => {
+		// WHATWG parsing makes http://v1/ out of each of these.
+		for (const url of ['http:///v1', 'https:///v1', 'http:/v1', 'http:v1', 'http://', 'https://?x']) {
+			expect(() => normaliseBaseUrl(url), url).toThrow(/needs a host right after https?:\/\//);
+		}
+		expect(() => normaliseBaseUrl('http:\\\\evil.example\\v1')).toThrow(/backslashes/);
+		expect(() => normaliseBaseUrl('https://api.example.com\\v1')).toThrow(/backslashes/);
+		expect(() => normaliseBaseUrl('https://user@api.example.com/v1')).toThrow(/credentials/);
+		expect(() => normaliseBaseUrl('https://@api.example.com/v1')).toThrow(/credentials/);
+		expect(() => normaliseBaseUrl('//api.example.com/v1')).toThrow(/full URL/);
+		expect(() => normaliseBaseUrl('api.example.com/v1')).toThrow(/full URL/);
+		expect(normaliseBaseUrl('http://[::1]:8000/v1/')).toBe('http://[::1]:8000/v1');
+		expect(normaliseBaseUrl('HTTPS://API.Example.com/V1')).toBe('https://api.example.com/V1');
+	});
+
 	it('keeps capabilities in canonical order, once each', () => {
 		expect(parseCapabilities(['streaming', 'Tools', 'JSON mode', 'streaming'])).toEqual(['json_mode', 'tools', 'streaming']);
 	});
 
 	it('refuses header names that carry secrets', () => {
-		for (const name of ['Authorization', 'api-key', 'X-Api-Key', 'X-Goog-Api-Key', 'Cookie', 'Set-Cookie', 'X-Auth', 'X-Access-Token', 'Proxy-Authorization', 'OpenAI-Session']) {
-			expect(() => normaliseHeaderName(name), name).toThrow(/put secrets in a key/);
+		for (const name of [
+			'Authorization',
+			'api-key',
+			'X-Api-Key',
+			'X-Goog-Api-Key',
+			'Cookie',
+			'Set-Cookie',
+			'X-Auth',
+			'X-Access-Token',
+			'Proxy-Authorization',
+			'OpenAI-Session',
+			'X-Bearer',
+			'X-Client-Secret',
+			'X-Amz-Security-Token',
+			'X-Password',
+			'X-Passphrase',
+			'X-JWT-Assertion',
+			'X-CSRF-Token',
+			'X-Private-Value',
+			'Helicone-Auth',
+		]) {
+			expect(() => normaliseHeaderName(name), name).toThrow(/put secrets in a key \(eval752 keys add\)/);
 		}
-		expect(normaliseHeaderName('HTTP-Referer')).toBe('HTTP-Referer');
+		for (const name of ['HTTP-Referer', 'X-Title', 'X-Team', 'OpenAI-Organization', 'anthropic-beta']) expect(normaliseHeaderName(name)).toBe(name);
 		expect(parseHeaderLine('X-Title:  eval752 ')).toEqual({name: 'X-Title', value: 'eval752'});
 	});
 

@@ -173,21 +173,30 @@ export const BASE_URL_MAX = 2048;
  * A provider's base URL: http or https, host required, no credentials, query or fragment (eval752
  * appends paths like /models and /chat/completions, and a secret in the URL would be shown in
  * every list). Normalised without trailing slashes, so `…/v1/` and `…/v1` are one provider.
+ *
+ * The text is checked as typed before the URL parser sees it: WHATWG parsing is forgiving for
+ * http(s) — `http:///v1`, `http:/v1` and `http:v1` all become `http://v1/`, and backslashes
+ * count as slashes — so a mistyped URL would be stored as a different host.
  */
 export function normaliseBaseUrl(value: unknown): string {
 	const text = textRule(value, {label: 'Base URL', max: BASE_URL_MAX});
 	if (/\s/.test(text)) throw new FieldProblem('Base URL can\'t contain spaces');
+	const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
+	if (scheme === undefined) throw new FieldProblem('Base URL must be a full URL like https://api.example.com/v1');
+	if (scheme !== 'http' && scheme !== 'https') throw new FieldProblem(`Base URL must use http:// or https:// (not ${scheme})`);
+	if (text.includes('\\')) throw new FieldProblem('Base URL can\'t contain backslashes — use / between the parts of the path');
+	const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(text)?.[1];
+	if (authority === undefined || authority === '') {
+		throw new FieldProblem(`Base URL needs a host right after ${scheme}:// (like ${scheme}://api.example.com/v1)`);
+	}
 	let url: URL;
 	try {
 		url = new URL(text);
 	} catch {
 		throw new FieldProblem('Base URL must be a full URL like https://api.example.com/v1');
 	}
-	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-		throw new FieldProblem(`Base URL must use http:// or https:// (not ${url.protocol.replace(/:$/, '')})`);
-	}
 	if (url.hostname === '') throw new FieldProblem('Base URL needs a host, like https://api.example.com/v1');
-	if (url.username !== '' || url.password !== '') throw new FieldProblem('Base URL can\'t carry credentials (user:password@) — put secrets in a key');
+	if (url.username !== '' || url.password !== '' || authority.includes('@')) throw new FieldProblem('Base URL can\'t carry credentials (user:password@) — put secrets in a key');
 	if (url.search !== '' || text.includes('?')) throw new FieldProblem('Base URL can\'t have a query string (?…) — give the bare endpoint, like https://api.example.com/v1; put secrets in a key');
 	if (url.hash !== '' || text.includes('#')) throw new FieldProblem('Base URL can\'t have a fragment (#…) — give the bare endpoint, like https://api.example.com/v1');
 	return `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
@@ -234,8 +243,13 @@ export function parseRate(label: string): (value: unknown) => number | null {
 
 /** RFC 7230 token: what a header name may be. */
 const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Header names that carry credentials by convention or by their wording. */
-const SECRET_HEADER = /key|token|secret|auth|cookie|password|passwd|credential|session|signature/i;
+/**
+ * Header names that carry credentials by convention or by their wording: Authorization and
+ * Proxy-Authorization, *-Key and api-key, *Token*, *Secret*, X-Bearer, Cookie, passwords,
+ * sessions, signatures, JWTs, CSRF tokens. Such a value belongs in a key: encrypted, masked,
+ * rotated — not in a plain column shown by every list.
+ */
+const SECRET_HEADER = /key|token|secret|auth|bearer|cookie|pass|credential|session|signature|jwt|csrf|xsrf|private/i;
 /** Headers the HTTP client sets itself; a configured value would break requests. */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'te', 'upgrade', 'accept-encoding', 'keep-alive', 'expect']);
 export const HEADERS_MAX = 32;
@@ -244,8 +258,8 @@ export const HEADER_VALUE_MAX = 1024;
 export function normaliseHeaderName(value: unknown): string {
 	const name = textRule(value, {label: 'Header name', max: 64});
 	if (!HEADER_TOKEN.test(name)) throw new FieldProblem('Header name may use only letters, digits and !#$%&\'*+.^_`|~- (no spaces or colons)');
-	if (SECRET_HEADER.test(name) || name.toLowerCase() === 'proxy-authorization') {
-		throw new FieldProblem(`Header ${name} looks like it carries a secret — put secrets in a key (eval752 keys add)`);
+	if (SECRET_HEADER.test(name)) {
+		throw new FieldProblem(`Header ${name} looks like it carries a secret — put secrets in a key (eval752 keys add), not in extra headers`);
 	}
 	if (RESERVED_HEADERS.has(name.toLowerCase())) throw new FieldProblem(`Header ${name} is set by eval752 itself and can't be configured`);
 	return name;

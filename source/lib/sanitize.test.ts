@@ -1,13 +1,13 @@
 import {describe, expect, it} from 'vitest';
-import {sanitizeText, STRING_SEQUENCE_CAP, TerminalSanitizer} from './sanitize.js';
+import {INVISIBLE_RANGES, isInvisible, sanitizeLine, sanitizeText, STRING_SEQUENCE_CAP, stripTerminalControls, TerminalSanitizer, terminalJson} from './sanitize.js';
 
 const ESC = '\u001b';
 const BEL = '\u0007';
 const ST = `${ESC}\\`;
 
-/** Nothing a terminal would act on: no ESC, no C1, no C0 but LF/TAB, no DEL, no bidi control. */
+/** Nothing a terminal would act on or hide: no ESC, no C1, no C0 but LF/TAB, no DEL, no format character, no lone surrogate. */
 function expectInert(text: string): void {
-	expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/);
+	expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u);
 }
 
 describe('sanitizeText', () => {
@@ -45,13 +45,89 @@ describe('sanitizeText', () => {
 		['DEL', 'a\u007fb', 'ab'],
 		['LF and TAB stay', 'a\tb\nc', 'a\tb\nc'],
 		['bidi overrides and isolates', 'a\u202eb\u202ac\u202bd\u202ce\u202df\u2066g\u2067h\u2068i\u2069j\u200ek\u200fl\u061cm', 'abcdefghijklm'],
-		['unicode text survives', 'héllo 世界 🙂 — “quotes”', 'héllo 世界 🙂 — “quotes”'],
+		['unicode text survives', 'héllo 世界 🙂 — “quotes” ─ ✓ █', 'héllo 世界 🙂 — “quotes” ─ ✓ █'],
+		['zero-width characters', 'a\u200bb\u200cc\u200dd\u2060e\u2061f\u2062g\u2063h\u2064i\ufeffj', 'abcdefghij'],
+		['soft hyphen, Mongolian vowel separator, annotation marks', 'a\u00adb\u180ec\ufff9d\ufffae\ufffbf', 'abcdef'],
+		['line and paragraph separators', 'a\u2028b\u2029c', 'abc'],
+		['deprecated format characters U+206A–U+206F', 'a\u206ab\u206fc', 'abc'],
+		['tag characters (ASCII smuggling)', `visible${String.fromCodePoint(0xe0001, 0xe0069, 0xe0067, 0xe006e, 0xe007f)} text`, 'visible text'],
+		['lone surrogates', 'a\ud800b\udc00c', 'abc'],
+		['astral letters and emoji survive', '𝔘𝔫𝔦 🙂🚀', '𝔘𝔫𝔦 🙂🚀'],
 		['CSI cut by a control: control dropped, rest is text', `a${ESC}[3\n1mb`, 'a\n1mb'],
 	];
 	it.each(cases)('%s', (_name, input, expected) => {
 		const output = sanitizeText(input);
 		expect(output).toBe(expected);
 		expectInert(output);
+	});
+});
+
+describe('invisible characters', () => {
+	it('the hard-coded ranges are exactly the format characters of this Node, plus U+2028/U+2029 and the tag block', () => {
+		const format = /[\p{Cf}\p{Zl}\p{Zp}]/u;
+		const mismatches: string[] = [];
+		for (let code = 0; code <= 0x10ffff; code++) {
+			if (code >= 0xd800 && code <= 0xdfff) continue;
+			const expected = format.test(String.fromCodePoint(code)) || (code >= 0xe0000 && code <= 0xe007f);
+			if (isInvisible(code) !== expected) mismatches.push(code.toString(16));
+		}
+		expect(mismatches).toEqual([]);
+		expect(INVISIBLE_RANGES.every(([low, high], index) => low <= high && (index === 0 || INVISIBLE_RANGES[index - 1]![1] < low))).toBe(true);
+	});
+
+	it('a key with zero-width characters inside comes out whole, so the redactor can see it', () => {
+		expect(sanitizeText('sk-\u200babc\u200d123\ufeffxyz')).toBe('sk-abc123xyz');
+	});
+});
+
+describe('stripTerminalControls', () => {
+	it('removes every control and invisible character one by one, leaving payloads visible', () => {
+		const hostile = `name${ESC}]0;pwned${BEL} \u009b31mx\u202e\u200b${String.fromCodePoint(0xe0041)}\r\b\ud800 🙂\tok\n`;
+		const output = stripTerminalControls(hostile);
+		expect(output).toBe('name]0;pwned 31mx 🙂\tok\n');
+		expectInert(output);
+	});
+
+	it('never swallows what follows a hostile value', () => {
+		for (const tail of [`${ESC}]`, `${ESC}[`, `${ESC} `, '\u009d', '\u009b', `${ESC}P`]) {
+			expect(stripTerminalControls(`evil${tail} — started`)).toMatch(/ — started$/);
+		}
+	});
+
+	it('leaves text with nothing to strip as it is', () => {
+		const plain = 'Provider groq · ok ─ ✓ █ “q” 世界 🙂\n\tindented';
+		expect(stripTerminalControls(plain)).toBe(plain);
+	});
+});
+
+describe('sanitizeLine', () => {
+	it('keeps a field on one line', () => {
+		expect(sanitizeLine(`name\nFAKE ROW\t${ESC}[31mx\r`)).toBe('name FAKE ROW x');
+	});
+});
+
+describe('terminalJson', () => {
+	const hostile = {
+		name: `${ESC}]0;title${BEL}a\u009b2J\u202eb\u200bc\u2028d`,
+		tag: `x${String.fromCodePoint(0xe0041)}y`,
+		list: ['\u0000\u007f\u0085', 'plain 世界 🙂'],
+	};
+
+	it('is exact: parsing it gives back every string unchanged', () => {
+		expect(JSON.parse(terminalJson(hostile))).toEqual(hostile);
+	});
+
+	it('holds no raw control or invisible character, only escapes', () => {
+		const text = terminalJson(hostile);
+		expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/u);
+		expect(text).toContain('\\u001b]0;title\\u0007a\\u009b2J\\u202eb\\u200bc\\u2028d');
+		expect(text).toContain('x\\udb40\\udc41y');
+		expect(text).toContain('plain 世界 🙂');
+	});
+
+	it('is what JSON.stringify gives when there is nothing to escape', () => {
+		const plain = {a: [1, 'two', null], b: {c: 'é — “q”'}};
+		expect(terminalJson(plain)).toBe(JSON.stringify(plain, null, 2));
 	});
 });
 
@@ -64,6 +140,7 @@ describe('TerminalSanitizer across chunks', () => {
 		`x${ESC}P1$r0m${ST}y`,
 		'x\r\ny',
 		'x\u009d0;t\u009cy',
+		`x${String.fromCodePoint(0xe0041)}🙂y`,
 	];
 	it.each(sequences)('removes %j split at every position', (input) => {
 		const expected = sanitizeText(input);
@@ -90,6 +167,12 @@ describe('TerminalSanitizer across chunks', () => {
 		const first = sanitizer.push(`a${emoji[0]}`);
 		expect(first).toBe('a');
 		expect(sanitizer.push(`${emoji[1]}b`)).toBe(`${emoji}b`);
+		expect(sanitizer.flush()).toBe('');
+	});
+
+	it('drops half a surrogate pair left at the end of the stream', () => {
+		const sanitizer = new TerminalSanitizer();
+		expect(sanitizer.push('a\ud83d')).toBe('a');
 		expect(sanitizer.flush()).toBe('');
 	});
 

@@ -1,12 +1,28 @@
 /**
- * Terminal sanitiser for untrusted text: model output and provider error bodies.
+ * Terminal sanitiser for untrusted text: model output, provider error bodies, model
+ * ids, stored fields and echoed argv — everything that reaches a terminal and was not
+ * written by eval752 itself.
  *
  * Anything a provider sends can reach the operator's terminal, and a terminal
  * obeys what it is sent: OSC 52 writes the clipboard, OSC 8 hides a link behind
  * harmless text, CSI 2J clears the screen, a lone CR or backspaces overwrite what
- * the operator already read, bidi overrides reorder it. The sanitiser removes all
- * of it, so its output holds no ESC, no C1 control, no C0 control except `\n` and
- * `\t`, no DEL and no bidi control — whatever the input was.
+ * the operator already read, bidi overrides reorder it, and invisible characters
+ * hide text or split a key so that it no longer reads as one. The sanitiser
+ * removes all of it, so its output holds no ESC, no C1 control, no C0 control
+ * except `\n` and `\t`, no DEL, no lone surrogate and no invisible character —
+ * whatever the input was.
+ *
+ * Invisible characters ({@link isInvisible}) are every Unicode format character
+ * (general category Cf: bidi controls, zero-width space/joiners U+200B–U+200F,
+ * word joiner and invisible operators U+2060–U+2064, U+FEFF, the soft hyphen
+ * U+00AD, the Mongolian vowel separator U+180E, the interlinear annotation marks,
+ * the tag characters U+E0000–U+E007F, …) plus the line and paragraph separators
+ * U+2028/U+2029, which some terminals and most log viewers treat as line breaks.
+ * They are removed, not shown as placeholders: none of them is needed to read
+ * text in a terminal, and removing them lets the redactor see a key that had
+ * zero-width characters slipped between its characters. The price is small and
+ * accepted: emoji ZWJ sequences fall apart into their parts and subdivision flags
+ * (which use tag characters) show as a plain black flag.
  *
  * It is a state machine over UTF-16 code units that keeps its state between
  * `push` calls: a sequence split across two stream chunks is removed just like a
@@ -51,28 +67,65 @@ const State = {
 } as const;
 type State = (typeof State)[keyof typeof State];
 
-/** Bidi controls that reorder what the operator sees (Trojan Source). */
-function isBidiControl(code: number): boolean {
-	return (
-		(code >= 0x202a && code <= 0x202e) ||
-		(code >= 0x2066 && code <= 0x2069) ||
-		code === 0x200e ||
-		code === 0x200f ||
-		code === 0x061c
-	);
+/**
+ * Unicode format characters (general category Cf, Unicode 17) and the line and
+ * paragraph separators, as inclusive code point ranges. Hard-coded rather than
+ * computed from `\p{Cf}` at start-up: the table is consulted for every character
+ * shown, and building it costs start-up time on every command. A unit test checks
+ * it against the running Node's own Unicode data.
+ */
+export const INVISIBLE_RANGES: readonly (readonly [number, number])[] = [
+	[0x00ad, 0x00ad],
+	[0x0600, 0x0605],
+	[0x061c, 0x061c],
+	[0x06dd, 0x06dd],
+	[0x070f, 0x070f],
+	[0x0890, 0x0891],
+	[0x08e2, 0x08e2],
+	[0x180e, 0x180e],
+	[0x200b, 0x200f],
+	[0x2028, 0x202e],
+	[0x2060, 0x2064],
+	[0x2066, 0x206f],
+	[0xfeff, 0xfeff],
+	[0xfff9, 0xfffb],
+	[0x110bd, 0x110bd],
+	[0x110cd, 0x110cd],
+	[0x13430, 0x1343f],
+	[0x1bca0, 0x1bca3],
+	[0x1d173, 0x1d17a],
+	// The whole tag block, assigned or not: invisible "ASCII smuggling" text.
+	[0xe0000, 0xe007f],
+];
+
+/** True for a code point that a terminal does not show but that changes or hides text (see the module comment). */
+export function isInvisible(codePoint: number): boolean {
+	if (codePoint < 0x00ad) return false;
+	for (const [low, high] of INVISIBLE_RANGES) {
+		if (codePoint < low) return false;
+		if (codePoint <= high) return true;
+	}
+	return false;
 }
 
-/** Code units that are shown as they are; everything else is dropped or starts a sequence. */
+/** True for a C0 or C1 control or DEL (`\n` and `\t` included: callers decide about those). */
+export function isControl(codePoint: number): boolean {
+	return codePoint < 0x20 || (codePoint >= DEL && codePoint <= 0x9f);
+}
+
+/** Code units of the BMP, outside the surrogates, that are shown as they are; everything else is dropped or starts a sequence. */
 function isPlain(code: number): boolean {
 	if (code < 0x20) return code === LF || code === TAB;
-	if (code === DEL) return false;
-	if (code >= 0x80 && code <= 0x9f) return false;
-	if (code < 0x061c) return true;
-	return !isBidiControl(code);
+	if (code >= DEL && code <= 0x9f) return false;
+	return !isInvisible(code);
 }
 
 function isHighSurrogate(code: number): boolean {
 	return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+	return code >= 0xdc00 && code <= 0xdfff;
 }
 
 export class TerminalSanitizer {
@@ -112,6 +165,22 @@ export class TerminalSanitizer {
 			const code = input.charCodeAt(index);
 			switch (this.#state) {
 				case State.Text: {
+					if (isHighSurrogate(code)) {
+						// A trailing high surrogate is held back above, so its pair (if any) is here.
+						const next = input.charCodeAt(index + 1);
+						if (isLowSurrogate(next) && !isInvisible(((code - 0xd800) << 10) + (next - 0xdc00) + 0x10000)) {
+							if (runStart < 0) runStart = index;
+						} else {
+							// An invisible astral character (a tag character) or a lone surrogate: dropped.
+							closeRun(index);
+						}
+						if (isLowSurrogate(next)) index++;
+						continue;
+					}
+					if (isLowSurrogate(code)) {
+						closeRun(index);
+						continue;
+					}
 					if (isPlain(code)) {
 						if (runStart < 0) runStart = index;
 						continue;
@@ -198,11 +267,11 @@ export class TerminalSanitizer {
 	 * and forgets any unfinished sequence, so the instance can be reused.
 	 */
 	flush(): string {
-		const rest = this.#pendingHigh;
+		// Half a surrogate pair at the very end has no other half coming: it is dropped.
 		this.#pendingHigh = '';
 		this.#state = State.Text;
 		this.#sequenceLength = 0;
-		return rest;
+		return '';
 	}
 
 	#enterFromText(code: number): void {
@@ -215,7 +284,7 @@ export class TerminalSanitizer {
 			// 8-bit OSC, DCS, SOS, PM, APC.
 			this.#state = State.String;
 		}
-		// Every other non-plain code unit (C0, CR, DEL, lone C1, ST, bidi) is dropped.
+		// Every other non-plain code unit (C0, CR, DEL, lone C1, ST, invisible) is dropped.
 	}
 }
 
@@ -223,4 +292,75 @@ export class TerminalSanitizer {
 export function sanitizeText(text: string): string {
 	const sanitizer = new TerminalSanitizer();
 	return sanitizer.push(text) + sanitizer.flush();
+}
+
+/**
+ * For composed text where the untrusted parts' edges are unknown (a whole line that quotes a
+ * stored name): every control character (C0 but `\n` and `\t`, CR, DEL, C1), invisible
+ * character and lone surrogate is removed one by one, and nothing else. The payload of an
+ * escape sequence stays as plain, visible text (`]0;pwned`), which a terminal does not act on —
+ * and, unlike {@link sanitizeText}, which swallows a whole sequence, it can never swallow the
+ * text that follows a hostile value (a name ending in `ESC ]` would otherwise hide the rest of
+ * the line, or of the table, behind it). The headless commands' output boundary uses this.
+ */
+export function stripTerminalControls(text: string): string {
+	let out = '';
+	let runStart = 0;
+	for (let index = 0; index < text.length; index++) {
+		const code = text.charCodeAt(index);
+		let drop = 0;
+		if (isHighSurrogate(code)) {
+			const next = text.charCodeAt(index + 1);
+			if (!isLowSurrogate(next)) drop = 1;
+			else if (isInvisible(((code - 0xd800) << 10) + (next - 0xdc00) + 0x10000)) drop = 2;
+			else {
+				index++;
+				continue;
+			}
+		} else if (isLowSurrogate(code) || (isControl(code) && code !== LF && code !== TAB) || isInvisible(code)) drop = 1;
+		if (drop === 0) continue;
+		out += text.slice(runStart, index);
+		index += drop - 1;
+		runStart = index + 1;
+	}
+	return out + text.slice(runStart);
+}
+
+/**
+ * One field on one line (a table cell, a name in a list row, a header): sanitised, and
+ * line breaks and tabs become single spaces, so a stored value cannot break the layout
+ * around it or push a fake row under it.
+ */
+export function sanitizeLine(text: string): string {
+	return sanitizeText(text).replace(/[\n\t]+/g, ' ');
+}
+
+/**
+ * `JSON.stringify` for output that may reach a terminal (`--json` piped to a pager, or
+ * shown as it is): exact — parsing it gives back every string unchanged — but every
+ * control character (C0, DEL, C1), line/paragraph separator and invisible character is
+ * written as a `\uXXXX` escape. JSON.stringify escapes only C0 itself; those characters
+ * can only occur inside strings, so escaping them keeps the document valid.
+ */
+export function terminalJson(value: unknown, indent = 2): string {
+	const text = JSON.stringify(value, null, indent) ?? 'null';
+	let out = '';
+	let runStart = 0;
+	for (let index = 0; index < text.length; index++) {
+		const code = text.charCodeAt(index);
+		let length = 0;
+		if (isHighSurrogate(code) && isLowSurrogate(text.charCodeAt(index + 1))) {
+			if (isInvisible(((code - 0xd800) << 10) + (text.charCodeAt(index + 1) - 0xdc00) + 0x10000)) length = 2;
+			else {
+				index++;
+				continue;
+			}
+		} else if ((isControl(code) && code !== LF) || isInvisible(code)) length = 1;
+		if (length === 0) continue;
+		out += text.slice(runStart, index);
+		for (let unit = 0; unit < length; unit++) out += `\\u${text.charCodeAt(index + unit).toString(16).padStart(4, '0')}`;
+		index += length - 1;
+		runStart = index + 1;
+	}
+	return out + text.slice(runStart);
 }

@@ -1,7 +1,8 @@
 /**
  * Neutral text helpers shared by both front ends: display width, truncation, padding, plain
- * tables and ages. No I/O, nothing of ours imported.
+ * tables and ages. No I/O; nothing of ours imported beyond the sanitiser next door.
  */
+import {sanitizeLine} from './sanitize.js';
 
 /** Display width of a string, counting East Asian wide characters as two columns. */
 export function width(text: string): number {
@@ -24,16 +25,28 @@ export function truncate(text: string, max: number): string {
 	return out + '…';
 }
 
+/**
+ * A stored or provider-sent value shown in a fixed-width cell (a list row, a header, a form
+ * line): made one inert line ({@link sanitizeLine}), then cut to `max` columns. What both
+ * front ends use for any field not written by eval752 itself.
+ */
+export function displayCell(text: string, max: number): string {
+	return truncate(sanitizeLine(text), max);
+}
+
 export function pad(text: string, size: number): string {
 	return text + ' '.repeat(Math.max(0, size - width(text)));
 }
 
 /**
  * A plain table: header, rows, columns sized to content, the widest column shrunk to fit the
- * terminal. No colour, no box drawing: it must survive `| grep` and slow links alike.
+ * terminal. No colour, no box drawing: it must survive `| grep` and slow links alike. Cells
+ * are stored fields more often than not, so each is made one inert line first
+ * ({@link sanitizeLine}) — widths are then measured on what is really shown.
  */
-export function table(headers: readonly string[], rows: readonly (readonly string[])[], maxWidth = 120): string {
-	if (rows.length === 0) return '';
+export function table(headers: readonly string[], input: readonly (readonly string[])[], maxWidth = 120): string {
+	if (input.length === 0) return '';
+	const rows = input.map((row) => row.map((cell) => sanitizeLine(cell)));
 	const widths = headers.map((header, i) => Math.max(width(header), ...rows.map((row) => width(row[i] ?? ''))));
 	const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
 	while (total() > maxWidth) {

@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import type {ProviderType} from '../domain/families.js';
-import {mockErrors, startMockProvider, type MockProvider} from '../../test/support/mock-provider.js';
+import {hostileModelIds, hostileModelList, mockErrors, startMockProvider, type MockProvider} from '../../test/support/mock-provider.js';
 import {createClient, listModels, type ProviderConnection} from './client.js';
 import {ProviderError} from './errors.js';
 
@@ -34,19 +34,25 @@ async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
 describe('listModels', () => {
 	it('reads the OpenAI shape, sorted, with a Bearer key', async () => {
 		const mock = await server({models: ['gpt-4o-mini', 'gpt-4o', 'o3']});
-		expect(await listModels(connection(mock.baseUrl), key)).toEqual(['gpt-4o', 'gpt-4o-mini', 'o3']);
+		expect(await listModels(connection(mock.baseUrl), key)).toEqual({ids: ['gpt-4o', 'gpt-4o-mini', 'o3'], skipped: 0});
 		expect(mock.requests[0]?.path).toBe('/v1/models');
 		expect(mock.requests[0]?.headers['authorization']).toBe(`Bearer ${key}`);
 	});
 
 	it("reads Together's bare array", async () => {
 		const mock = await server({models: ['meta-llama/Llama-3-70b', 'deepseek-ai/DeepSeek-R1'], modelsShape: 'bare-array'});
-		expect(await listModels(connection(mock.baseUrl, 'together'), key)).toEqual(['deepseek-ai/DeepSeek-R1', 'meta-llama/Llama-3-70b']);
+		expect(await listModels(connection(mock.baseUrl, 'together'), key)).toEqual({ids: ['deepseek-ai/DeepSeek-R1', 'meta-llama/Llama-3-70b'], skipped: 0});
 	});
 
 	it("strips Gemini's models/ prefix", async () => {
 		const mock = await server({models: ['gemini-2.0-flash', 'gemini-1.5-pro'], modelsShape: 'gemini'});
-		expect(await listModels(connection(`${mock.baseUrl}/`, 'gemini'), key)).toEqual(['gemini-1.5-pro', 'gemini-2.0-flash']);
+		expect(await listModels(connection(`${mock.baseUrl}/`, 'gemini'), key)).toEqual({ids: ['gemini-1.5-pro', 'gemini-2.0-flash'], skipped: 0});
+	});
+
+	it('counts ids that fail the model-name rule instead of returning them, and redacts one that quotes the key', async () => {
+		const mock = await server({models: hostileModelList});
+		const listed = await listModels(connection(mock.baseUrl), key);
+		expect(listed).toEqual({ids: ['keyecho-[redacted]', 'mock-large', 'mock-small'], skipped: hostileModelIds.length});
 	});
 
 	it('sends api-key and no Authorization to Azure', async () => {

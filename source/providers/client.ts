@@ -5,8 +5,10 @@
  */
 import type OpenAI from 'openai';
 import type {Capability, ProviderType} from '../domain/families.js';
+import {screenModelIds} from '../domain/model.js';
 import {classifyError, ProviderError, ProviderTimeoutError, type ClassifiedError} from './errors.js';
 import {endpointUrl, normaliseModelList, requestHeaders} from './families.js';
+import {redactSecret} from './redact.js';
 import {sanitizeText} from '../lib/sanitize.js';
 
 /** A provider as the provider layer needs it: no key (that comes separately, decrypted just in time). */
@@ -58,18 +60,28 @@ export async function createClient(provider: ProviderConnection, apiKey: string 
 	});
 }
 
+/** What a provider's `/models` list gives, fit to show. */
+export interface ServedModels {
+	/** Ids that pass the model-name rule, with any piece of the key redacted; sorted, each once. */
+	readonly ids: string[];
+	/** Ids refused by the model-name rule (control, escape or invisible characters, spaces…): counted, never shown. */
+	readonly skipped: number;
+}
+
 /**
- * The provider's model ids, normalised for its family and sorted. Uses a plain
- * GET rather than the SDK's paginated list: Together answers with a bare array
- * the SDK's page class does not read. Failures throw a {@link ProviderError}
- * carrying the classified error.
+ * The provider's model ids, normalised for its family, screened and sorted. An id is
+ * provider text like any other: ids that fail the model-name rule (`screenModelIds`) are
+ * only counted, and an id that echoes the key (`keyecho-sk-…`) is redacted like an error
+ * body would be. Uses a plain GET rather than the SDK's paginated list: Together answers
+ * with a bare array the SDK's page class does not read. Failures throw a
+ * {@link ProviderError} carrying the classified error.
  */
 export async function listModels(
 	provider: ProviderConnection,
 	apiKey: string | null,
 	signal?: AbortSignal,
 	options: {timeoutMs?: number} = {},
-): Promise<string[]> {
+): Promise<ServedModels> {
 	const timeoutMs = options.timeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
 	const url = endpointUrl(provider.baseUrl, 'models');
 	const ctx = {providerName: provider.name, providerType: provider.type, model: '', secret: apiKey};
@@ -121,11 +133,15 @@ export async function listModels(
 			if (timedOut) return fail(classifyError({error: new ProviderTimeoutError('request', timeoutMs)}, ctx));
 			return fail(classifyError({error}, ctx));
 		}
+		let listed: string[];
 		try {
-			return normaliseModelList(provider.type, JSON.parse(text));
+			listed = normaliseModelList(provider.type, JSON.parse(text));
 		} catch (error) {
 			return fail(classifyError({error, body: text.slice(0, ERROR_BODY_LIMIT)}, ctx));
 		}
+		const {valid, skipped} = screenModelIds(listed);
+		const ids = [...new Set(valid.map((id) => redactSecret(id, apiKey)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+		return {ids, skipped};
 	} finally {
 		clearTimeout(timer);
 		signal?.removeEventListener('abort', onAbort);

@@ -155,6 +155,33 @@ describe('messages', () => {
 		expect(result.message.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
 	});
 
+	it('redact what the provider said, never eval752\'s own words around it', () => {
+		// A placeholder key that shares 8+ characters with the provider's name and the model.
+		const placeholder = 'peeringpartner-model-x-0000';
+		const context = {providerName: 'peeringpartner', providerType: 'openai' as const, model: 'peeringpartner-model-x', secret: placeholder};
+		const result = classifyError({status: 404, body: json({error: {message: `no model; your key ${placeholder} is fine`}})}, context);
+		expect(result.message).toBe("Provider peeringpartner doesn't know model peeringpartner-model-x (404): no model; your key [redacted] is fine");
+		expect(result.hint).toContain('eval752 models discover peeringpartner');
+	});
+
+	it('redact a key echoed percent-encoded or with zero-width characters inside', () => {
+		const encoded = [...secret].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('');
+		const hidden = [...secret].join('\u200b');
+		for (const echo of [encoded, hidden, secret.replace(/-/g, '%2D')]) {
+			const result = classify({status: 401, body: json({error: {message: `Incorrect API key provided: ${echo}.`}})});
+			expect(result.message).toBe('Provider groq rejects the key (401): Incorrect API key provided: [redacted]');
+		}
+	});
+
+	it('a network error\'s own text is cleaned before it is quoted', () => {
+		const error = new TypeError('fetch failed', {cause: new Error(`socket hang up near ${secret}\u001b[2J`)});
+		Object.defineProperty(error, 'name', {value: 'TypeError'});
+		const result = classify({error});
+		expect(result.class).toBe('network');
+		expect(result.message).not.toContain(secret.slice(4, 12));
+		expect(result.message).not.toContain('\u001b');
+	});
+
 	it('every class has a non-empty hint', () => {
 		const inputs: Record<(typeof errorClasses)[number], ErrorInput> = {
 			auth: {status: 401},

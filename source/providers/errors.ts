@@ -5,9 +5,13 @@
  * services can act on (retry or not), a one-line message that names the provider
  * in present tense, and a hint that says what to try for this provider family.
  *
- * The message is built from provider text, so it is redacted (the key and long
- * fragments of it), sanitised (no escape sequences) and cut to one short line
- * before anyone sees it: it is shown, logged and stored as it is.
+ * The message quotes provider text, so every piece of it that came from outside —
+ * the body's message, an error's own text — is redacted (the key and long
+ * fragments of it) and sanitised (no escape sequences) before it is quoted; the
+ * whole line is then sanitised once more and cut short. eval752's own words around
+ * it (the provider's name, the model) are never redacted: a placeholder key that
+ * shares a few characters with a provider's name must not turn "Provider peering"
+ * into "Provider peer[redacted]". The result is shown, logged and stored as it is.
  */
 import {families, type ProviderType} from '../domain/families.js';
 import {UserError} from '../errors.js';
@@ -100,12 +104,12 @@ export class ProviderTimeoutError extends Error {
 /** Turns any provider failure into a {@link ClassifiedError}; never throws. */
 export function classifyError(input: ErrorInput, ctx: ErrorContext): ClassifiedError {
 	const classified = classify(input, ctx);
-	// Hints quote the provider and model names only, but they pass the same filter:
-	// a hint is shown and stored exactly like the message.
+	// Outside text in the message is already cleaned where it is quoted (cleanDetail);
+	// hints are ours. Both are made one safe line, not redacted again.
 	return {
 		...classified,
-		message: clean(classified.message, ctx.secret, MESSAGE_LIMIT),
-		hint: clean(classified.hint, ctx.secret, MESSAGE_LIMIT),
+		message: oneLine(classified.message, MESSAGE_LIMIT),
+		hint: oneLine(classified.hint, MESSAGE_LIMIT),
 	};
 }
 
@@ -154,7 +158,7 @@ function classify(input: ErrorInput, ctx: ErrorContext): Draft {
 			const why = cleanDetail(syntax.message, ctx.secret);
 			return {class: 'protocol', message: `Provider ${name} sends a response eval752 can't read${why ? `: ${why}` : ''}`, hint: hintFor('protocol', ctx)};
 		}
-		const network = networkProblem(error);
+		const network = networkProblem(error, ctx.secret);
 		if (network) {
 			const message = network.midResponse ? `Provider ${name} closes the connection before the response is complete` : `Can't reach provider ${name}: ${network.phrase}`;
 			return {class: 'network', message, hint: network.tls ? tlsHint : hintFor('network', ctx)};
@@ -406,7 +410,7 @@ function isTlsCode(code: string): boolean {
  * `midResponse`: the provider accepted the connection and then closed it (undici's
  * "terminated" / `UND_ERR_SOCKET`) — the host is reachable, so "can't reach" would mislead.
  */
-function networkProblem(error: unknown): {phrase: string; tls: boolean; midResponse?: boolean} | undefined {
+function networkProblem(error: unknown, secret: string | null): {phrase: string; tls: boolean; midResponse?: boolean} | undefined {
 	const broken = findInChain(error, (link) => {
 		const code = typeof link === 'object' && link !== null ? (link as {code?: unknown}).code : undefined;
 		return (link instanceof TypeError && link.message === 'terminated') || code === 'UND_ERR_SOCKET' ? true : undefined;
@@ -429,25 +433,29 @@ function networkProblem(error: unknown): {phrase: string; tls: boolean; midRespo
 	if (sdkConnection === 'timeout') return {phrase: 'connection timed out', tls: false};
 	if (sdkConnection === 'error' || fetchFailure) {
 		const last = [...chain(error)].at(-1);
-		const raw = last instanceof Error ? last.message : '';
-		return {phrase: raw && !/^(?:Connection error\.|fetch failed)$/.test(raw) ? `connection error (${raw})` : 'connection error', tls: false};
+		const raw = last instanceof Error ? cleanDetail(last.message, secret) : '';
+		return {phrase: raw && !/^(?:Connection error|fetch failed)$/.test(raw) ? `connection error (${raw})` : 'connection error', tls: false};
 	}
 	return undefined;
 }
 
 // ————————————————————————————————————————— text
 
-/** Redact, sanitise, redact again (sanitising can join two halves of a key), one line, capped. */
-function clean(text: string, secret: string | null, limit: number): string {
-	let line = redactSecret(text, secret);
-	line = sanitizeText(line).replace(/\s+/g, ' ').trim();
-	line = redactSecret(line, secret);
+/** Sanitised, on one line, capped: for a line of our own words (which may quote cleaned outside text). */
+function oneLine(text: string, limit: number): string {
+	let line = sanitizeText(text).replace(/\s+/g, ' ').trim();
 	if (line.length > limit) line = `${line.slice(0, limit - 1).trimEnd()}…`;
 	return line;
 }
 
+/**
+ * Text from outside (a provider's error message, an exception's text), before it is quoted:
+ * redacted, sanitised, redacted again (sanitising can join two halves of a key), one line,
+ * capped, without a trailing full stop.
+ */
 function cleanDetail(text: string, secret: string | null): string {
-	return clean(text, secret, 200).replace(/[.\s]+$/, '');
+	const line = oneLine(redactSecret(sanitizeText(redactSecret(text, secret)), secret), 200);
+	return line.replace(/[.\s]+$/, '');
 }
 
 function formatDuration(ms: number): string {

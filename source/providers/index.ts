@@ -2,7 +2,7 @@
  * The provider layer: pure logic and HTTP, no database. Services import from
  * here; the `openai` SDK itself stays behind `createClient` and loads lazily.
  */
-export {createClient, listModels, DEFAULT_LIST_TIMEOUT_MS, type ProviderConnection} from './client.js';
+export {createClient, listModels, DEFAULT_LIST_TIMEOUT_MS, type ProviderConnection, type ServedModels} from './client.js';
 export {
 	classifyError,
 	errorClasses,
@@ -18,7 +18,7 @@ export {
 } from './errors.js';
 export {authHeaders, endpointUrl, keyOptional, normaliseModelList, requestHeaders, requestModel, type ProviderEndpoint} from './families.js';
 export {createLimiter, describeLimits, startSpacingMs, type Limiter, type RateLimits} from './limiter.js';
-export {createRedactor, redactSecret, MIN_FRAGMENT, REDACTED} from './redact.js';
+export {createRedactor, redactSecret, StreamRedactor, untrustedTextStage, MIN_FRAGMENT, REDACTED, type TextStage} from './redact.js';
 export {sanitizeText, TerminalSanitizer, STRING_SEQUENCE_CAP} from '../lib/sanitize.js';
 export {
 	smoke,

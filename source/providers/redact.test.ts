@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {createRedactor, redactSecret, REDACTED} from './redact.js';
+import {createRedactor, redactSecret, REDACTED, StreamRedactor, untrustedTextStage, type TextStage} from './redact.js';
 
 const secret = 'sk-proj-Q3x9LmN7pR2tV8wY4zA1bC6dE0fG5hJ';
 
@@ -64,5 +64,113 @@ describe('redactSecret', () => {
 		expect(redact(`a ${secret} b`)).toBe(`a ${REDACTED} b`);
 		expect(redact('clean')).toBe('clean');
 		expect(redact(secret.slice(5, 14))).toBe(REDACTED);
+	});
+});
+
+/** Every run of 8 characters of the secret. */
+function fragments(text: string): string[] {
+	return Array.from({length: text.length - 7}, (_, index) => text.slice(index, index + 8));
+}
+
+function chunked(text: string, size: number): string[] {
+	const out: string[] = [];
+	for (let index = 0; index < text.length; index += size) out.push(text.slice(index, index + size));
+	return out;
+}
+
+/** Feeds deltas through a stage, keeping what was released after each one. */
+function stream(stage: TextStage, deltas: readonly string[]): {released: string[]; shown: string} {
+	const released = deltas.map((delta) => stage.push(delta));
+	released.push(stage.flush());
+	return {released, shown: released.join('')};
+}
+
+describe('redaction of disguised echoes', () => {
+	it('percent-encoded: partly or every character', () => {
+		const partly = secret.replace(/-/g, '%2D');
+		const every = [...secret].map((char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`).join('');
+		const lower = every.toLowerCase();
+		for (const text of [partly, every, lower]) expect(redactSecret(`url?key=${text}&x=1`, secret)).toBe(`url?key=${REDACTED}&x=1`);
+	});
+
+	it('with invisible characters inside', () => {
+		const zeroWidth = [...secret].join('\u200b');
+		const mixed = [...secret].map((char, index) => char + (index === secret.length - 1 ? '' : ['\u200c', '\u00ad', '\ufeff', String.fromCodePoint(0xe0041), ''][index % 5])).join('');
+		expect(redactSecret(`key: ${zeroWidth}.`, secret)).toBe(`key: ${REDACTED}.`);
+		expect(redactSecret(`key: ${mixed}.`, secret)).toBe(`key: ${REDACTED}.`);
+	});
+
+	it('leaves a lone % and ordinary escapes alone', () => {
+		expect(redactSecret('100% sure, a%20b, %zz', secret)).toBe('100% sure, a%20b, %zz');
+	});
+});
+
+describe('StreamRedactor: a key split across deltas', () => {
+	const text = `Your key is: ${secret} — keep it safe. Again: ${secret.slice(3, 20)}!`;
+
+	it.each([1, 2, 3, 5, 7, 8, 13])('%i-character deltas: no 8 characters of the key are ever released, the rest is', (size) => {
+		const {released, shown} = stream(new StreamRedactor(secret), chunked(text, size));
+		expect(shown).toBe(redactSecret(text, secret));
+		expect(shown).toBe(`Your key is: ${REDACTED} — keep it safe. Again: ${REDACTED}!`);
+		for (const fragment of fragments(secret)) expect(shown).not.toContain(fragment);
+		// Nothing of the key is released before the redaction: no delta carries a piece of it.
+		for (const piece of released) expect(piece.includes(secret.slice(0, 4)) && !piece.includes(REDACTED)).toBe(false);
+	});
+
+	it('releases ordinary text at once and holds back only what may be the start of the key', () => {
+		const redactor = new StreamRedactor(secret);
+		expect(redactor.push('Hello, ')).toBe('Hello, ');
+		expect(redactor.push('world. ')).toBe('world. ');
+		// `sk-p` is the start of the key: held.
+		expect(redactor.push('The sk-p')).toBe('The ');
+		// …and then it is not the key after all: released.
+		expect(redactor.push('ython snake')).toBe('sk-python snake');
+		expect(redactor.flush()).toBe('');
+	});
+
+	it('a key cut off by the end of the stream: the piece is redacted on flush, a short piece shown', () => {
+		const long = new StreamRedactor(secret);
+		expect(long.push(`tail ${secret.slice(0, 12)}`)).toBe('tail ');
+		expect(long.flush()).toBe(REDACTED);
+		const short = new StreamRedactor(secret);
+		expect(short.push(`tail ${secret.slice(0, 5)}`)).toBe('tail ');
+		expect(short.flush()).toBe(secret.slice(0, 5));
+	});
+
+	it('percent-encoded in 1- and 3-character deltas, a half escape held until it completes', () => {
+		const encoded = `go to https://x.example/?k=${[...secret].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('')} now`;
+		for (const size of [1, 3]) {
+			const {shown} = stream(new StreamRedactor(secret), chunked(encoded, size));
+			expect(shown).toBe(`go to https://x.example/?k=${REDACTED} now`);
+		}
+	});
+
+	it('holds no more than the key: a run of the key is released, redacted, once the text stops matching it', () => {
+		const redactor = new StreamRedactor(secret);
+		let released = '';
+		for (const delta of chunked(`${secret}${secret}${secret}`, 1)) released += redactor.push(delta);
+		// The first two are known to be over (the key does not follow itself); the third may go on.
+		expect(released).toBe(`${REDACTED}${REDACTED}`);
+		expect(redactor.push('.')).toBe(`${REDACTED}.`);
+	});
+
+	it('without a secret it is a pass-through', () => {
+		const redactor = new StreamRedactor(null);
+		expect(redactor.push('sk-anything')).toBe('sk-anything');
+		expect(redactor.flush()).toBe('');
+	});
+});
+
+describe('untrustedTextStage: sanitiser then redactor, over the stream', () => {
+	it.each([1, 3, 5])('a key with U+200B between its characters, in %i-character deltas, is redacted', (size) => {
+		const text = `key=${[...secret].join('\u200b')}; done`;
+		const {shown} = stream(untrustedTextStage(secret), chunked(text, size));
+		expect(shown).toBe(`key=${REDACTED}; done`);
+	});
+
+	it('a key with an escape sequence in the middle, split across deltas, is redacted and the sequence gone', () => {
+		const text = `key=${secret.slice(0, 10)}\u001b]0;x\u0007${secret.slice(10)} done`;
+		const {shown} = stream(untrustedTextStage(secret), chunked(text, 3));
+		expect(shown).toBe(`key=${REDACTED} done`);
 	});
 });

@@ -9,16 +9,19 @@
  *   afterwards hangs forever — our own first-byte and idle timers abort it;
  * - an abort mid-stream ends the SDK's `for await` silently, so after the loop we
  *   check which of our signals fired (the caller's or a timer);
- * - provider text can carry escape sequences and echoes of the key, so every
- *   delta passes one {@link TerminalSanitizer} per stream and the redactor.
+ * - provider text can carry escape sequences and echoes of the key — split across
+ *   deltas, percent-encoded, with zero-width characters inside — so every delta
+ *   passes one {@link untrustedTextStage} per attempt (the sanitiser, then a
+ *   rolling-window redactor that holds back a possible start of the key until
+ *   it is known not to be one) before it becomes an event. Every consumer (the
+ *   CLI, the smoke pane, comparisons, key rotation) sees only that stage's output.
  */
 import type OpenAI from 'openai';
 import {log} from '../log.js';
 import {createClient, type ProviderConnection} from './client.js';
 import {classifyError, isRetryable, ProviderTimeoutError, type ClassifiedError, type ErrorContext} from './errors.js';
 import {requestModel} from './families.js';
-import {createRedactor} from './redact.js';
-import {TerminalSanitizer} from '../lib/sanitize.js';
+import {createRedactor, untrustedTextStage} from './redact.js';
 
 export interface SmokeRequest {
 	readonly provider: ProviderConnection;
@@ -185,7 +188,7 @@ async function* runAttempt(
 	};
 	const disarm = () => clearTimeout(timer);
 
-	const sanitizer = new TerminalSanitizer();
+	const stage = untrustedTextStage(req.apiKey);
 	const redact = createRedactor(req.apiKey);
 	let chunks = 0;
 	let firstTokenAt: number | undefined;
@@ -212,8 +215,8 @@ async function* runAttempt(
 		else classified = classifyError({error}, ctx);
 		return {ok: false, error: classified, metrics: metricsAt(endedAt, false), sawToken: firstTokenAt !== undefined};
 	};
-	const emit = (raw: string): SmokeEvent | undefined => {
-		const text = redact(raw);
+	/** Text already through the stage becomes a delta event (and the excerpt). */
+	const emit = (text: string): SmokeEvent | undefined => {
 		if (!text) return undefined;
 		if (excerpt.length < EXCERPT_LENGTH) excerpt += text.slice(0, EXCERPT_LENGTH - excerpt.length);
 		return {type: 'delta', text};
@@ -249,22 +252,25 @@ async function* runAttempt(
 					usage = {input: typeof chunk.usage.prompt_tokens === 'number' ? chunk.usage.prompt_tokens : null, output: chunk.usage.completion_tokens};
 				}
 				if (content) {
-					const event = emit(sanitizer.push(content));
+					const event = emit(stage.push(content));
 					if (event) yield event;
 				}
 				arm('idle');
 			}
 		} catch (error) {
+			// What the provider did send is shown: the tail the stage still holds goes out first.
+			const tail = emit(stage.flush());
+			if (tail) yield tail;
 			return failure(error);
 		}
 		disarm();
+		const tail = emit(stage.flush());
+		if (tail) yield tail;
 		if (fired) return failure(undefined);
 		if (chunks === 0) {
 			return failure(new SyntaxError('the stream ends without a single chunk'));
 		}
 
-		const tail = emit(sanitizer.flush());
-		if (tail) yield tail;
 		const endedAt = performance.now();
 		const metrics = metricsAt(endedAt, true);
 		yield usage

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import {z} from 'zod';
-import {CANARY_PLAINTEXT, DecryptFailed, type KeyRing} from '../crypto/index.js';
+import {CANARY_PLAINTEXT, DecryptFailed, parseEnvelope, type KeyRing} from '../crypto/index.js';
 import {verifyChain} from '../db/repositories/audit.js';
 import {
 	appliedMigrations,
@@ -18,11 +18,12 @@ import {
 } from '../db/repositories/backup.js';
 import {listCanaries} from '../db/repositories/canary.js';
 import {allSecretRows} from '../db/repositories/key-secrets.js';
-import {migrate, migrationState, readMigrations} from '../db/migrate.js';
+import {migrateWithin, migrationState, readMigrations} from '../db/migrate.js';
 import type {Tx} from '../db/types.js';
 import {UserError} from '../errors.js';
 import {log} from '../log.js';
 import {version} from '../version.js';
+import {checkBackupRow, rowLabel, RowProblem} from './backup-rows.js';
 import {mutate, type ServiceContext} from './context.js';
 import {openSecret} from './key-store.js';
 
@@ -63,7 +64,7 @@ export interface BackupResult {
 	readonly file: string;
 	readonly bytes: number;
 	readonly rows: TableRows;
-	/** Key ids whose key can decrypt this backup (the canary and every secret). */
+	/** Key ids whose keys this backup's secrets are encrypted under (with no secrets: its canaries'). */
 	readonly keyIds: readonly string[];
 	readonly migrations: readonly string[];
 }
@@ -128,7 +129,7 @@ export async function writeBackup(ctx: ServiceContext, file: string, options: Ba
 		// umask may only take bits away from 0600, but be explicit about what the file is.
 		await handle.chmod(0o600);
 		const counts = zeroCounts();
-		const keyIds = new Set<string>();
+		let keyIds: string[] = [];
 		const migrations = await inSnapshot(ctx.db.sql, async (tx) => {
 			const applied = await appliedMigrations(tx);
 			const header: BackupHeader = {
@@ -143,16 +144,8 @@ export async function writeBackup(ctx: ServiceContext, file: string, options: Ba
 				encryptionKey: KEY_NOTE,
 			};
 			// The key ids are known only after reading, but restore wants them up front: read them first, in the same snapshot.
-			for (const table of ['encryption_canary', 'provider_keys'] as const) {
-				let after: string | undefined;
-				for (;;) {
-					const page = await tablePage(tx, table, after, PAGE_ROWS);
-					for (const row of page.rows) if (typeof row['key_id'] === 'string') keyIds.add(row['key_id']);
-					if (page.last === undefined || page.rows.length < PAGE_ROWS) break;
-					after = page.last;
-				}
-			}
-			header.keyIds = [...keyIds];
+			keyIds = await usedKeyIds(tx);
+			header.keyIds = keyIds;
 			await write([header]);
 			for (const table of BACKUP_TABLE_NAMES) {
 				let after: string | undefined;
@@ -172,13 +165,43 @@ export async function writeBackup(ctx: ServiceContext, file: string, options: Ba
 		placeFile(temporary, target, options.force ?? false);
 		moved = true;
 		log.info('backup written', {file: target, bytes, rows: BACKUP_TABLE_NAMES.reduce((sum, table) => sum + counts[table], 0)});
-		return {file: target, bytes, rows: counts, keyIds: [...keyIds], migrations};
+		return {file: target, bytes, rows: counts, keyIds, migrations};
 	} finally {
 		if (!moved) {
 			await handle.close().catch(() => undefined);
 			fs.rmSync(temporary, {force: true});
 		}
 	}
+}
+
+/**
+ * The key ids a restore of this snapshot needs: those its secrets are encrypted under, read
+ * from each envelope (the key_id column is only a label of it). Canaries of keys that no
+ * secret uses any more are left out — a rekey leaves the old key's canary behind — unless
+ * there are no secrets at all: then any key with a canary restores the backup.
+ */
+async function usedKeyIds(tx: Tx): Promise<string[]> {
+	const secretKeys = new Set<string>();
+	const canaryKeys = new Set<string>();
+	for (const table of ['provider_keys', 'encryption_canary'] as const) {
+		const into = table === 'provider_keys' ? secretKeys : canaryKeys;
+		let after: string | undefined;
+		for (;;) {
+			const page = await tablePage(tx, table, after, PAGE_ROWS);
+			for (const row of page.rows) {
+				let keyId = typeof row['key_id'] === 'string' ? row['key_id'] : undefined;
+				try {
+					keyId = parseEnvelope(row['ciphertext'] as string, String(row['id'] ?? table)).keyId;
+				} catch {
+					// A damaged envelope: its column is the best guess, and restore will name the row.
+				}
+				if (keyId !== undefined) into.add(keyId);
+			}
+			if (page.last === undefined || page.rows.length < PAGE_ROWS) break;
+			after = page.last;
+		}
+	}
+	return [...(secretKeys.size > 0 ? secretKeys : canaryKeys)];
 }
 
 /** Moves the finished temporary file into place; without force, never over a file that appeared meanwhile. */
@@ -200,7 +223,7 @@ function placeFile(temporary: string, target: string, force: boolean): void {
 	}
 }
 
-type BackupLine = {kind: 'row'; table: BackupTable; row: JsonRow} | {kind: 'end'; rows: Record<string, number>};
+type BackupLine = {kind: 'row'; table: BackupTable; row: JsonRow; line: number} | {kind: 'end'; rows: Record<string, number>};
 
 class BadBackup extends UserError {
 	constructor(file: string, what: string) {
@@ -259,17 +282,10 @@ export async function openBackup(file: string): Promise<{header: BackupHeader; l
 			const row = rowLineSchema.safeParse(value);
 			if (!row.success) throw new BadBackup(target, `line ${lineNumber} is neither a row nor the trailer`);
 			if (!isBackupTable(row.data.table)) throw new BadBackup(target, `line ${lineNumber} names a table eval752 does not have`);
-			yield {kind: 'row', table: row.data.table, row: row.data.row};
+			yield {kind: 'row', table: row.data.table, row: row.data.row, line: lineNumber};
 		}
 	}
 	return {header: header.data, lines: lines(), close};
-}
-
-/** Checks that `file` is a readable backup of a version this eval752 reads, before anything opens a database. */
-export async function readBackupHeader(file: string): Promise<BackupHeader> {
-	const backup = await openBackup(file);
-	backup.close();
-	return backup.header;
 }
 
 export interface RestoreResult {
@@ -279,7 +295,7 @@ export interface RestoreResult {
 	readonly madeAt: string;
 	/** Rows in the audit chain after the restore (the backup's plus the backup.restore row). */
 	readonly auditRows: number;
-	/** Migrations applied to the empty target before loading. */
+	/** Migrations applied to the empty target before loading (in the restore's own transaction). */
 	readonly migrated: readonly string[];
 }
 
@@ -291,13 +307,31 @@ function sameMigrations(a: readonly {name: string; sha256: string}[], b: readonl
 	return a.length === b.length && a.every((entry, i) => entry.name === b[i]!.name && entry.sha256 === b[i]!.sha256);
 }
 
+/** A row that fails its rule: the whole backup is refused, naming the line, table, row id and column — never the value. */
+class BadRow extends UserError {
+	constructor(line: number, table: BackupTable, row: JsonRow, problem: RowProblem) {
+		const id = rowLabel(table, row);
+		super(`Line ${line} of the backup (${table}${id ? `, ${id}` : ''}) is refused: ${problem.column}: ${problem.message}; nothing was restored`, {
+			hint: 'this row is not one eval752 writes — the backup was edited or comes from a damaged database: use another backup, or fix the source and back it up again',
+		});
+	}
+}
+
+/** What the checking pass keeps for the key check: the few rows that carry ciphertext. */
+interface KeyMaterial {
+	readonly canaries: {keyId: string; ciphertext: string}[];
+	readonly secrets: {id: string; keyId: string; ciphertext: string}[];
+}
+
 /**
- * Loads a backup into an empty database in one transaction: every row, then proof that it is
- * whole and usable — the canary decrypts with the configured key, every secret decrypts, the
- * audit chain verifies — then one `backup.restore` audit row at the end of the chain. Any
- * refusal rolls the whole transaction back: the target is left as empty as it was.
+ * Reads a whole backup and proves it can be restored — before anything is created, migrated
+ * or written anywhere: the header is one this eval752 reads with the same migrations, every
+ * row passes the rules input passes (`checkBackupRow`), each table's rows are together, the
+ * trailer's counts match, and — with the key ring given — the canary and every secret decrypt.
+ * `restore` calls it first, so a backup refused here leaves the target exactly as it was (a new
+ * embedded directory is not even created). Returns the header.
  */
-export async function restoreBackup(ctx: ServiceContext, file: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+export async function checkBackup(file: string, ring: KeyRing | undefined): Promise<BackupHeader> {
 	const target = path.resolve(file);
 	const backup = await openBackup(target);
 	try {
@@ -309,27 +343,54 @@ export async function restoreBackup(ctx: ServiceContext, file: string, options: 
 				hint: `restore it with the eval752 version that made it (${header.eval752}), then upgrade`,
 			});
 		}
-
-		const present = await tableCounts(ctx.db.sql);
-		if (BACKUP_TABLE_NAMES.some((table) => present[table] > 0)) {
-			throw new UserError(`The database at ${ctx.db.location} is not empty (${describeCounts(present)}); restore loads only into an empty database, nothing was restored`, {
-				hint: 'point DATABASE_URL (or EVAL752_DATA_DIR) at a new, empty database',
-			});
-		}
-		const state = await migrationState(ctx.db.sql);
-		if (state.changed.length > 0 || state.unknown.length > 0) {
-			throw new UserError(`The database at ${ctx.db.location} has a different schema (${state.changed[0] ?? state.unknown[0]}); nothing was restored`, {hint: 'restore into a new, empty database'});
-		}
-		if (ctx.keys.status === 'missing') {
+		if (!ring) {
 			throw new UserError(`ENCRYPTION_KEY is not set; restore needs the key this backup was made with (key id ${header.keyIds.join(' or ') || 'any'}); nothing was restored`, {
 				hint: 'set ENCRYPTION_KEY to the key used when the backup was made',
 			});
 		}
-		const ring = ctx.keys.ring;
-		// The target is empty, so migrating it first loses nothing and lets the rows in.
-		const migrated = state.pending.length > 0 ? (await migrate(ctx.db.sql)).applied : [];
+		const material: KeyMaterial = {canaries: [], secrets: []};
+		await readRows(target, backup.lines, (table, row) => {
+			if (table === 'encryption_canary') material.canaries.push({keyId: row['key_id'] as string, ciphertext: row['ciphertext'] as string});
+			if (table === 'provider_keys') material.secrets.push({id: row['id'] as string, keyId: row['key_id'] as string, ciphertext: row['ciphertext'] as string});
+		});
+		verifyKeys(ring, material);
+		return header;
+	} finally {
+		backup.close();
+	}
+}
 
+/**
+ * Loads a backup into an empty database. First the whole file is checked (`checkBackup`:
+ * every row by the input rules, the trailer, the key) without touching the database; then, in
+ * ONE transaction: the schema is migrated if the target is new, every row goes in (each
+ * checked again as it is read: the file could change in between), the canary and every secret
+ * must decrypt, the audit chain must verify, and one `backup.restore` audit row is appended.
+ * Any refusal rolls the whole transaction back — the migration with it: the target is left
+ * exactly as it was, an empty database without a single table if that is what it was.
+ */
+export async function restoreBackup(ctx: ServiceContext, file: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+	const target = path.resolve(file);
+	const ring = ctx.keys.status === 'missing' ? undefined : ctx.keys.ring;
+	const header = await checkBackup(target, ring);
+
+	const present = await tableCounts(ctx.db.sql);
+	if (BACKUP_TABLE_NAMES.some((table) => present[table] > 0)) {
+		throw new UserError(`The database at ${ctx.db.location} is not empty (${describeCounts(present)}); restore loads only into an empty database, nothing was restored`, {
+			hint: 'point DATABASE_URL (or EVAL752_DATA_DIR) at a new, empty database',
+		});
+	}
+	const state = await migrationState(ctx.db.sql);
+	if (state.changed.length > 0 || state.unknown.length > 0) {
+		throw new UserError(`The database at ${ctx.db.location} has a different schema (${state.changed[0] ?? state.unknown[0]}); nothing was restored`, {hint: 'restore into a new, empty database'});
+	}
+
+	const backup = await openBackup(target);
+	try {
 		const result = await mutate(ctx, async (tx) => {
+			// The target is empty, so migrating it first loses nothing and lets the rows in; inside
+			// this transaction, so a refusal below takes the new tables away again.
+			const migrated = await migrateWithin(tx);
 			await lockForRestore(tx);
 			// Someone may have written between the check above and the lock.
 			const now = await tableCounts(tx);
@@ -337,7 +398,7 @@ export async function restoreBackup(ctx: ServiceContext, file: string, options: 
 				throw new UserError(`The database at ${ctx.db.location} stopped being empty (${describeCounts(now)}); nothing was restored`, {hint: 'restore into a new, empty database'});
 			}
 			const rows = await loadRows(tx, target, backup.lines, options.onProgress);
-			await verifyKeys(tx, ring);
+			verifyKeys(ring!, {canaries: await listCanaries(tx), secrets: await allSecretRows(tx)});
 			const chain = await verifyChain(tx);
 			if (!chain.ok) {
 				throw new UserError(`The audit chain in this backup breaks at seq ${chain.brokenSeq} (${chain.reason}); nothing was restored`, {
@@ -345,7 +406,7 @@ export async function restoreBackup(ctx: ServiceContext, file: string, options: 
 				});
 			}
 			return {
-				value: {rows, auditRows: chain.rows + 1},
+				value: {rows, auditRows: chain.rows + 1, migrated},
 				audit: {
 					action: 'backup.restore',
 					targetType: 'database',
@@ -357,54 +418,79 @@ export async function restoreBackup(ctx: ServiceContext, file: string, options: 
 			};
 		});
 		log.info('backup restored', {file: target, rows: BACKUP_TABLE_NAMES.reduce((sum, table) => sum + result.rows[table], 0)});
-		return {file: target, rows: result.rows, keyIds: header.keyIds, madeAt: header.createdAt, auditRows: result.auditRows, migrated};
+		return {file: target, rows: result.rows, keyIds: header.keyIds, madeAt: header.createdAt, auditRows: result.auditRows, migrated: result.migrated};
 	} finally {
 		backup.close();
 	}
 }
 
-async function loadRows(tx: Tx, file: string, lines: AsyncGenerator<BackupLine>, onProgress?: (message: string) => void): Promise<TableRows> {
+/**
+ * Walks the row lines up to the trailer: each row checked by its table's rules, tables kept
+ * together (parents come before children), counts compared with the trailer. `take` sees
+ * each row that passed; it is called in file order.
+ */
+async function readRows(file: string, lines: AsyncGenerator<BackupLine>, take: (table: BackupTable, row: JsonRow) => void | Promise<void>, onTableDone?: (table: BackupTable, count: number) => void | Promise<void>): Promise<TableRows> {
 	const counts = zeroCounts();
 	let table: BackupTable | undefined;
-	let chunk: JsonRow[] = [];
 	const done = new Set<BackupTable>();
-	const flush = async (): Promise<void> => {
-		if (!table || chunk.length === 0) return;
-		await insertJsonRows(tx, table, chunk);
-		counts[table] += chunk.length;
-		chunk = [];
-	};
 	for await (const line of lines) {
 		if (line.kind === 'end') {
-			await flush();
-			if (table) onProgress?.(`${table}: ${counts[table]} rows`);
+			if (table) await onTableDone?.(table, counts[table]);
 			for (const name of BACKUP_TABLE_NAMES) {
 				if ((line.rows[name] ?? 0) !== counts[name]) throw new BadBackup(file, `it has ${counts[name]} ${name} rows where its trailer says ${line.rows[name] ?? 0}`);
 			}
 			return counts;
 		}
 		if (line.table !== table) {
-			await flush();
 			if (table) {
-				onProgress?.(`${table}: ${counts[table]} rows`);
+				await onTableDone?.(table, counts[table]);
 				done.add(table);
 			}
 			// Parents come before children; a table seen again means the file was reordered by hand.
 			if (done.has(line.table)) throw new BadBackup(file, `the rows of ${line.table} are not together`);
 			table = line.table;
 		}
-		chunk.push(line.row);
-		if (chunk.length >= INSERT_CHUNK) await flush();
+		try {
+			checkBackupRow(line.table, line.row);
+		} catch (error) {
+			if (error instanceof RowProblem) throw new BadRow(line.line, line.table, line.row, error);
+			throw error;
+		}
+		counts[line.table]++;
+		await take(line.table, line.row);
 	}
 	throw new BadBackup(file, 'it ends before its trailer (the file is cut short)');
 }
 
+async function loadRows(tx: Tx, file: string, lines: AsyncGenerator<BackupLine>, onProgress?: (message: string) => void): Promise<TableRows> {
+	let chunk: JsonRow[] = [];
+	let chunkTable: BackupTable | undefined;
+	const flush = async (): Promise<void> => {
+		if (!chunkTable || chunk.length === 0) return;
+		await insertJsonRows(tx, chunkTable, chunk);
+		chunk = [];
+	};
+	return readRows(
+		file,
+		lines,
+		async (table, row) => {
+			chunkTable = table;
+			chunk.push(row);
+			if (chunk.length >= INSERT_CHUNK) await flush();
+		},
+		async (table, count) => {
+			await flush();
+			onProgress?.(`${table}: ${count} rows`);
+		},
+	);
+}
+
 /**
  * The backup is usable only with its key: its canary must decrypt with the configured ring,
- * and so must every secret. Plaintexts are dropped as soon as they are proven readable.
+ * and so must every secret (each under the key its envelope names). Plaintexts are dropped as
+ * soon as they are proven readable.
  */
-async function verifyKeys(tx: Tx, ring: KeyRing): Promise<void> {
-	const canaries = await listCanaries(tx);
+function verifyKeys(ring: KeyRing, {canaries, secrets}: KeyMaterial): void {
 	if (canaries.length > 0 && !canaries.some((canary) => ring.has(canary.keyId))) {
 		throw new UserError(
 			`This backup needs key id ${canaries.map((canary) => canary.keyId).join(' or ')}; set ENCRYPTION_KEY to the key used when it was made (the configured key has key id ${ring.currentId}); nothing was restored`,
@@ -423,9 +509,15 @@ async function verifyKeys(tx: Tx, ring: KeyRing): Promise<void> {
 		}
 	}
 	const missing = new Map<string, number>();
-	for (const row of await allSecretRows(tx)) {
-		if (!ring.has(row.keyId)) {
-			missing.set(row.keyId, (missing.get(row.keyId) ?? 0) + 1);
+	for (const row of secrets) {
+		let keyId = row.keyId;
+		try {
+			keyId = parseEnvelope(row.ciphertext, row.id).keyId;
+		} catch {
+			// Malformed: openSecret below says so, naming the row.
+		}
+		if (!ring.has(keyId)) {
+			missing.set(keyId, (missing.get(keyId) ?? 0) + 1);
 			continue;
 		}
 		try {
@@ -438,10 +530,10 @@ async function verifyKeys(tx: Tx, ring: KeyRing): Promise<void> {
 	const [first] = missing;
 	if (first) {
 		const [keyId, rows] = first;
-		const secrets = `${rows} secret${rows === 1 ? '' : 's'} under it`;
+		const secretsUnder = `${rows} secret${rows === 1 ? '' : 's'} under it`;
 		throw canaries.length > 0
-			? new UserError(`This backup needs key id ${keyId} too (${secrets}); nothing was restored`, {hint: 'add that key to ENCRYPTION_KEY_PREVIOUS (it was a previous key when the backup was made)'})
-			: new UserError(`This backup needs key id ${keyId} (${secrets}); set ENCRYPTION_KEY to the key used when it was made (the configured key has key id ${ring.currentId}); nothing was restored`, {
+			? new UserError(`This backup needs key id ${keyId} too (${secretsUnder}); nothing was restored`, {hint: 'add that key to ENCRYPTION_KEY_PREVIOUS (it was a previous key when the backup was made)'})
+			: new UserError(`This backup needs key id ${keyId} (${secretsUnder}); set ENCRYPTION_KEY to the key used when it was made (the configured key has key id ${ring.currentId}); nothing was restored`, {
 					hint: 'find the ENCRYPTION_KEY that was in use when the backup was made',
 				});
 	}

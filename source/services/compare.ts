@@ -1,6 +1,6 @@
 import {capabilityLabels, families, type Capability} from '../domain/families.js';
 import {normaliseAlias, type AliasEntry} from '../domain/model.js';
-import type {Provider} from '../domain/provider.js';
+import {FieldProblem, textRule, type Provider} from '../domain/provider.js';
 import {closeComparisonRun, comparisonResults, comparisonRunById, insertComparisonRun, notifyChange, recentComparisonRuns, type ComparisonResultRow, type ComparisonRunRow} from '../db/repositories/comparisons.js';
 import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';
@@ -255,10 +255,15 @@ export async function* runComparison(ctx: ServiceContext, aliasInput: string, op
 	}
 }
 
+/** The same rule as the smoke_prompt setting: 1–4000 characters, line breaks and tabs allowed, no control or escape characters. */
 function checkPrompt(prompt: string): string {
 	if (typeof prompt !== 'string' || prompt.trim() === '') throw new UserError('The prompt is empty', {hint: 'give a prompt, or leave it out to use the smoke_prompt setting', exitCode: 2});
-	if (prompt.length > 4000) throw new UserError(`The prompt is ${prompt.length} characters long; the limit is 4000`, {hint: 'shorten it', exitCode: 2});
-	return prompt;
+	try {
+		return textRule(prompt, {label: 'The prompt', max: 4000, multiline: true});
+	} catch (error) {
+		if (!(error instanceof FieldProblem)) throw error;
+		throw new UserError(error.message, {hint: 'type the prompt as plain text', exitCode: 2});
+	}
 }
 
 async function runTarget(

@@ -1,6 +1,6 @@
 import {families} from '../domain/families.js';
 import type {KeySummary} from '../domain/key.js';
-import {normaliseModelName} from '../domain/model.js';
+import {normaliseModelName, skippedIdsNote} from '../domain/model.js';
 import {FieldProblem, type Provider} from '../domain/provider.js';
 import type {Settings} from '../domain/settings.js';
 import {insertSmokeRun} from '../db/repositories/smoke-runs.js';
@@ -282,16 +282,32 @@ export async function runSmokeBatch(ctx: ServiceContext, batch: SmokeBatch, sign
 	return settled.map((entry) => (entry as PromiseFulfilledResult<SmokeOutcome | SmokeSkipped>).value);
 }
 
-/** What the provider serves, and which configured models it no longer lists. */
-export async function discoverModels(ctx: ServiceContext, providerRef: string, signal?: AbortSignal): Promise<{served: string[]; missing: string[]}> {
+/** A provider's model list next to what is configured here, fit to show. */
+export interface DiscoveredModels {
+	/** Ids the provider serves that pass the model-name rule, any piece of the key redacted; sorted. */
+	readonly served: string[];
+	/** Configured model names the provider no longer lists. */
+	readonly missing: string[];
+	/** Ids refused by the model-name rule: counted, never shown. */
+	readonly skipped: number;
+	/** "3 ids skipped (unsafe characters)" when some were, else null: the line both front ends show under the list. */
+	readonly skippedNote: string | null;
+}
+
+/**
+ * What the provider serves, and which configured models it no longer lists. Ids come through
+ * the provider layer's screening: unsafe ones are only counted (`skipped`, `skippedNote`),
+ * none is ever returned raw.
+ */
+export async function discoverModels(ctx: ServiceContext, providerRef: string, signal?: AbortSignal, options: {timeoutMs?: number} = {}): Promise<DiscoveredModels> {
 	const provider = await getProvider(ctx, providerRef);
 	const chosen = await keyForCall(ctx, provider.id);
 	if (!chosen && families[provider.type].keyRequired) {
 		throw new UserError(`Provider ${provider.name} has no active key to list its models with`, {hint: `add one: eval752 keys add ${provider.name} --from-stdin`});
 	}
-	const {values: settings} = await getSettings(ctx);
-	const served = await listModels(connectionOf(provider), chosen?.secret ?? null, signal, {timeoutMs: settings.timeout_ms});
+	const timeoutMs = options.timeoutMs ?? (await getSettings(ctx)).values.timeout_ms;
+	const {ids: served, skipped} = await listModels(connectionOf(provider), chosen?.secret ?? null, signal, {timeoutMs});
 	const servedSet = new Set(served);
 	const configured = await listConfiguredModels(ctx, provider.id);
-	return {served, missing: configured.map((m) => m.modelName).filter((name) => !servedSet.has(name))};
+	return {served, missing: configured.map((m) => m.modelName).filter((name) => !servedSet.has(name)), skipped, skippedNote: skippedIdsNote(skipped)};
 }

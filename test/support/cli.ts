@@ -13,8 +13,8 @@ export interface RunOptions {
 	/** The open test database the command uses instead of opening one. */
 	readonly database?: Database;
 	readonly env?: NodeJS.ProcessEnv;
-	/** Text on stdin (ended); stdin is not a TTY unless `tty` is set. */
-	readonly stdin?: string;
+	/** Text (or raw bytes) on stdin, ended; stdin is not a TTY unless `tty` is set. */
+	readonly stdin?: string | Buffer;
 	readonly tty?: boolean;
 	readonly cwd?: string;
 }

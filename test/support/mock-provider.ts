@@ -77,7 +77,8 @@ export type MockBehaviour = StreamBehaviour | ErrorBehaviour | HangBehaviour;
 export type BehaviourSource = MockBehaviour | ((request: MockRequest) => MockBehaviour);
 
 export interface MockProviderOptions {
-	readonly models?: readonly string[];
+	/** The `/models` list; a function sees the request (to echo the key it was given, as a hostile provider would). */
+	readonly models?: readonly string[] | ((request: MockRequest) => readonly string[]);
 	/** OpenAI `{data: [...]}`, Together's bare array, or Gemini's `models/`-prefixed ids. */
 	readonly modelsShape?: 'openai' | 'bare-array' | 'gemini';
 }
@@ -174,7 +175,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
 			let behaviour: BehaviourSource;
 			if (record.method === 'GET' && path === '/v1/models') {
 				if (!modelsBehaviour) {
-					sendJson(res, 200, modelList(models, shape));
+					sendJson(res, 200, modelList(typeof models === 'function' ? models(record) : models, shape));
 					return;
 				}
 				behaviour = modelsBehaviour;
@@ -363,7 +364,7 @@ async function stream(behaviour: StreamBehaviour, record: MockRequest, res: http
 
 // ————————————————————————————————————————— realistic failures
 
-function presentedKey(request: MockRequest): string {
+export function presentedKey(request: MockRequest): string {
 	const authorization = request.headers['authorization'];
 	if (typeof authorization === 'string' && authorization.startsWith('Bearer ')) return authorization.slice('Bearer '.length);
 	const apiKey = request.headers['api-key'];
@@ -524,4 +525,51 @@ export function unterminatedOscCase(sizeBytes = 1024 * 1024): EscapeCase {
 	for (let offset = 0; offset < payload.length; offset += 64 * 1024) pieces.push(payload.slice(offset, offset + 64 * 1024));
 	pieces.push(` VISIBLE-AFTER ${ESC}[2J${ESC}]0;late title${BEL}end`);
 	return {name: 'unterminated 1 MB OSC', tokens: pieces, visible: ['before ', 'VISIBLE-AFTER', 'end'], hidden: ['late title']};
+}
+
+// ————————————————————————————————————————— hostile model lists and key echoes
+
+/**
+ * Model ids no provider should send (RELIABILITY 20): a window title, a clipboard write, a
+ * screen clear, an 8-bit CSI, a bidi override, a zero-width space, a tag character, padding,
+ * a space and a line break. Every one fails the model-name rule.
+ */
+export const hostileModelIds: readonly string[] = [
+	`title${ESC}]0;pwned${BEL}`,
+	`clip${ESC}]52;c;ZWNobyBwd25lZA==${BEL}`,
+	`${ESC}[2Jcleared`,
+	'csi\u009b31mred',
+	'gpt\u202eevil',
+	'gpt\u200b4o',
+	`tag${String.fromCodePoint(0xe0041)}`,
+	' padded',
+	'with space',
+	'line\nbreak',
+];
+
+/** A `/models` list with safe ids, the hostile ones and one that quotes the key it was sent with. */
+export function hostileModelList(request: MockRequest): readonly string[] {
+	return ['mock-small', 'mock-large', ...hostileModelIds, `keyecho-${presentedKey(request)}`];
+}
+
+/** How a model echoes the key it was called with, for RELIABILITY 18. */
+export type KeyEcho = 'plain' | 'percent' | 'zero-width';
+
+function disguise(key: string, echo: KeyEcho): string {
+	if (echo === 'percent') return [...key].map((char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).join('');
+	if (echo === 'zero-width') return [...key].join('\u200b');
+	return key;
+}
+
+/**
+ * A stream that says "Your key is: " and then the key it was called with, cut into deltas of
+ * `size` characters — plain, percent-encoded or with U+200B between its characters.
+ */
+export function keyEchoStream(size: number, echo: KeyEcho = 'plain'): (request: MockRequest) => StreamBehaviour {
+	return (request) => {
+		const text = `Your key is: ${disguise(presentedKey(request), echo)} — keep it safe.`;
+		const tokens: string[] = [];
+		for (let index = 0; index < text.length; index += size) tokens.push(text.slice(index, index + size));
+		return {kind: 'stream', tokens};
+	};
 }

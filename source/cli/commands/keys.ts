@@ -43,24 +43,48 @@ const list: Subcommand = async (args, io) => {
 	});
 };
 
-/** The first line of a piped stdin, without its line ending. Stops reading at the newline. */
+/** Refusal of bytes that are not UTF-8: a key is text, and U+FFFD stored in its place would only fail later as a 401. */
+function notUtf8(): UsageError {
+	return new UsageError('The key is not valid UTF-8 text; nothing was stored', 'check the encoding of what is piped in (a key is plain text), or type it at the prompt');
+}
+
+/**
+ * The first line of a piped stdin, without its line ending. Stops reading at the newline.
+ * The bytes are decoded strictly: invalid UTF-8 is refused, never turned into U+FFFD and
+ * stored as part of a key.
+ */
 export function readFirstLine(stdin: Input): Promise<string> {
 	return new Promise((resolve, reject) => {
-		let text = '';
-		const finish = (value: string) => {
+		const chunks: Buffer[] = [];
+		let size = 0;
+		const finish = (bytes: Buffer) => {
 			stdin.removeListener('data', onData);
 			stdin.removeListener('end', onEnd);
 			stdin.removeListener('error', onError);
 			stdin.pause();
-			resolve(value.replace(/\r$/, ''));
+			let text: string;
+			try {
+				text = new TextDecoder('utf-8', {fatal: true}).decode(bytes);
+			} catch {
+				reject(notUtf8());
+				return;
+			} finally {
+				// Our own copy of the bytes; the stream's chunks are not ours to change.
+				bytes.fill(0);
+			}
+			resolve(text.replace(/\r$/, ''));
 		};
 		const onData = (chunk: Buffer | string) => {
-			text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-			const newline = text.indexOf('\n');
-			if (newline >= 0) finish(text.slice(0, newline));
-			else if (text.length > 64 * 1024) finish(text);
+			const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+			chunks.push(bytes);
+			size += bytes.length;
+			const all = Buffer.concat(chunks);
+			const newline = all.indexOf(0x0a);
+			if (newline >= 0) finish(all.subarray(0, newline));
+			else if (size > 64 * 1024) finish(all);
+			else all.fill(0);
 		};
-		const onEnd = () => finish(text);
+		const onEnd = () => finish(Buffer.concat(chunks));
 		const onError = (error: Error) => reject(new UserError('Can\'t read the key from stdin', {cause: error}));
 		stdin.on('data', onData);
 		stdin.once('end', onEnd);
@@ -72,7 +96,8 @@ export function readFirstLine(stdin: Input): Promise<string> {
 /**
  * Reads a secret from the terminal with echo off (raw mode), showing nothing of it. Enter
  * finishes, Backspace deletes, Ctrl+U clears, Ctrl+C or Ctrl+D on an empty line cancels.
- * Bracketed-paste markers are dropped. The terminal mode is restored on every path.
+ * Bracketed-paste markers are dropped. What is typed is decoded strictly (a byte sequence that
+ * is not UTF-8 is refused, not stored as U+FFFD). The terminal mode is restored on every path.
  */
 export function readHiddenLine(io: Io, prompt: string): Promise<string> {
 	const stdin = io.stdin;
@@ -84,7 +109,12 @@ export function readHiddenLine(io: Io, prompt: string): Promise<string> {
 	stdin.setRawMode(true);
 	return new Promise((resolve, reject) => {
 		let secret = '';
+		// A character split across two reads is completed by the next one (stream: true).
+		const decoder = new TextDecoder('utf-8', {fatal: true});
+		let finished = false;
 		const done = (error: Error | undefined) => {
+			if (finished) return;
+			finished = true;
 			stdin.removeListener('data', onData);
 			stdin.removeListener('end', onEnd);
 			stdin.setRawMode?.(wasRaw);
@@ -95,20 +125,37 @@ export function readHiddenLine(io: Io, prompt: string): Promise<string> {
 		};
 		const cancelled = () => new UserError('Cancelled — no key was stored');
 		const onData = (chunk: Buffer | string) => {
-			const text = (typeof chunk === 'string' ? chunk : chunk.toString('utf8')).replace(/\x1b\[20[01]~/g, '');
+			let decoded: string;
+			try {
+				decoded = typeof chunk === 'string' ? chunk : decoder.decode(chunk, {stream: true});
+			} catch {
+				secret = '';
+				return done(notUtf8());
+			}
+			const text = decoded.replace(/\x1b\[20[01]~/g, '');
 			for (const char of text) {
-				if (char === '\r' || char === '\n') return done(undefined);
+				if (char === '\r' || char === '\n') return done(finishDecoding());
 				if (char === '\x03') return done(cancelled());
 				if (char === '\x04') {
 					if (secret === '') return done(cancelled());
-					return done(undefined);
+					return done(finishDecoding());
 				}
 				if (char === '\x7f' || char === '\b') secret = Array.from(secret).slice(0, -1).join('');
 				else if (char === '\x15') secret = '';
 				else secret += char;
 			}
 		};
-		const onEnd = () => done(undefined);
+		/** Enter with half a character still pending: that is not UTF-8 either. */
+		const finishDecoding = (): Error | undefined => {
+			try {
+				decoder.decode();
+				return undefined;
+			} catch {
+				secret = '';
+				return notUtf8();
+			}
+		};
+		const onEnd = () => done(finishDecoding());
 		stdin.on('data', onData);
 		stdin.once('end', onEnd);
 		stdin.resume();
@@ -236,7 +283,8 @@ JSON (--json):
   add, disable, enable, priority   that key, same shape
   rm                 {deleted: id}
 
-Exit codes: 0 done, 1 refused or failed, 2 usage.
+Exit codes: 0 done, 1 refused or failed, 2 usage (including a value the rules refuse, or a piped key
+that is not UTF-8 text).
 
 Examples:
   pass show groq/api | eval752 keys add groq --label ci --from-stdin

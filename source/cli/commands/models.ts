@@ -1,6 +1,5 @@
-import {UsageError, UserError} from '../../errors.js';
-import {listModels as listServedModels} from '../../providers/client.js';
-import {keyForCall} from '../../services/keys.js';
+import {UsageError} from '../../errors.js';
+import {discoverModels} from '../../services/smoke.js';
 import {addModel, deleteModel, listModels, resolveModel, updateModel} from '../../services/models.js';
 import {findProvider, listProviders} from '../../services/providers.js';
 import {intFlag, parse} from '../args.js';
@@ -86,31 +85,27 @@ const remove: Subcommand = async (args, io) => {
 /**
  * What the provider serves right now (its /models list), against what is configured here:
  * configured models it no longer lists are flagged, and the exit code says so for scripts.
+ * Ids that fail the model-name rule are counted, never printed.
  */
 const discover: Subcommand = async (args, io) => {
 	const {values, positionals} = parse('models discover', args, {'timeout-ms': {type: 'string'}, json: {type: 'boolean'}}, {min: 1, max: 1, names: 'PROVIDER'});
 	const timeoutMs = intFlag('models discover', 'timeout-ms', values['timeout-ms'], {min: 1000, max: 600_000});
 	return withContext(io, async (ctx) => {
 		const provider = await findProvider(ctx.db.sql, positionals[0]!);
-		const call = await keyForCall(ctx, provider.id);
-		if (!call && !['ollama', 'vllm', 'lmstudio', 'openai-compatible'].includes(provider.type)) {
-			throw new UserError(`Provider ${provider.name} has no active key`, {hint: `add one with eval752 keys add ${provider.name}`});
-		}
-		const served = await listServedModels(provider, call?.secret ?? null, undefined, timeoutMs === undefined ? {} : {timeoutMs});
-		const configured = await listModels(ctx, provider.id);
-		const servedSet = new Set(served);
-		const missing = configured.filter((model) => !servedSet.has(model.modelName)).map((model) => model.modelName);
-		const configuredNames = new Set(configured.map((model) => model.modelName));
+		const {served, missing, skipped, skippedNote} = await discoverModels(ctx, provider.id, undefined, timeoutMs === undefined ? {} : {timeoutMs});
+		const configuredNames = new Set((await listModels(ctx, provider.id)).map((model) => model.modelName));
 		if (values.json) {
 			printJson(io.stdout, {
 				provider: provider.name,
 				served: served.map((name) => ({modelName: name, configured: configuredNames.has(name)})),
 				missing,
+				skipped,
 			});
 		} else {
 			io.stdout.write(`${provider.name} serves ${served.length} model${served.length === 1 ? '' : 's'}:\n`);
 			for (const name of served) io.stdout.write(`  ${configuredNames.has(name) ? '*' : ' '} ${name}\n`);
-			if (configured.length > 0) io.stdout.write('  (* configured here)\n');
+			if (skippedNote) io.stdout.write(`  (${skippedNote})\n`);
+			if (configuredNames.size > 0) io.stdout.write('  (* configured here)\n');
 			for (const name of missing) io.stdout.write(`! ${name} is configured here but ${provider.name} no longer lists it\n`);
 		}
 		return missing.length > 0 ? 1 : 0;
@@ -139,14 +134,18 @@ Fields:
 
 discover asks the provider for its model list (with its first active key) and marks the models
 configured here; configured models it no longer lists are flagged and make the exit code 1.
+Listed ids are checked by the same rule as --model: ids with control, escape or invisible
+characters or spaces are never printed, only counted ("2 ids skipped (unsafe characters)"),
+and an id that quotes the key shows it as [redacted].
 
 JSON (--json):
   list      [{id, providerId, providerName, modelName, displayLabel, alias, version, createdAt, updatedAt}]
   add, edit the model {id, providerId, modelName, displayLabel, alias, version, createdAt, updatedAt}
   rm        {deleted: id}
-  discover  {provider, served: [{modelName, configured}], missing: [modelName]}
+  discover  {provider, served: [{modelName, configured}], missing: [modelName], skipped: number}
 
-Exit codes: 0 done, 1 refused or failed (discover: a configured model is no longer served), 2 usage.
+Exit codes: 0 done, 1 refused or failed (discover: a configured model is no longer served), 2 usage
+(including a value the rules above refuse).
 
 Examples:
   eval752 models add groq --model llama-3.3-70b-versatile --label "Llama 3.3 70B" --alias llama-70b

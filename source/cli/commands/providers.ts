@@ -230,7 +230,8 @@ Fields:
                         unique regardless of case
   --type TYPE           openai, azure-openai, anthropic, gemini, mistral, groq, together, deepseek,
                         openrouter, xai, fireworks, ollama, vllm, lmstudio, openai-compatible
-  --base-url URL        http(s) only; no credentials, query string or fragment; a trailing slash
+  --base-url URL        http(s) only, with a host right after the // (http:///v1 is refused);
+                        no credentials, query string, fragment or backslash; a trailing slash
                         is dropped. Defaults to the family's URL (azure-openai and
                         openai-compatible have none). In edit, '' goes back to the default.
   --capabilities a,b    system_prompt, json_mode, reasoning, image_input, tools, streaming
@@ -239,8 +240,10 @@ Fields:
                         requests by them
   --header 'Name: value'
                         a non-secret extra header (repeatable). Names that look like they carry a
-                        secret (Authorization, api-key, …key…, …token…, cookie) are refused: put
-                        secrets in a key. In edit, 'Name:' removes one; --clear-headers removes all.
+                        secret (Authorization, Proxy-Authorization, api-key, …-Key, …Token…,
+                        …Secret…, X-Bearer, Cookie, …Password…, …Session…) are refused: store the
+                        value as a key instead (eval752 keys add). In edit, 'Name:' removes one;
+                        --clear-headers removes all.
   --expect-version N    refuse if someone changed the provider since you read version N
   --yes                 rm: also delete a provider that still has active keys (they go with it)
 
@@ -253,7 +256,8 @@ JSON (--json):
   rm        {deleted: id, name}
   Times are ISO 8601 strings.
 
-Exit codes: 0 done, 1 refused or failed (the message says why), 2 usage.
+Exit codes: 0 done, 1 refused or failed (the message says why), 2 usage (including a value the
+rules above refuse).
 
 Examples:
   eval752 providers add --name groq --type groq --rpm 30

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import {openApp} from '../../app.js';
-import {readBackupHeader, restoreBackup} from '../../services/backup.js';
+import {configFrom, openApp} from '../../app.js';
+import {KeyRing} from '../../crypto/index.js';
+import {checkBackup, restoreBackup} from '../../services/backup.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
 import type {Command} from '../registry.js';
@@ -13,10 +14,17 @@ export const command: Command = {
 
 Loads a backup written by eval752 backup into the configured database (DATABASE_URL, or the
 embedded one), which must be empty: no providers, keys, models, settings, audit rows or
-canary. A new database is migrated first. Then, in ONE transaction: every row goes in, the
-encryption canary must decrypt with ENCRYPTION_KEY, every stored secret must decrypt, the audit
-chain must verify, and one backup.restore audit row is appended. Any failure rolls it all back:
-the database stays empty.
+canary.
+
+First the whole file is checked, before the database is even opened: every row must pass the
+rules eval752 applies to input (names, base URLs, headers, aliases, labels, known settings, the
+shape of key rows — no escape sequences, no file: URLs, no secret-looking headers), and the
+canary and every stored secret must decrypt with ENCRYPTION_KEY. One bad row refuses the whole
+backup, naming its line, table and row id (never its value).
+
+Then, in ONE transaction: a new database is migrated, every row goes in, the audit chain must
+verify, and one backup.restore audit row is appended. Any failure rolls it all back, the
+migration included: the database is left exactly as it was (a new one without any table).
 
 Set ENCRYPTION_KEY to the key that was in use when the backup was made (the backup does not
 contain it); with another key the restore is refused, naming the key id it needs. The backup
@@ -31,9 +39,11 @@ Exit codes: 0 restored, 1 refused or failed, 2 usage or configuration error.
 	async run(args, io) {
 		const {values, positionals} = parse('restore', args, {json: {type: 'boolean'}}, {min: 1, max: 1, names: 'the backup file name'});
 		const file = path.resolve(io.cwd, positionals[0]!);
-		// A mistyped path must not first create an embedded database.
-		await readBackupHeader(file);
-		const app = await openApp(io, {migrations: 'report', generateKey: false, onProgress: (message) => io.stderr.write(`${message}\n`)});
+		// The file and the key are checked before anything is opened: a mistyped path, an edited
+		// backup or the wrong key must not first create (or migrate) a database.
+		const config = configFrom(io);
+		await checkBackup(file, config.encryptionKey ? KeyRing.from(config.encryptionKey, [...config.encryptionKeyPrevious]) : undefined);
+		const app = await openApp(io, {migrations: 'defer', generateKey: false, onProgress: (message) => io.stderr.write(`${message}\n`)});
 		try {
 			const result = await restoreBackup(app.ctx, file, {onProgress: values.json ? undefined : (message) => void io.stderr.write(`Loaded ${message}\n`)});
 			if (values.json) {

@@ -64,7 +64,7 @@ JSON (--json):
   get KEY   {key, value, version, default, description}
   set       the whole values object after the change
 
-Exit codes: 0 done, 1 refused (bad value, conflict), 2 usage.
+Exit codes: 0 done, 1 refused (a conflict), 2 usage (an unknown key or a value out of bounds).
 
 Examples:
   eval752 settings set timeout_ms 30000
