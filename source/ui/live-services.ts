@@ -40,7 +40,10 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 		addModel: (providerId, input) => addModel(ctx, providerId, input),
 		updateModel: (id, version, patch) => updateModel(ctx, id, version, patch),
 		deleteModel: (id) => deleteModel(ctx, id),
-		discoverModels: async (providerId, signal) => (await discoverModels(ctx, providerId, signal)).served,
+		discoverModels: async (providerId, signal) => {
+			const found = await discoverModels(ctx, providerId, signal);
+			return {names: found.served, skippedNote: found.skippedNote};
+		},
 		smoke: (request, signal) => runSmoke(ctx, {provider: request.providerId, model: request.modelName, key: request.keyId}, signal),
 		getSettings: () => getSettings(ctx),
 		setSetting: (key, value, version) => setSetting(ctx, key, value, version),

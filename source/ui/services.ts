@@ -51,7 +51,8 @@ export interface DashboardServices {
 	addModel(providerId: string, input: {modelName: string; displayLabel?: string; alias?: string | null}): Promise<Model>;
 	updateModel(id: string, version: number, patch: {modelName?: string; displayLabel?: string; alias?: string | null}): Promise<Model>;
 	deleteModel(id: string): Promise<void>;
-	discoverModels(providerId: string, signal: AbortSignal): Promise<string[]>;
+	/** What the provider serves; ids that fail the model-name rule are counted in `skippedNote`, never shown. */
+	discoverModels(providerId: string, signal: AbortSignal): Promise<{names: string[]; skippedNote: string | null}>;
 	smoke(request: SmokeRequest, signal: AbortSignal): AsyncIterable<SmokeEvent>;
 	getSettings(): Promise<{values: Settings; versions: Partial<Record<keyof Settings, number>>}>;
 	setSetting(key: keyof Settings, value: unknown, version?: number): Promise<Settings>;

@@ -32,10 +32,12 @@ describe(`dashboard board (${databaseKind})`, () => {
 			// While the form owns the keys, the bottom line does not advertise board keys.
 			expect(form.trimEnd().split('\n').at(-1)).toBe('Esc cancels');
 			await ui.type('acme');
-			await ui.press('tab');
+			// Name, base URL, then the family: choosing one fills its base URL (none for this one).
+			await ui.press('tab', 'tab');
 			for (let i = 0; i < 14; i++) await ui.press('down');
 			await ui.waitFor('OpenAI-compatible (openai-compatible)');
-			await ui.press('tab');
+			await ui.press('shift-tab');
+			await ui.waitFor(/› Base URL\s+https:\/\/…\/v1/);
 			await ui.type('ftp://nope');
 			await ui.press('enter');
 			const failed = await ui.waitFor('✕ Base URL must use http');

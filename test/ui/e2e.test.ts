@@ -44,11 +44,11 @@ describe('the dashboard in a real terminal (80×24, embedded database)', () => {
 		await term.waitFor('New provider');
 		await term.type('e2e-provider');
 		await term.waitFor('e2e-provider');
-		await term.send(['Tab']);
+		await term.send(['Tab', 'Tab']);
 		await term.waitFor('› Family');
 		await term.send(Array.from({length: 14}, () => 'Down'));
 		await term.waitFor('OpenAI-compatible (openai-compatible)');
-		await term.send(['Tab']);
+		await term.send(['BTab']);
 		await term.waitFor('› Base URL');
 		await term.type(mock.baseUrl);
 		await term.waitFor(mock.baseUrl);

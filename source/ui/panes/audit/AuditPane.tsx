@@ -16,7 +16,8 @@ export function AuditPane({active, width, height}: {readonly active: boolean; re
 	const services = useServices();
 	const ui = useUi();
 	const refresh = useLive(auditedTables);
-	const audit = useAsyncResource(() => services.auditTail(500), [], refresh);
+	// Newest first: what just happened is what an operator opens the log for.
+	const audit = useAsyncResource(async () => (await services.auditTail(500)).reverse(), [], refresh);
 	const selection = useSelection(audit.data, (row) => String(row.seq));
 	const [verification, setVerification] = useState<ChainResult | 'running' | undefined>(undefined);
 	useCommands(

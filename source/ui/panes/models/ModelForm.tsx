@@ -29,13 +29,13 @@ export function ModelForm({providerId, providerName, model, onSaved}: {readonly 
 	const services = useServices();
 	const ui = useUi();
 	const {height} = useModalSize();
-	const [discovered, setDiscovered] = useState<{names: string[]} | {error: string} | 'loading'>(model ? {names: []} : 'loading');
+	const [discovered, setDiscovered] = useState<{names: string[]; skippedNote: string | null} | {error: string} | 'loading'>(model ? {names: [], skippedNote: null} : 'loading');
 	const [picked, setPicked] = useState<string | null>(model ? model.modelName : null);
 	useEffect(() => {
 		if (model) return;
 		const controller = new AbortController();
 		services.discoverModels(providerId, controller.signal).then(
-			(names) => setDiscovered({names}),
+			(found) => setDiscovered(found),
 			(error: unknown) => setDiscovered({error: error instanceof Error ? error.message : String(error)}),
 		);
 		return () => controller.abort();
@@ -58,7 +58,12 @@ export function ModelForm({providerId, providerName, model, onSaved}: {readonly 
 				<Text bold wrap="truncate">
 					Attach a model to {providerName}: pick what it serves
 				</Text>
-				<SelectList items={items} focus limit={Math.max(3, Math.min(10, height - 6))} theme={ui.theme} onSelect={(value) => setPicked(value)} />
+				<SelectList items={items} focus limit={Math.max(3, Math.min(10, height - 7))} theme={ui.theme} onSelect={(value) => setPicked(value)} />
+				{discovered.skippedNote ? (
+					<Text color={ui.theme.warn} wrap="truncate">
+						{discovered.skippedNote}
+					</Text>
+				) : null}
 				<Text color={ui.theme.muted} wrap="truncate">
 					↑/↓ choose · Enter pick · Esc cancel
 				</Text>
