@@ -2,7 +2,7 @@ import {afterAll, beforeAll, expect, it} from 'vitest';
 import {burstScenarios} from '../support/burst-scenarios.js';
 import {databaseKind} from '../support/db.js';
 import {startMockProvider, type MockProvider} from '../support/mock-provider.js';
-import {buildCli, runInTmux} from '../support/tmux-bursts.js';
+import {runInTmux} from '../support/tmux-bursts.js';
 
 /**
  * Every burst scenario against the built binary in tmux, STRESS_RUNS times each (default 50),
@@ -13,7 +13,6 @@ const runs = Number(process.env['STRESS_RUNS'] ?? 50);
 let mock: MockProvider;
 
 beforeAll(async () => {
-	buildCli();
 	mock = await startMockProvider({models: ['mock-small']});
 });
 afterAll(async () => {

@@ -17,13 +17,8 @@ import type {MockProvider} from './mock-provider.js';
 import {openTerminal} from './tmux.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The built binary under test: test/support/global-setup.ts builds this checkout once per run. */
 export const cli = path.join(root, 'dist', 'cli.js');
-
-/** The built binary under test is the build of this checkout. */
-export function buildCli(): void {
-	execFileSync(process.execPath, [path.join(root, 'source', 'build.mjs')], {cwd: root});
-}
-
 interface Place {
 	readonly env: Record<string, string>;
 	open(): Promise<Database>;

@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {burstScenarios} from '../support/burst-scenarios.js';
 import {databaseKind} from '../support/db.js';
 import {startMockProvider, type MockProvider} from '../support/mock-provider.js';
-import {buildCli, runInTmux} from '../support/tmux-bursts.js';
+import {runInTmux} from '../support/tmux-bursts.js';
 
 /**
  * The built binary in a real terminal (tmux, 80×24): each scenario's keys sent as ONE send-keys
@@ -13,7 +13,6 @@ import {buildCli, runInTmux} from '../support/tmux-bursts.js';
 let mock: MockProvider;
 
 beforeAll(async () => {
-	buildCli();
 	mock = await startMockProvider({models: ['mock-small']});
 }, 60_000);
 afterAll(async () => {

@@ -18,8 +18,6 @@ let dataDir: string;
 let term: Terminal | undefined;
 
 beforeAll(async () => {
-	// The binary under test is the build of this checkout.
-	execFileSync(process.execPath, [path.join(root, 'source', 'build.mjs')], {cwd: root});
 	mock = await startMockProvider({models: ['e2e-model']});
 	// A ready-made data directory when the template exists (embedded runs); otherwise the binary creates one.
 	dataDir = fs.existsSync(dataPaths(templateDir()).pgdata) ? freshEmbeddedDir().dataDir : fs.mkdtempSync(path.join(root, 'node_modules', '.e2e-'));

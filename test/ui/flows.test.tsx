@@ -152,7 +152,7 @@ describe(`dashboard flows (${databaseKind})`, () => {
 			await ui.burst('a', 'burst-co', 'tab');
 			const frame = await ui.waitFor('New provider');
 			expect(frame).toMatch(/Name\s+burst-co/);
-			expect(frame).toMatch(/› Family/);
+			expect(frame).toMatch(/› Base URL/);
 			// Esc alone: an ESC with more bytes right behind it is Alt+key to any terminal parser.
 			await ui.press('escape');
 			await ui.waitFor('[1] Providers');

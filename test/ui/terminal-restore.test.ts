@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pty from '@lydell/node-pty';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {buildCli, cli} from '../support/tmux-bursts.js';
+import {cli} from '../support/tmux-bursts.js';
 
 /**
  * RELIABILITY case 23: every way out gives the terminal back — also while the database is still
@@ -18,7 +18,6 @@ let port = 0;
 const sockets = new Set<net.Socket>();
 
 beforeAll(async () => {
-	buildCli();
 	silent = net.createServer((socket) => {
 		// Accept, read, never answer.
 		sockets.add(socket);
