@@ -87,7 +87,7 @@ function QuitOnQ({quit}: {readonly quit: () => void}) {
 function Opening({theme, opening, readOnly, columns, height}: AppProps & {readonly columns: number; readonly height: number}) {
 	const info: DashboardInfo = {databaseKind: 'embedded', location: '…', actor: '…', keyStatus: 'pending', keyMessage: null, readOnly: readOnly ?? false};
 	return (
-		<Box flexDirection="column" width={columns} height={height}>
+		<Box flexDirection="column" width={columns} height={height} overflow="hidden">
 			<Header info={info} theme={theme} width={columns} banners={[]} />
 			<Box flexDirection="column" flexGrow={1} borderStyle="single" borderColor={theme.border} paddingX={1}>
 				<Spinner label={opening ?? 'Opening the database…'} />
@@ -321,7 +321,7 @@ function Shell({services, theme, columns, height, quit, notices, state, dispatch
 	const boardActive = normal && board;
 
 	return (
-		<Box flexDirection="column" width={columns} height={height}>
+		<Box flexDirection="column" width={columns} height={height} overflow="hidden">
 			<Header info={services.info} theme={theme} width={columns} banners={banners} />
 			{body ?? null}
 			{/* The board stays mounted under views and dialogs: its selection and data survive them. */}
@@ -335,7 +335,10 @@ function Shell({services, theme, columns, height, quit, notices, state, dispatch
 			</Box>
 			{body || board ? null : <ViewBody view={view} active={normal} width={columns} height={available} />}
 			<FlashLine flash={state.flash} theme={theme} width={columns} rows={flashHeight} />
-			<Bottom {...{state, dispatch, theme, columns, scopes, readOnly, ui, prompt, services, leave}} />
+			{/* One row, whatever it holds: a frame taller than the screen scrolls it and breaks the redraw. */}
+			<Box height={1} width={columns} overflow="hidden" flexShrink={0}>
+				<Bottom {...{state, dispatch, theme, columns, scopes, readOnly, ui, prompt, services, leave}} />
+			</Box>
 		</Box>
 	);
 }

@@ -129,7 +129,7 @@ export async function runDashboard(options: {readOnly: boolean}, io: Io): Promis
 				</Boundary>
 			</PacedInputContext.Provider>
 		);
-		instance = render(tree(), {stdout, stdin: paced as unknown as NodeJS.ReadStream, stderr: process.stderr, exitOnCtrlC: false, patchConsole: false, incrementalRendering: false});
+		instance = render(tree(), {stdout, stdin: paced as unknown as NodeJS.ReadStream, stderr: process.stderr, exitOnCtrlC: false, patchConsole: false});
 		instance.waitUntilExit().then(shutdown, (error: unknown) => onUncaught(error));
 
 		const opened = (async () => {
