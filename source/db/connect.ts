@@ -72,6 +72,8 @@ export interface OpenOptions extends EmbeddedOptions {
 	readonly migrations?: 'apply' | 'require' | 'report';
 	/** Pool size on a server; the embedded database always has exactly one connection. */
 	readonly max?: number;
+	/** Told which migrations this open applied (the keyed audit chain is sealed right after its migration). */
+	readonly onMigrated?: (applied: readonly string[]) => void;
 }
 
 export async function openServer(url: string, options: OpenOptions = {}): Promise<Database> {
@@ -131,7 +133,7 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
 	// The embedded database is this process's own: it always migrates itself.
 	const mode = db.kind === 'embedded' ? 'apply' : (options.migrations ?? 'require');
 	try {
-		if (mode === 'apply') await migrate(db.sql);
+		if (mode === 'apply') options.onMigrated?.((await migrate(db.sql)).applied);
 		if (mode === 'require') await requireCurrentSchema(db);
 	} catch (error) {
 		await db.close();

@@ -2,7 +2,7 @@ import {Box, Text, useApp} from 'ink';
 import {TextField} from './components/TextField.js';
 import {KeyRouter, useKeys} from './keys.js';
 import {useCallback, useEffect, useMemo, useReducer, useState} from 'react';
-import type {ChainResult} from '../db/repositories/audit.js';
+import type {ChainResult} from '../services/audit.js';
 import type {Settings} from '../domain/settings.js';
 import {truncate} from '../lib/text.js';
 import {FlashLine, Header, HelpOverlay, HintBar} from './components/Chrome.js';

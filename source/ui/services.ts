@@ -4,7 +4,7 @@ import type {AliasEntry, Model} from '../domain/model.js';
 import type {Provider} from '../domain/provider.js';
 import type {Settings} from '../domain/settings.js';
 import type {SmokeEvent} from '../providers/smoke.js';
-import type {ChainResult, StoredAuditRow} from '../db/repositories/audit.js';
+import type {ChainResult, StoredAuditRow} from '../services/audit.js';
 import type {ProviderSummary} from '../services/providers.js';
 import type {AliasOverview, CompareEvent} from '../services/compare.js';
 import type {FinishMode, FinishResult, Rotation, RotationProgress, RotationValidation} from '../services/rotate.js';

@@ -12,13 +12,15 @@ export const command: Command = {
 
 Checks, in order: the database (kind, server version, location), the migration state, the
 encryption key (the canary proves ENCRYPTION_KEY wrote the data), how many stored secrets each
-key id encrypted, and every stored secret that no configured key can decrypt ("needs a new key").
-Nothing is changed and no secret is printed.
+key id encrypted, every stored secret that no configured key can decrypt ("needs a new key"),
+and the audit log's head record (its MAC; eval752 audit verify walks every row). Nothing is
+changed and no secret is printed.
 
 Exit codes: 0 healthy, 1 any check failed (or the database is unreachable), 2 bad configuration.
 
 Options:
-  --json   the whole report as JSON
+  --json   the whole report as JSON ({healthy, database, migrations, encryption, checks:
+           [{name, ok, detail, hint?}], logFile})
 `,
 	async run(args, io) {
 		const {values} = parse('doctor', args, {json: {type: 'boolean'}}, {max: 0});

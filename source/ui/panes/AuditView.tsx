@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import {truncate} from '../../lib/text.js';
-import type {ChainResult, StoredAuditRow} from '../../db/repositories/audit.js';
+import type {ChainResult, StoredAuditRow} from '../../services/audit.js';
 import {sanitizeText} from '../../lib/sanitize.js';
 import type {Theme} from '../theme.js';
 import {windowStart} from '../state.js';
