@@ -3,6 +3,7 @@ import {allSecretRows} from '../db/repositories/key-secrets.js';
 import {secretCountsByKeyId} from '../db/repositories/canary.js';
 import {migrationState} from '../db/migrate.js';
 import {readHead} from '../db/repositories/audit.js';
+import {auditPrivileges} from '../db/repositories/roles.js';
 import {headMessage, sameMac} from '../domain/audit-hash.js';
 import {sanitizeText} from '../lib/sanitize.js';
 import type {ServiceContext} from './context.js';
@@ -13,6 +14,8 @@ export interface DoctorCheck {
 	readonly ok: boolean;
 	readonly detail: string;
 	readonly hint?: string;
+	/** A risk worth fixing that does not make the installation unhealthy (ok stays true). */
+	readonly warning?: boolean;
 }
 
 export interface DoctorReport {
@@ -98,11 +101,18 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 	};
 }
 
-/** The audit log's head record, its MAC checked (cheap: no walk of the chain; `audit verify` does that). */
+const GRANT_HINT = 'connect the dashboard as a role that owns nothing: as the owner run eval752 migrate --grant <role>, then put that role in DATABASE_URL (README: "A real PostgreSQL")';
+
+/**
+ * The audit log's head record, its MAC checked (cheap: no walk of the chain; `audit verify` does
+ * that) and, on a shared
+ * server, whether the connected role could switch off the append-only triggers. The embedded
+ * database has one local user, a superuser by construction: nothing to warn about there.
+ */
 async function auditChecks(ctx: ServiceContext): Promise<DoctorCheck[]> {
 	const checks: DoctorCheck[] = [];
 	const head = await readHead(ctx.db.sql);
-	// A stored key id is not ours: nothing of it reaches the terminal unsanitised.
+	// Stored and catalog names are not ours: nothing of them reaches the terminal unsanitised.
 	const headKey = sanitizeText(head?.keyId ?? '');
 	const ring = ctx.keys.status === 'missing' ? undefined : ctx.keys.ring;
 	if (!head) checks.push({name: 'audit head', ok: false, detail: 'the head record of the audit log is missing', hint: 'run eval752 audit verify'});
@@ -122,6 +132,25 @@ async function auditChecks(ctx: ServiceContext): Promise<DoctorCheck[]> {
 					? {name: 'audit head', ok: true, detail: `seq ${head.seq}, signed by key id ${headKey} (eval752 audit verify checks every row)`}
 					: {name: 'audit head', ok: false, detail: 'the head record does not match its MAC: it was altered', hint: 'run eval752 audit verify'},
 		);
+	}
+	if (ctx.db.kind === 'server') {
+		const privileges = await auditPrivileges(ctx.db.sql);
+		if (privileges) {
+			const role = sanitizeText(privileges.role);
+			const owner = sanitizeText(privileges.owner);
+			const why = privileges.superuser
+				? `${role} is a superuser`
+				: privileges.ownerMember
+					? privileges.role === privileges.owner
+						? `${role} owns audit_log`
+						: `${role} is a member of ${owner}, which owns audit_log`
+					: privileges.createRole
+						? `${role} has CREATEROLE (it can join the owner role)`
+						: undefined;
+			if (why) checks.push({name: 'audit privileges', ok: true, warning: true, detail: `${why}: it can disable the audit log's triggers and rewrite it (the MACs still show it, but only to whoever holds the key)`, hint: GRANT_HINT});
+			else if (privileges.excess.length > 0) checks.push({name: 'audit privileges', ok: true, warning: true, detail: `${role} may ${privileges.excess.join(', ')} audit_log`, hint: GRANT_HINT});
+			else checks.push({name: 'audit privileges', ok: true, detail: `${role} can append to audit_log but not change, delete or unprotect it`});
+		}
 	}
 	return checks;
 }
