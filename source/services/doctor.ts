@@ -105,9 +105,9 @@ const GRANT_HINT = 'connect the dashboard as a role that owns nothing: as the ow
 
 /**
  * The audit log's head record, its MAC checked (cheap: no walk of the chain; `audit verify` does
- * that) and, on a shared
- * server, whether the connected role could switch off the append-only triggers. The embedded
- * database has one local user, a superuser by construction: nothing to warn about there.
+ * that) and, on a shared server, whether the connected role could switch off the append-only
+ * triggers. The embedded database has one local user, a superuser by construction: nothing to
+ * warn about there.
  */
 async function auditChecks(ctx: ServiceContext): Promise<DoctorCheck[]> {
 	const checks: DoctorCheck[] = [];

@@ -60,10 +60,16 @@ const headSchema = z.object({
 	mac: z.instanceof(Buffer).nullable(),
 });
 
-/** The head record, or undefined when it (or its table, on an unmigrated database) is missing. */
+/**
+ * The head record, or undefined when it (or its table, on an unmigrated database) is missing.
+ * `forUpdate` (appends) locks it and skips the table check: a write runs on a migrated schema,
+ * and every append saves the round trip.
+ */
 export async function readHead(sql: Queryable, options: {forUpdate?: boolean} = {}): Promise<AuditHead | undefined> {
-	const [exists] = await sql<{ready: boolean}[]>`select to_regclass('audit_head') is not null as ready`;
-	if (!exists?.ready) return undefined;
+	if (!options.forUpdate) {
+		const [exists] = await sql<{ready: boolean}[]>`select to_regclass('audit_head') is not null as ready`;
+		if (!exists?.ready) return undefined;
+	}
 	const [raw] = options.forUpdate
 		? await sql`select seq, rows, row_hash, at, keyed_from, key_id, mac from audit_head where id for update`
 		: await sql`select seq, rows, row_hash, at, keyed_from, key_id, mac from audit_head where id`;
