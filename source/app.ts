@@ -6,7 +6,8 @@ import {openDatabase} from './db/connect.js';
 import {embeddedExists} from './db/embedded.js';
 import {listCanaries, secretCountsByKeyId} from './db/repositories/canary.js';
 import type {Database} from './db/types.js';
-import {setLogFile} from './log.js';
+import {log, setLogFile} from './log.js';
+import {sealAfterMigration} from './services/audit.js';
 import {checkKey} from './services/canary.js';
 import type {ServiceContext} from './services/context.js';
 
@@ -49,11 +50,13 @@ export function configFrom(io: Io): Config {
 export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App> {
 	const config = configFrom(io);
 	const firstRun = !io.database && !config.databaseUrl && !embeddedExists(config.paths);
+	const applied: string[] = [];
 	const db =
 		io.database ??
 		(await openDatabase(config, {
 			migrations: options.migrations,
 			onCreate: () => options.onProgress?.(`Creating the embedded database in ${config.paths.pgdata} (first start takes a few seconds)…`),
+			onMigrated: (names) => applied.push(...names),
 		}));
 	try {
 		let key = config.encryptionKey;
@@ -61,6 +64,14 @@ export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App
 		const ring = key ? KeyRing.from(key, [...config.encryptionKeyPrevious]) : undefined;
 		const keys = await checkKey(db.sql, ring);
 		const ctx: ServiceContext = {db, actor: config.actor, keys, readOnly: options.readOnly ?? false};
+		// The embedded database migrates itself: it also seals the audit rows written before keyed hashing.
+		try {
+			const sealed = await sealAfterMigration(ctx, applied);
+			if (sealed) log.info('audit log sealed', {seq: sealed.seq, unkeyedRows: sealed.unkeyedRows});
+		} catch (error) {
+			// A log that does not verify is not sealed; audit verify and doctor say why, and the tool stays usable for reading.
+			log.warn('audit log not sealed', {error: error instanceof Error ? error.message : String(error)});
+		}
 		return {
 			config,
 			db,

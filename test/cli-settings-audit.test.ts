@@ -60,10 +60,40 @@ describe(`eval752 audit (${databaseKind})`, () => {
 		expect(lines[0]).toMatch(/^SEQ\s+AT\s+ACTOR\s+ACTION\s+TARGET\s+DETAILS$/);
 		expect(lines[2]).toMatch(/^\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+tester@test\s+provider\.create\s+provider [0-9a-f]{8}\s+\{"after"/);
 		const rows = JSON.parse((await eval752(['audit', 'tail', '--json'])).stdout) as Record<string, unknown>[];
-		expect(rows.at(-1)).toMatchObject({action: 'provider.create', actor: 'tester@test', targetType: 'provider', prevHash: expect.stringMatching(/^[0-9a-f]{64}$/), rowHash: expect.stringMatching(/^[0-9a-f]{64}$/)});
+		expect(rows.at(-1)).toMatchObject({
+			action: 'provider.create',
+			actor: 'tester@test',
+			targetType: 'provider',
+			keyId: c.ring.currentId,
+			prevHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+			rowHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+		});
 		expect(rows.map((row) => row['seq'])).toEqual(rows.map((_, i) => i + 1));
-		expect(await eval752(['audit', 'verify'])).toMatchObject({code: 0, stdout: `Audit chain intact: ${rows.length} rows verified\n`});
-		expect(JSON.parse((await eval752(['audit', 'verify', '--json'])).stdout)).toEqual({ok: true, rows: rows.length});
+		const text = await eval752(['audit', 'verify']);
+		expect(text.code).toBe(0);
+		expect(text.stdout.split('\n')).toEqual([
+			`Audit chain intact: ${rows.length} rows verified`,
+			`  seq 1–${rows.length}: signed by key id ${c.ring.currentId}, MACs verified`,
+			expect.stringMatching(new RegExp(`^  head: seq ${rows.length}, ${rows.length} rows, hash [0-9a-f]{16}…, \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ; signed by key id ${c.ring.currentId}, in step with the rows$`)),
+			'',
+		]);
+		const json = JSON.parse((await eval752(['audit', 'verify', '--json'])).stdout) as Record<string, unknown>;
+		expect(json).toEqual({
+			ok: true,
+			rows: rows.length,
+			lastSeq: rows.length,
+			chain: String(rows[0]!['rowHash']).slice(0, 16),
+			macs: 'checked',
+			unkeyedRows: 0,
+			keyedFrom: 1,
+			segments: [{from: 1, to: rows.length, keyId: c.ring.currentId, status: 'verified'}],
+			checkpoints: [],
+			head: {seq: rows.length, rows: rows.length, hash: rows.at(-1)!['rowHash'], at: rows.at(-1)!['at'], keyedFrom: 1, keyId: c.ring.currentId, status: 'ok'},
+			anchors: [],
+			brokenSeq: null,
+			kind: null,
+			reason: null,
+		});
 		expect((await eval752(['audit', 'tail', '-n', '0'])).code).toBe(2);
 		expect((await eval752(['audit', 'tail', '-n', 'ten'])).code).toBe(2);
 	});

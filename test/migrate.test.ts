@@ -21,19 +21,26 @@ afterAll(async () => {
 	fs.rmSync(sqlDir, {recursive: true, force: true});
 });
 
-const tables = ['providers', 'provider_keys', 'models', 'settings', 'smoke_runs', 'comparison_runs', 'comparison_results', 'audit_log', 'encryption_canary', 'schema_migrations'];
+const tables = ['providers', 'provider_keys', 'models', 'settings', 'smoke_runs', 'comparison_runs', 'comparison_results', 'audit_log', 'audit_head', 'encryption_canary', 'schema_migrations'];
+
+/** The file name a new migration after the shipped ones gets (its number follows the last). */
+function after(offset: number, name: string): string {
+	return `${String(readMigrations().length + offset).padStart(5, '0')}_${name}.sql`;
+}
 
 describe(`migrations (${databaseKind})`, () => {
 	it('applies every file to a fresh database, once, then nothing', async () => {
 		const {sql} = t.db;
-		expect((await migrationState(sql, readMigrations(sqlDir))).pending).toEqual(['00001_initial.sql']);
+		const shipped = readMigrations(sqlDir).map((file) => file.name);
+		expect(shipped[0]).toBe('00001_initial.sql');
+		expect((await migrationState(sql, readMigrations(sqlDir))).pending).toEqual(shipped);
 		const two = [migrate(sql, readMigrations(sqlDir)), migrate(sql, readMigrations(sqlDir))];
 		const results = await Promise.all(two);
-		// Two runners at once: the file is applied by exactly one of them.
-		expect(results.flatMap((r) => r.applied)).toEqual(['00001_initial.sql']);
+		// Two runners at once: each file is applied by exactly one of them.
+		expect(results.flatMap((r) => r.applied).sort()).toEqual(shipped);
 		const rows = await sql<{name: string; sha256: string}[]>`select name, sha256 from schema_migrations`;
-		expect(rows).toHaveLength(1);
-		expect(rows[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+		expect(rows).toHaveLength(shipped.length);
+		for (const row of rows) expect(row.sha256).toMatch(/^[0-9a-f]{64}$/);
 		const present = await sql<{table_name: string}[]>`select table_name from information_schema.tables where table_schema = 'public'`;
 		expect(present.map((r) => r.table_name).sort()).toEqual([...tables].sort());
 		expect((await migrate(sql, readMigrations(sqlDir))).applied).toEqual([]);
@@ -52,30 +59,31 @@ describe(`migrations (${databaseKind})`, () => {
 	});
 
 	it('applies a new file in its own transaction and rolls a failing one back whole', async () => {
-		fs.writeFileSync(path.join(sqlDir, '00002_extra.sql'), 'create table extra_one (id int);\ncreate table extra_two (id int);\n');
-		fs.writeFileSync(path.join(sqlDir, '00003_broken.sql'), 'create table broken_one (id int);\nselect * from no_such_table;\n');
-		await expect(migrate(t.db.sql, readMigrations(sqlDir))).rejects.toThrow(/Migration 00003_broken\.sql fails: .*no_such_table.* nothing of it was applied/);
+		fs.writeFileSync(path.join(sqlDir, after(1, 'extra')), 'create table extra_one (id int);\ncreate table extra_two (id int);\n');
+		fs.writeFileSync(path.join(sqlDir, after(2, 'broken')), 'create table broken_one (id int);\nselect * from no_such_table;\n');
+		await expect(migrate(t.db.sql, readMigrations(sqlDir))).rejects.toThrow(new RegExp(`Migration ${after(2, 'broken').replace('.', '\\.')} fails: .*no_such_table.* nothing of it was applied`));
 		const state = await migrationState(t.db.sql, readMigrations(sqlDir));
-		expect(state.pending).toEqual(['00003_broken.sql']);
+		expect(state.pending).toEqual([after(2, 'broken')]);
 		const broken = await t.db.sql`select to_regclass('broken_one') as t`;
 		expect(broken[0]!['t']).toBeNull();
 		const extra = await t.db.sql`select to_regclass('extra_two') as t`;
 		expect(extra[0]!['t']).not.toBeNull();
-		fs.rmSync(path.join(sqlDir, '00003_broken.sql'));
+		fs.rmSync(path.join(sqlDir, after(2, 'broken')));
 	});
 
 	it('refuses a gap in the numbering and a misnamed file', () => {
-		fs.writeFileSync(path.join(sqlDir, '00005_gap.sql'), 'select 1;');
-		expect(() => readMigrations(sqlDir)).toThrow(/00005_gap\.sql breaks the sequence/);
-		fs.rmSync(path.join(sqlDir, '00005_gap.sql'));
+		const gap = after(3, 'gap');
+		fs.writeFileSync(path.join(sqlDir, gap), 'select 1;');
+		expect(() => readMigrations(sqlDir)).toThrow(`${gap} breaks the sequence`);
+		fs.rmSync(path.join(sqlDir, gap));
 		fs.writeFileSync(path.join(sqlDir, '3_bad.sql'), 'select 1;');
 		expect(() => readMigrations(sqlDir)).toThrow(/misnamed/);
 		fs.rmSync(path.join(sqlDir, '3_bad.sql'));
 	});
 
 	it('refuses a database migrated by a newer eval752', async () => {
-		const older = readMigrations(sqlDir).slice(0, 1);
-		await expect(migrate(t.db.sql, older)).rejects.toThrow(/has migration 00002_extra\.sql, which this eval752 does not know/);
+		const older = readMigrations();
+		await expect(migrate(t.db.sql, older)).rejects.toThrow(`has migration ${after(1, 'extra')}, which this eval752 does not know`);
 	});
 
 	it('keeps the audit log append-only: UPDATE, DELETE and TRUNCATE are refused', async () => {

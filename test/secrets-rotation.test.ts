@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {KeyRing} from '../source/crypto/index.js';
-import {verifyChain} from '../source/db/repositories/audit.js';
+import {verifyAuditChain} from '../source/services/audit-chain.js';
 import {allSecretRows} from '../source/db/repositories/key-secrets.js';
 import {mutate, type ServiceContext} from '../source/services/context.js';
 import {decryptKeyRow, openSecret} from '../source/services/key-store.js';
@@ -152,21 +152,34 @@ describe(`ENCRYPTION_KEY rotation (${databaseKind})`, () => {
 		const fingerprints = await s.oldCtx.db.sql<{id: string; fingerprint: Buffer}[]>`select id, fingerprint from provider_keys`;
 		for (const row of fingerprints) expect(row.fingerprint.equals(onlyNew.fingerprint(s.secrets.get(row.id)!))).toBe(true);
 
-		const audit = await s.oldCtx.db.sql<{action: string; details: {rows: string[]; from: Record<string, number>; to: string}}[]>`
+		const logged = await s.oldCtx.db.sql<{action: string; details: {rows: string[]; from: Record<string, number>; to: string}}[]>`
 			select action, details from audit_log where seq > ${auditBefore} order by seq`;
-		expect(audit.map((row) => row.action)).toEqual(['key.rekey_batch', 'key.rekey_batch', 'key.rekey_batch']);
+		// One row per batch, then the checkpoint that lets the old rows verify once the old key is gone.
+		expect(logged.map((row) => row.action)).toEqual(['key.rekey_batch', 'key.rekey_batch', 'key.rekey_batch', 'audit.checkpoint']);
+		expect(logged.at(-1)!.details).toMatchObject({through: auditBefore + 3, keyIds: [oldId], to: ring.currentId});
+		expect(result.stdout).toContain(`Audit log: rows 1–${auditBefore + 3} (key id ${oldId}) checkpointed at seq ${auditBefore + 4} under key id ${ring.currentId}`);
+		const audit = logged.slice(0, 3);
 		expect(audit.map((row) => row.details.from)).toEqual([{[oldId]: 2}, {[oldId]: 2}, {[oldId]: 1}]);
 		expect(audit.every((row) => row.details.to === ring.currentId)).toBe(true);
 		expect(audit.flatMap((row) => row.details.rows).sort()).toEqual([...s.secrets.keys()].sort());
 		const auditText = JSON.stringify(audit);
 		for (const {ciphertext} of [...before.values(), ...after.values()]) expect(auditText).not.toContain(ciphertext.split(':')[2]!.slice(0, 16));
-		expect((await verifyChain(s.oldCtx.db.sql)).ok).toBe(true);
+		expect((await verifyAuditChain(s.oldCtx.db.sql, ring)).ok).toBe(true);
+		// With only the new key, the rows the old key signed are proven by the checkpoint.
+		expect(await verifyAuditChain(s.oldCtx.db.sql, onlyNew)).toMatchObject({
+			ok: true,
+			segments: [
+				{from: 1, to: auditBefore, keyId: oldId, status: 'checkpointed'},
+				{from: auditBefore + 1, to: auditBefore + 4, keyId: ring.currentId, status: 'verified'},
+			],
+			checkpoints: [{seq: auditBefore + 4, through: auditBefore + 3, keyId: ring.currentId}],
+		});
 
 		// Nothing left: a second run changes nothing and audits nothing.
 		const again = await runCli(['rekey'], {database: s.t.ctx.db, env: env({current: s.newKey})});
 		expect(again.code).toBe(0);
 		expect(again.stdout).toContain('Nothing to re-encrypt');
-		expect((await rowCounts(s.oldCtx))['audit_log']).toBe(auditBefore + 3);
+		expect((await rowCounts(s.oldCtx))['audit_log']).toBe(auditBefore + 4);
 	});
 
 	it('rekey killed after its first batch leaves each row under exactly one configured key, and a re-run completes', async () => {
@@ -205,7 +218,7 @@ describe(`ENCRYPTION_KEY rotation (${databaseKind})`, () => {
 			expect(row.keyId).toBe(newOnly.currentId);
 			expect(openSecret(newOnly, row)).toBe(s.secrets.get(row.id));
 		}
-		expect((await verifyChain(rotated.db.sql)).ok).toBe(true);
+		expect((await verifyAuditChain(rotated.db.sql, KeyRing.from(s.newKey, [s.oldKey]))).ok).toBe(true);
 	});
 
 	it('an AbortSignal stops rekey between batches; what committed stays committed', async () => {

@@ -81,7 +81,7 @@ beforeAll(async () => {
 		insert into smoke_runs (provider_id, provider_name, model_name, started_at, finished_at, outcome, error_class, excerpt, error_message, actor)
 		values (${providerId}, ${NAME}, ${`model${HOSTILE}`}, now(), now(), 'failed', ${`auth${HOSTILE}`}, ${`excerpt${HOSTILE}`}, ${`message${HOSTILE}`}, ${`actor${HOSTILE}`})`;
 	await sql.begin(async (tx) => {
-		await appendAudit(tx, `mallory${HOSTILE}`, {action: `provider.update${HOSTILE}`, targetType: `provider${HOSTILE}`, targetId: `${providerId}${HOSTILE}`, details: {name: NAME, [`key${HOSTILE}`]: [HOSTILE, {deep: HOSTILE}]}});
+		await appendAudit(tx, t.ring, `mallory${HOSTILE}`, {action: `provider.update${HOSTILE}`, targetType: `provider${HOSTILE}`, targetId: `${providerId}${HOSTILE}`, details: {name: NAME, [`key${HOSTILE}`]: [HOSTILE, {deep: HOSTILE}]}});
 	});
 });
 

@@ -383,3 +383,31 @@ describe('random input to decrypt yields only DecryptFailed (RELIABILITY 9)', ()
 		expect(consoleCalls).toBe(0);
 	});
 });
+
+describe('the audit key', () => {
+	const message = Buffer.from('eval752 audit row v1\nexample', 'utf8');
+
+	it('is HMAC-SHA256 under its own HKDF subkey (info "eval752 audit chain v1"), for the key id asked', () => {
+		const expected = createHmac('sha256', subkey(RAW_A, 'eval752 audit chain v1', 32)).update(message).digest();
+		expect(ringA.auditMac(A_ID, message)!.equals(expected)).toBe(true);
+		// A previous key still verifies what it signed; the current key signs new rows.
+		expect(ringAB.auditMac(B_ID, message)!.equals(KeyRing.from(RAW_B).auditMac(B_ID, message)!)).toBe(true);
+		expect(ringAB.auditMac(A_ID, message)!.equals(expected)).toBe(true);
+	});
+
+	it('is none of the other subkeys, and a key id that is not configured gives nothing', () => {
+		const mac = ringA.auditMac(A_ID, message)!;
+		for (const info of ['eval752 data key v1', 'eval752 fingerprint v1']) {
+			expect(mac.equals(createHmac('sha256', subkey(RAW_A, info, 32)).update(message).digest())).toBe(false);
+		}
+		expect(ringA.auditMac(B_ID, message)).toBeUndefined();
+		expect(ringA.auditMac('0000000000000000', message)).toBeUndefined();
+	});
+
+	it('never shows in what a ring prints', () => {
+		const audit = subkey(RAW_A, 'eval752 audit chain v1', 32).toString('hex');
+		for (const text of [ringAB.describe(), JSON.stringify(ringAB), inspect(ringAB, {showHidden: true, depth: Infinity}), JSON.stringify(deriveMasterKey(RAW_A))]) {
+			expect(text).not.toContain(audit);
+		}
+	});
+});

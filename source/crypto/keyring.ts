@@ -15,7 +15,7 @@ import {KEY_BYTES} from './key.js';
 /**
  * Master keys and the key ring that encrypts and decrypts secrets with them.
  * Each master key is stretched by HKDF into independent subkeys (data key, key
- * id, fingerprint key) so the key id stored beside every ciphertext and the
+ * id, fingerprint key, audit chain key) so the key id stored beside every ciphertext and the
  * fingerprints stored for duplicate detection reveal nothing about the data key.
  * The subkeys live only in a module-private WeakMap: no property of any object we
  * hand out holds key material, so logging, JSON-encoding or inspecting one can't
@@ -29,6 +29,7 @@ const HKDF_SALT = 'eval752';
 const INFO_DATA_KEY = 'eval752 data key v1';
 const INFO_KEY_ID = 'eval752 key id v1';
 const INFO_FINGERPRINT = 'eval752 fingerprint v1';
+const INFO_AUDIT = 'eval752 audit chain v1';
 const CIPHER = 'aes-256-gcm';
 
 /** A derived master key as other modules see it: its id, and nothing that can print its bytes. */
@@ -42,6 +43,8 @@ export interface MasterKey {
 interface Subkeys {
 	readonly dataKey: Buffer;
 	readonly fingerprintKey: Buffer;
+	/** HMAC key of the audit chain and its head: a rewrite of the log needs it, not just the database. */
+	readonly auditKey: Buffer;
 }
 
 const subkeys = new WeakMap<MasterKey, Subkeys>();
@@ -72,6 +75,7 @@ export function deriveMasterKey(raw: Buffer): MasterKey {
 	subkeys.set(key, {
 		dataKey: derive(raw, INFO_DATA_KEY, 32),
 		fingerprintKey: derive(raw, INFO_FINGERPRINT, 32),
+		auditKey: derive(raw, INFO_AUDIT, 32),
 	});
 	return key;
 }
@@ -174,6 +178,17 @@ export class KeyRing {
 	/** One fingerprint per configured key, current first, so a duplicate stored under a not-yet-rekeyed key is found too. */
 	fingerprints(plaintext: string): Buffer[] {
 		return [...this.#keys.values()].map((key) => fingerprintWith(key, plaintext));
+	}
+
+	/**
+	 * HMAC-SHA256 of `message` under the audit subkey of the key with id `keyId`, or undefined
+	 * when that key is not configured (the caller says which key id is needed). The audit chain
+	 * signs with the current key and verifies with any configured one.
+	 */
+	auditMac(keyId: string, message: Buffer): Buffer | undefined {
+		const key = this.#keys.get(keyId);
+		if (!key) return undefined;
+		return createHmac('sha256', secretsOf(key).auditKey).update(message).digest();
 	}
 
 	/** A printable summary: key ids only. */

@@ -74,6 +74,8 @@ export interface OpenOptions extends EmbeddedOptions {
 	readonly migrations?: 'apply' | 'require' | 'report' | 'defer';
 	/** Pool size on a server; the embedded database always has exactly one connection. */
 	readonly max?: number;
+	/** Told which migrations this open applied (the keyed audit chain is sealed right after its migration). */
+	readonly onMigrated?: (applied: readonly string[]) => void;
 }
 
 export async function openServer(url: string, options: OpenOptions = {}): Promise<Database> {
@@ -134,7 +136,7 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
 	// migrates in a transaction of its own.
 	const mode = options.migrations === 'defer' ? 'defer' : db.kind === 'embedded' ? 'apply' : (options.migrations ?? 'require');
 	try {
-		if (mode === 'apply') await migrate(db.sql);
+		if (mode === 'apply') options.onMigrated?.((await migrate(db.sql)).applied);
 		if (mode === 'require') await requireCurrentSchema(db);
 	} catch (error) {
 		await db.close();

@@ -331,6 +331,25 @@ const RULES: Readonly<Record<BackupTable, TableRules>> = {
 			details: auditDetails,
 			prev_hash: hash,
 			row_hash: hash,
+			// Null for rows written before keyed hashing started.
+			key_id: nullable(keyId),
+		},
+	},
+	audit_head: {
+		columns: {
+			id: (value) => {
+				if (value !== true) throw new FieldProblem('must be true (the one head row)');
+			},
+			seq: integer(0, Number.MAX_SAFE_INTEGER),
+			rows: integer(0, Number.MAX_SAFE_INTEGER),
+			row_hash: hash,
+			at: nullable(timestamp),
+			keyed_from: nullable(integer(0, Number.MAX_SAFE_INTEGER)),
+			key_id: nullable(keyId),
+			mac: nullable(hash),
+		},
+		row: (row) => {
+			if ((row['key_id'] === null) !== (row['mac'] === null)) throw new RowProblem('mac', 'goes with key_id: both or neither');
 		},
 	},
 	encryption_canary: {

@@ -3,7 +3,6 @@ import path from 'node:path';
 import readline from 'node:readline';
 import {z} from 'zod';
 import {CANARY_PLAINTEXT, DecryptFailed, parseEnvelope, type KeyRing} from '../crypto/index.js';
-import {verifyChain} from '../db/repositories/audit.js';
 import {
 	appliedMigrations,
 	BACKUP_TABLE_NAMES,
@@ -23,6 +22,7 @@ import type {Tx} from '../db/types.js';
 import {UserError} from '../errors.js';
 import {log} from '../log.js';
 import {version} from '../version.js';
+import {verifyAuditChain} from './audit-chain.js';
 import {checkBackupRow, rowLabel, RowProblem} from './backup-rows.js';
 import {mutate, type ServiceContext} from './context.js';
 import {openSecret} from './key-store.js';
@@ -88,9 +88,11 @@ function describeCounts(counts: Partial<Record<BackupTable, number>>): string {
 		comparison_runs: 'comparison run',
 		comparison_results: 'comparison result',
 		audit_log: 'audit row',
+		audit_head: 'audit head record',
 		encryption_canary: 'encryption canary',
 	};
-	const parts = BACKUP_TABLE_NAMES.filter((table) => (counts[table] ?? 0) > 0).map((table) => `${counts[table]} ${labels[table]}${counts[table] === 1 ? '' : 's'}`);
+	// The head goes with the audit rows; naming it too would only add noise.
+	const parts = BACKUP_TABLE_NAMES.filter((table) => table !== 'audit_head' && (counts[table] ?? 0) > 0).map((table) => `${counts[table]} ${labels[table]}${counts[table] === 1 ? '' : 's'}`);
 	return parts.length === 0 ? 'nothing' : parts.join(', ');
 }
 
@@ -399,10 +401,11 @@ export async function restoreBackup(ctx: ServiceContext, file: string, options: 
 			}
 			const rows = await loadRows(tx, target, backup.lines, options.onProgress);
 			verifyKeys(ring!, {canaries: await listCanaries(tx), secrets: await allSecretRows(tx)});
-			const chain = await verifyChain(tx);
+			// Rows and head, signed with the configured keys: a backup with its last audit rows cut out is refused too.
+			const chain = await verifyAuditChain(tx, ring!);
 			if (!chain.ok) {
-				throw new UserError(`The audit chain in this backup breaks at seq ${chain.brokenSeq} (${chain.reason}); nothing was restored`, {
-					hint: 'the backup was altered after it was made: use another backup',
+				throw new UserError(`The audit chain in this backup breaks at seq ${chain.brokenSeq} (${chain.kind}: ${chain.reason}); nothing was restored`, {
+					hint: chain.kind === 'unknown-key' ? 'add the key id it names to ENCRYPTION_KEY_PREVIOUS' : 'the backup was altered after it was made: use another backup',
 				});
 			}
 			return {

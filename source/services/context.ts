@@ -1,8 +1,11 @@
 import type {KeyRing} from '../crypto/keyring.js';
-import {appendAudit, type AuditEntry} from '../db/repositories/audit.js';
+import {chainIdOf, formatAnchor} from '../domain/audit-anchor.js';
+import type {AuditHead} from '../domain/audit-hash.js';
+import {appendAudit, auditFirstHash, type AppendOptions, type AuditEntry} from '../db/repositories/audit.js';
 import {CHANGES_CHANNEL} from '../db/changes.js';
 import type {Change, Database, Tx} from '../db/types.js';
 import {UserError} from '../errors.js';
+import {log} from '../log.js';
 
 /**
  * The state of the encryption key for this process:
@@ -37,9 +40,20 @@ export function requireRing(ctx: ServiceContext): KeyRing {
 	});
 }
 
-export function assertWritable(ctx: ServiceContext): void {
+/**
+ * Every change is refused without a usable key: its audit row must be signed with the audit key
+ * derived from ENCRYPTION_KEY, and an unsigned row would be indistinguishable from one forged
+ * by whoever can reach the database. Reading (lists, status, audit verify) needs no key.
+ */
+export function assertWritable(ctx: ServiceContext): KeyRing {
 	if (ctx.readOnly) throw new ReadOnlyError();
 	if (ctx.keys.status === 'wrong') throw new UserError(ctx.keys.message, {hint: 'set the key that wrote this data, or add it to ENCRYPTION_KEY_PREVIOUS'});
+	if (ctx.keys.status === 'missing') {
+		throw new UserError('ENCRYPTION_KEY is not set; every change is signed into the audit log with a key derived from it, so nothing was changed', {
+			hint: 'set ENCRYPTION_KEY (the key this database was set up with); eval752 keygen makes a new one for a new database',
+		});
+	}
+	return ctx.keys.ring;
 }
 
 export interface MutationResult<T> {
@@ -49,21 +63,41 @@ export interface MutationResult<T> {
 }
 
 /**
- * The one way to change data: the change, exactly one audit row and a NOTIFY commit together
- * or not at all. Inside `work`, use only `tx` — PGlite is a single session and a query on the
- * outer pool while a transaction is open deadlocks it (the rule holds on a server too).
- * In-process listeners hear about the change after the commit.
+ * Every this many appends (seq 100, 200, …) the process that wrote the row logs the head as an
+ * anchor line (`audit anchor` format) to its log file: a trail outside the database that
+ * `audit verify --anchor <log file>` checks. A round number keeps the log small and makes the
+ * lines easy to find; `eval752 audit anchor` gives one on demand.
  */
-export async function mutate<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<MutationResult<T>>): Promise<T> {
-	assertWritable(ctx);
+export const AUDIT_ANCHOR_EVERY = 100;
+
+/**
+ * The one way to change data: the change, exactly one signed audit row, the head moved to it
+ * and a NOTIFY commit together or not at all. Inside `work`, use only `tx` — PGlite is a single
+ * session and a query on the outer pool while a transaction is open deadlocks it (the rule holds
+ * on a server too). In-process listeners hear about the change after the commit.
+ */
+export async function mutate<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<MutationResult<T>>, options: AppendOptions = {}): Promise<T> {
+	const ring = assertWritable(ctx);
 	const result = await ctx.db.sql.begin(async (tx) => {
 		const outcome = await work(tx);
-		await appendAudit(tx, ctx.actor, outcome.audit);
+		const appended = await appendAudit(tx, ring, ctx.actor, outcome.audit, options);
 		for (const change of outcome.changes) {
 			await tx`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(change)})`;
 		}
-		return outcome;
+		return {outcome, head: appended.head};
 	});
-	for (const change of result.changes) ctx.db.changes.publish(change);
-	return result.value;
+	for (const change of result.outcome.changes) ctx.db.changes.publish(change);
+	if (result.head.seq % AUDIT_ANCHOR_EVERY === 0) await logAnchor(ctx, result.head);
+	return result.outcome.value;
+}
+
+/** Writes the head as an anchor line to the log file; best-effort (the change has committed). */
+async function logAnchor(ctx: ServiceContext, head: AuditHead): Promise<void> {
+	try {
+		const first = await auditFirstHash(ctx.db.sql);
+		if (!first || !head.at) return;
+		log.info('audit anchor', {anchor: formatAnchor({chain: chainIdOf(first), seq: head.seq, rows: head.rows, hash: head.rowHash.toString('hex'), at: head.at.toISOString()})});
+	} catch (error) {
+		log.warn('audit anchor not logged', {error: error instanceof Error ? error.message.split('\n')[0] : String(error)});
+	}
 }

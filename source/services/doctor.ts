@@ -2,6 +2,10 @@ import {DecryptFailed} from '../crypto/index.js';
 import {allSecretRows} from '../db/repositories/key-secrets.js';
 import {secretCountsByKeyId} from '../db/repositories/canary.js';
 import {migrationState} from '../db/migrate.js';
+import {readHead} from '../db/repositories/audit.js';
+import {auditPrivileges} from '../db/repositories/roles.js';
+import {headMessage, sameMac} from '../domain/audit-hash.js';
+import {sanitizeText} from '../lib/sanitize.js';
 import type {ServiceContext} from './context.js';
 import {openSecret} from './key-store.js';
 
@@ -10,6 +14,8 @@ export interface DoctorCheck {
 	readonly ok: boolean;
 	readonly detail: string;
 	readonly hint?: string;
+	/** A risk worth fixing that does not make the installation unhealthy (ok stays true). */
+	readonly warning?: boolean;
 }
 
 export interface DoctorReport {
@@ -79,6 +85,7 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 	for (const row of undecryptable) {
 		checks.push({name: `key ${row.id}`, ok: false, detail: `does not decrypt with any configured key (key id ${row.keyId}): needs a new key`, hint: 'add the old key to ENCRYPTION_KEY_PREVIOUS, or rotate this provider key'});
 	}
+	if (schemaReady && state.pending.length === 0) checks.push(...(await auditChecks(ctx)));
 	return {
 		healthy: checks.every((check) => check.ok),
 		database: {kind: ctx.db.kind, location: ctx.db.location, serverVersion: versionRow!.v},
@@ -92,4 +99,58 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 		},
 		checks,
 	};
+}
+
+const GRANT_HINT = 'connect the dashboard as a role that owns nothing: as the owner run eval752 migrate --grant <role>, then put that role in DATABASE_URL (README: "A real PostgreSQL")';
+
+/**
+ * The audit log's head record, its MAC checked (cheap: no walk of the chain; `audit verify` does
+ * that) and, on a shared server, whether the connected role could switch off the append-only
+ * triggers. The embedded database has one local user, a superuser by construction: nothing to
+ * warn about there.
+ */
+async function auditChecks(ctx: ServiceContext): Promise<DoctorCheck[]> {
+	const checks: DoctorCheck[] = [];
+	const head = await readHead(ctx.db.sql);
+	// Stored and catalog names are not ours: nothing of them reaches the terminal unsanitised.
+	const headKey = sanitizeText(head?.keyId ?? '');
+	const ring = ctx.keys.status === 'missing' ? undefined : ctx.keys.ring;
+	if (!head) checks.push({name: 'audit head', ok: false, detail: 'the head record of the audit log is missing', hint: 'run eval752 audit verify'});
+	else if (head.mac === null || head.keyId === null) {
+		checks.push(
+			head.seq === 0
+				? {name: 'audit head', ok: true, detail: 'the audit log is empty'}
+				: {name: 'audit head', ok: false, detail: `the ${head.seq} audit rows written before keyed hashing are not sealed; changes are refused`, hint: 'run eval752 rekey once with ENCRYPTION_KEY set'},
+		);
+	} else if (!ring) checks.push({name: 'audit head', ok: true, detail: `seq ${head.seq}, signed by key id ${headKey} (not checked: ENCRYPTION_KEY is not set)`});
+	else {
+		const expected = ring.auditMac(head.keyId, headMessage(head));
+		checks.push(
+			!expected
+				? {name: 'audit head', ok: false, detail: `signed by key id ${headKey}, which is not configured`, hint: 'add that key to ENCRYPTION_KEY_PREVIOUS'}
+				: sameMac(expected, head.mac)
+					? {name: 'audit head', ok: true, detail: `seq ${head.seq}, signed by key id ${headKey} (eval752 audit verify checks every row)`}
+					: {name: 'audit head', ok: false, detail: 'the head record does not match its MAC: it was altered', hint: 'run eval752 audit verify'},
+		);
+	}
+	if (ctx.db.kind === 'server') {
+		const privileges = await auditPrivileges(ctx.db.sql);
+		if (privileges) {
+			const role = sanitizeText(privileges.role);
+			const owner = sanitizeText(privileges.owner);
+			const why = privileges.superuser
+				? `${role} is a superuser`
+				: privileges.ownerMember
+					? privileges.role === privileges.owner
+						? `${role} owns audit_log`
+						: `${role} is a member of ${owner}, which owns audit_log`
+					: privileges.createRole
+						? `${role} has CREATEROLE (it can join the owner role)`
+						: undefined;
+			if (why) checks.push({name: 'audit privileges', ok: true, warning: true, detail: `${why}: it can disable the audit log's triggers and rewrite it (the MACs still show it, but only to whoever holds the key)`, hint: GRANT_HINT});
+			else if (privileges.excess.length > 0) checks.push({name: 'audit privileges', ok: true, warning: true, detail: `${role} may ${privileges.excess.join(', ')} audit_log`, hint: GRANT_HINT});
+			else checks.push({name: 'audit privileges', ok: true, detail: `${role} can append to audit_log but not change, delete or unprotect it`});
+		}
+	}
+	return checks;
 }

@@ -3,7 +3,8 @@ import {secretCountsByKeyId} from '../db/repositories/canary.js';
 import {secretRowsNotUnder} from '../db/repositories/key-secrets.js';
 import {UserError} from '../errors.js';
 import {log} from '../log.js';
-import {mutate, requireRing, type ServiceContext} from './context.js';
+import {auditBroken, checkpointAuditChain, sealAuditChain, verifyAudit, type CheckpointResult, type SealResult} from './audit.js';
+import {assertWritable, mutate, requireRing, type ServiceContext} from './context.js';
 import {reencryptRow} from './key-store.js';
 
 /**
@@ -12,6 +13,11 @@ import {reencryptRow} from './key-store.js';
  * that dies (crash, Ctrl+C, lost connection) leaves every row under exactly one configured key
  * — the old one or the new one, never half of each — and a re-run simply carries on: rows
  * already under the current key are never selected again.
+ *
+ * The audit log is not re-encrypted (its rows are never rewritten) but checkpointed: after the
+ * secrets, one `audit.checkpoint` row signed by the current key records the digest of every row
+ * so far, verified first with every configured key — so once the old key is dropped, verify
+ * still proves the rows it signed. Rows written before keyed hashing are sealed first.
  */
 
 export const DEFAULT_REKEY_BATCH = 100;
@@ -48,6 +54,12 @@ export interface RekeyResult {
 	readonly remaining: number;
 	/** ENCRYPTION_KEY_PREVIOUS key ids that no stored secret uses any more. */
 	readonly unusedPreviousKeyIds: readonly string[];
+	readonly audit: {
+		/** Rows written before keyed hashing, sealed by this run (null: nothing to seal). */
+		readonly sealed: SealResult | null;
+		/** The checkpoint this run wrote (null: every row was already under the current key or covered). */
+		readonly checkpoint: CheckpointResult | null;
+	};
 }
 
 export interface RekeyOptions {
@@ -92,6 +104,13 @@ export async function rekey(ctx: ServiceContext, options: RekeyOptions = {}): Pr
 		});
 	}
 
+	assertWritable(ctx);
+	// Rows written before keyed hashing: rekey is the deliberate step that seals them.
+	const sealed = (await sealAuditChain(ctx)) ?? null;
+	// A rekey must not vouch for a log that no longer verifies: refuse before anything changes.
+	const chain = await verifyAudit(ctx);
+	if (!chain.ok) throw auditBroken(chain, 'nothing was re-encrypted');
+
 	let done = 0;
 	let batches = 0;
 	for (;;) {
@@ -129,6 +148,9 @@ export async function rekey(ctx: ServiceContext, options: RekeyOptions = {}): Pr
 		await options.afterBatch?.({batch: batches, rows: rewritten.length, done, total: plan.total});
 	}
 
+	const checkpoint = options.signal?.aborted ? null : ((await checkpointAuditChain(ctx, ring)) ?? null);
+	if (checkpoint) log.info('audit log checkpointed', {seq: checkpoint.seq, through: checkpoint.through, to: ring.currentId});
+
 	const after = await secretCountsByKeyId(ctx.db.sql);
 	const used = new Set(after.map((entry) => entry.keyId));
 	return {
@@ -137,5 +159,6 @@ export async function rekey(ctx: ServiceContext, options: RekeyOptions = {}): Pr
 		batches,
 		remaining: after.filter((entry) => entry.keyId !== ring.currentId).reduce((sum, entry) => sum + entry.rows, 0),
 		unusedPreviousKeyIds: ring.ids.filter((id) => id !== ring.currentId && !used.has(id)),
+		audit: {sealed, checkpoint},
 	};
 }

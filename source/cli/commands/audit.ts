@@ -1,6 +1,13 @@
-import {tailAudit, verifyAudit, type StoredAuditRow} from '../../services/audit.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import {ANCHOR_MARKER, parseAnchors, type AuditAnchor} from '../../domain/audit-anchor.js';
+import {UsageError} from '../../errors.js';
+import {sanitizeText} from '../../lib/sanitize.js';
+import {AUDIT_ANCHOR_EVERY, anchorAudit, describeVerification, tailAudit, verifyAudit, type AnchorSource, type StoredAuditRow} from '../../services/audit.js';
 import {intFlag, parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
+import type {Io} from '../io.js';
 import type {Command} from '../registry.js';
 import {dispatch, withContext, type Subcommand} from './providers.js';
 
@@ -13,6 +20,7 @@ function jsonRow(row: StoredAuditRow) {
 		targetType: row.targetType,
 		targetId: row.targetId,
 		details: row.details,
+		keyId: row.keyId,
 		prevHash: row.prevHash.toString('hex'),
 		rowHash: row.rowHash.toString('hex'),
 	};
@@ -44,36 +52,115 @@ const tail: Subcommand = async (args, io) => {
 	});
 };
 
+/** Every anchor in a file, read line by line (an eval752 log file can be large). */
+async function anchorsInFile(file: string): Promise<AuditAnchor[]> {
+	const shown = sanitizeText(file);
+	let stream: fs.ReadStream;
+	try {
+		await fs.promises.access(file, fs.constants.R_OK);
+		if (!(await fs.promises.stat(file)).isFile()) throw Object.assign(new Error('not a file'), {code: 'EISDIR'});
+		stream = fs.createReadStream(file, {encoding: 'utf8'});
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+		throw new UsageError(`audit verify: --anchor ${shown} is neither an anchor line nor a readable file (${code})`, 'give the line printed by eval752 audit anchor, or a file holding such lines');
+	}
+	const found = new Map<string, AuditAnchor>();
+	const lines = readline.createInterface({input: stream, crlfDelay: Infinity});
+	try {
+		for await (const line of lines) {
+			if (!line.includes(ANCHOR_MARKER)) continue;
+			for (const anchor of parseAnchors(line)) found.set(`${anchor.chain}:${anchor.seq}:${anchor.hash}`, anchor);
+		}
+	} finally {
+		lines.close();
+		stream.destroy();
+	}
+	if (found.size === 0) throw new UsageError(`audit verify: ${shown} holds no eval752 audit anchors`, 'give a file with lines printed by eval752 audit anchor (the eval752 log file has one every 100 changes)');
+	return [...found.values()];
+}
+
+/** `--anchor LINE|FILE`, each: a value holding the anchor marker is a line, anything else a file. */
+async function anchorSources(values: readonly string[], io: Io): Promise<AnchorSource[]> {
+	const sources: AnchorSource[] = [];
+	for (const value of values) {
+		if (value.includes(ANCHOR_MARKER)) {
+			const anchors = parseAnchors(value);
+			if (anchors.length !== 1) throw new UsageError('audit verify: --anchor holds something that is not exactly one anchor line', 'give the line printed by eval752 audit anchor, whole');
+			sources.push({source: 'argument', explicit: true, anchors});
+		} else {
+			const file = path.resolve(io.cwd, value);
+			sources.push({source: value, explicit: false, anchors: await anchorsInFile(file)});
+		}
+	}
+	return sources;
+}
+
 const verify: Subcommand = async (args, io) => {
-	const {values} = parse('audit verify', args, {json: {type: 'boolean'}}, {max: 0});
+	const {values} = parse('audit verify', args, {json: {type: 'boolean'}, anchor: {type: 'string', multiple: true}}, {max: 0});
+	const anchors = await anchorSources(values.anchor ?? [], io);
 	return withContext(io, async (ctx) => {
-		const result = await verifyAudit(ctx);
+		const result = await verifyAudit(ctx, {anchors});
 		if (values.json) printJson(io.stdout, result);
-		else if (result.ok) io.stdout.write(`Audit chain intact: ${result.rows} row${result.rows === 1 ? '' : 's'} verified\n`);
-		else io.stdout.write(`Audit chain broken at seq ${result.brokenSeq}: ${result.reason}\n`);
-		return result.ok ? 0 : 1;
+		else io.stdout.write(describeVerification(result).join('\n') + '\n');
+		return result.ok ? 0 : result.kind === 'no-key' ? 2 : 1;
+	});
+};
+
+const anchor: Subcommand = async (args, io) => {
+	const {values} = parse('audit anchor', args, {json: {type: 'boolean'}}, {max: 0});
+	return withContext(io, async (ctx) => {
+		const result = await anchorAudit(ctx);
+		if (values.json) printJson(io.stdout, result);
+		else io.stdout.write(`${result.line}\n`);
+		if (!result.macChecked) io.stderr.write('eval752: the head record is in step with the rows, but its MAC was not checked (ENCRYPTION_KEY is not set)\n');
+		return 0;
 	});
 };
 
 export const command: Command = {
 	name: 'audit',
-	summary: 'show and verify the tamper-evident audit log',
+	summary: 'show, verify and anchor the tamper-evident audit log',
 	help: `Usage: eval752 audit tail [-n N] [--json]
-       eval752 audit verify [--json]
+       eval752 audit verify [--anchor LINE|FILE]... [--json]
+       eval752 audit anchor [--json]
 
 Every change (providers, keys, models, settings…) writes one audit row in the same transaction:
 who (actor), what (action, target) and a safe before/after — never a key, only its hint. Rows are
-hash-chained: each row's hash covers the previous one.
+chained and signed: each row's hash is an HMAC, with a key derived from ENCRYPTION_KEY, over the
+previous row's hash and the row, so rewriting the log takes the key, not just the database. A
+signed head record (last seq, hash, row count) moves with every append, so a cut tail shows.
+Every change needs ENCRYPTION_KEY: without it nothing is written (reading needs no key).
 
   tail     the last N rows (default 20, at most 10000), oldest first
-  verify   walks the whole chain; exit 1 naming the first broken seq (a row altered, deleted
-           or reordered behind the database's back)
+  verify   walks the whole chain, checks the head and every given anchor; names the first
+           broken seq and what is wrong with it: edited, missing, reordered, truncated (tail
+           cut), unkeyed (rewritten without the key), unknown-key (signed by a key id that is
+           not configured: add it to ENCRYPTION_KEY_PREVIOUS), head, unsealed, anchor
+           --anchor LINE   an anchor line as printed by audit anchor: its row must be there
+           --anchor FILE   every anchor line in FILE (e.g. the eval752 log file); anchors of
+                           other databases are skipped, at least one must be of this one
+  anchor   prints the head as one line for a log outside the database (syslog, a ticket):
+           eval752-audit-anchor v1 chain=<id> seq=<n> rows=<n> hash=<hex> at=<time>
+           A copy of an older head put back after the tail was cut verifies without anchors;
+           an anchor taken before catches it. The log file gets one every ${AUDIT_ANCHOR_EVERY} changes.
+
+Without ENCRYPTION_KEY, verify checks what it can (sequence, links, the head's position,
+anchors, rows written before keyed hashing) and says it could not check the MACs (exit 2).
 
 JSON (--json):
-  tail     [{seq, at, actor, action, targetType, targetId, details, prevHash, rowHash}]  (hashes in hex)
-  verify   {ok: true, rows} | {ok: false, rows, brokenSeq, reason}
+  tail     [{seq, at, actor, action, targetType, targetId, details, keyId, prevHash, rowHash}]
+           (hashes in hex; keyId null for rows written before keyed hashing)
+  verify   {ok, rows (checked), lastSeq, chain, macs: "checked"|"unchecked", unkeyedRows,
+            keyedFrom, segments: [{from, to, keyId, status: verified|checkpointed|unchecked|
+            unknown-key}], checkpoints: [{seq, through, keyId}], head: {seq, rows, hash, at,
+            keyedFrom, keyId, status: ok|missing|unsealed|altered|unknown-key|unchecked|behind|
+            ahead|mismatch} | null, anchors: [{source, chain, seq, rows, hash, at, status:
+            matched|missing|different|other-chain}], brokenSeq, kind, reason}
+           (brokenSeq, kind and reason are null when ok; kind "no-key" without ENCRYPTION_KEY)
+  anchor   {chain, seq, rows, hash, at, line, macChecked}
 
-Exit codes: 0 ok, 1 chain broken or failed, 2 usage.
+Exit codes: 0 ok (verify: intact), 1 broken or failed, 2 usage, or verify without
+ENCRYPTION_KEY (the MACs could not be checked).
 `,
-	run: (args, io) => dispatch('audit', args, io, {tail, verify}),
+	run: (args, io) => dispatch('audit', args, io, {tail, verify, anchor}),
 };

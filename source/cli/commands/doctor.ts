@@ -12,13 +12,17 @@ export const command: Command = {
 
 Checks, in order: the database (kind, server version, location), the migration state, the
 encryption key (the canary proves ENCRYPTION_KEY wrote the data), how many stored secrets each
-key id encrypted, and every stored secret that no configured key can decrypt ("needs a new key").
-Nothing is changed and no secret is printed.
+key id encrypted, every stored secret that no configured key can decrypt ("needs a new key"),
+the audit log's head record (its MAC; eval752 audit verify walks every row) and, on a shared
+server, whether the connected role could disable the audit log's triggers — a superuser, the
+owner of audit_log or a member of the owner role, a CREATEROLE role — with how to fix it
+(warn: it does not make the installation unhealthy). Nothing is changed and no secret is printed.
 
 Exit codes: 0 healthy, 1 any check failed (or the database is unreachable), 2 bad configuration.
 
 Options:
-  --json   the whole report as JSON
+  --json   the whole report as JSON ({healthy, database, migrations, encryption, checks:
+           [{name, ok, detail, hint?, warning?}], logFile})
 `,
 	async run(args, io) {
 		const {values} = parse('doctor', args, {json: {type: 'boolean'}}, {max: 0});
@@ -28,8 +32,8 @@ Options:
 			if (values.json) printJson(io.stdout, {...report, logFile: logFile() ?? null});
 			else {
 				for (const check of report.checks) {
-					io.stdout.write(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}\n`);
-					if (!check.ok && check.hint) io.stdout.write(`      try: ${check.hint}\n`);
+					io.stdout.write(`${!check.ok ? 'FAIL' : check.warning ? 'warn' : 'ok  '}  ${check.name}: ${check.detail}\n`);
+					if ((!check.ok || check.warning) && check.hint) io.stdout.write(`      try: ${check.hint}\n`);
 				}
 				io.stdout.write(`log   ${logFile() ?? '(none)'}\n`);
 				io.stdout.write(report.healthy ? 'Healthy.\n' : 'Not healthy.\n');

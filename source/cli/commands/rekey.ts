@@ -18,6 +18,11 @@ Each batch is one transaction with one audit row (key.rekey_batch: row ids and k
 secret). Interrupted (Ctrl+C, crash, lost connection)? Every row is still readable with exactly
 one configured key; run eval752 rekey again and it carries on where it stopped.
 
+The audit log is verified first (rekey refuses a log that does not verify) and checkpointed
+last: one audit.checkpoint row signed with the current key records the digest of every row so
+far, so rows signed with the old key still verify once that key is dropped. Audit rows written
+before keyed hashing (an upgraded database) are sealed first with one audit.seal row.
+
 Rotating the master key, step by step:
   1. eval752 keygen                       make the new key
   2. ENCRYPTION_KEY=<new>                 the new key encrypts from now on
@@ -32,10 +37,12 @@ Rotating the master key, step by step:
 Options:
   --dry-run        report how many rows per key id would change; change nothing
   --batch-size N   rows per transaction (default ${DEFAULT_REKEY_BATCH})
-  --json           the plan or the result as JSON
+  --json           the plan or the result as JSON; the result is {currentKeyId, rewritten,
+                   batches, remaining, unusedPreviousKeyIds, audit: {sealed: {seq, unkeyedRows}
+                   | null, checkpoint: {seq, through, keyIds} | null}}
 
-Refuses when the configured key did not write the data (the canary check fails) or when some
-rows are under a key id that is not configured. Exit codes: 0 done, 1 refused or failed,
+Refuses when the configured key did not write the data (the canary check fails), when some
+rows are under a key id that is not configured, or when the audit log does not verify. Exit codes: 0 done, 1 refused or failed,
 2 usage or configuration error.
 `,
 	async run(args, io) {
@@ -73,6 +80,13 @@ rows are under a key id that is not configured. Exit codes: 0 done, 1 refused or
 			);
 			if (result.remaining > 0) {
 				io.stdout.write(`${secrets(result.remaining)} are still under older keys: another eval752 rekey holds them — run eval752 rekey again when it finishes.\n`);
+			}
+			if (result.audit.sealed) {
+				io.stdout.write(`Audit log: the ${result.audit.sealed.unkeyedRows} rows written before keyed hashing are sealed; keyed hashing starts at seq ${result.audit.sealed.seq}.\n`);
+			}
+			if (result.audit.checkpoint) {
+				const {seq, through, keyIds} = result.audit.checkpoint;
+				io.stdout.write(`Audit log: rows 1–${through} (key id${keyIds.length === 1 ? '' : 's'} ${keyIds.join(', ')}) checkpointed at seq ${seq} under key id ${result.currentKeyId}; they verify without the old key.\n`);
 			}
 			for (const id of result.unusedPreviousKeyIds) {
 				io.stdout.write(`ENCRYPTION_KEY_PREVIOUS entry with key id ${id} can be removed: no secret uses it any more (keep a copy for backups made before this rekey).\n`);

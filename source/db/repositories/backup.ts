@@ -17,6 +17,8 @@ export const BACKUP_TABLES = [
 	{name: 'comparison_runs', key: 'id'},
 	{name: 'comparison_results', key: 'id'},
 	{name: 'audit_log', key: 'seq'},
+	// After the rows it points at; restore moves the new database's empty head to it.
+	{name: 'audit_head', key: 'id'},
 	{name: 'encryption_canary', key: 'key_id'},
 ] as const;
 
@@ -70,7 +72,11 @@ export async function tableCounts(sql: Queryable): Promise<Record<BackupTable, n
 			counts[table] = 0;
 			continue;
 		}
-		const [row] = await sql<{n: number}[]>`select count(*)::int as n from ${sql(table)}`;
+		// Every migrated database has its one head row; only a head past seq 0 is data.
+		const [row] =
+			table === 'audit_head'
+				? await sql<{n: number}[]>`select count(*)::int as n from audit_head where seq > 0`
+				: await sql<{n: number}[]>`select count(*)::int as n from ${sql(table)}`;
 		counts[table] = row!.n;
 	}
 	return counts;
@@ -84,9 +90,22 @@ export async function lockForRestore(tx: Tx): Promise<void> {
 	await tx`lock table ${tx(BACKUP_TABLE_NAMES as BackupTable[])} in exclusive mode`;
 }
 
-/** Inserts rows exactly as to_jsonb rendered them (one statement for the whole chunk). */
+/**
+ * Inserts rows exactly as to_jsonb rendered them (one statement for the whole chunk). The audit
+ * head is one row that the migration already created: it is replaced (its trigger lets it move
+ * forward only).
+ */
 export async function insertJsonRows(tx: Tx, table: BackupTable, rows: readonly JsonRow[]): Promise<void> {
 	if (rows.length === 0) return;
+	if (table === 'audit_head') {
+		await tx`
+			insert into audit_head
+			select * from jsonb_populate_recordset(null::audit_head, ${tx.json(rows as never)})
+			on conflict (id) do update
+			set seq = excluded.seq, rows = excluded.rows, row_hash = excluded.row_hash, at = excluded.at,
+				keyed_from = excluded.keyed_from, key_id = excluded.key_id, mac = excluded.mac`;
+		return;
+	}
 	await tx`
 		insert into ${tx(table)}
 		select * from jsonb_populate_recordset(null::${tx(table)}, ${tx.json(rows as never)})`;
