@@ -14,6 +14,7 @@ import {AliasesPane} from './panes/aliases/AliasesPane.js';
 import {ComparisonPane} from './panes/aliases/ComparisonPane.js';
 import {ComparisonRunnerProvider, useComparisonRunner} from './panes/aliases/use-comparison.js';
 import {AuditPane} from './panes/audit/AuditPane.js';
+import {AuditRowView} from './panes/audit/AuditRowView.js';
 import {KeysPane} from './panes/keys/KeysPane.js';
 import {ModelsPane} from './panes/models/ModelsPane.js';
 import {ProvidersPane} from './panes/providers/ProvidersPane.js';
@@ -333,7 +334,7 @@ function Shell({services, theme, columns, height, quit, notices, state, dispatch
 				</Box>
 				<SmokePane focused={state.focus === 'smoke'} active={boardActive && state.focus === 'smoke'} width={columns} height={smokeH} providerId={selected?.id ?? null} providerName={selected?.name ?? null} />
 			</Box>
-			{body || board ? null : <ViewBody view={view} active={normal} width={columns} height={available} />}
+			{body || board ? null : <ViewBody view={view} active={normal} width={columns} height={available} state={state} />}
 			<FlashLine flash={state.flash} theme={theme} width={columns} rows={flashHeight} />
 			{/* One row, whatever it holds: a frame taller than the screen scrolls it and breaks the redraw. */}
 			<Box height={1} width={columns} overflow="hidden" flexShrink={0}>
@@ -343,12 +344,14 @@ function Shell({services, theme, columns, height, quit, notices, state, dispatch
 	);
 }
 
-function ViewBody({view, active, width, height}: {readonly view: View; readonly active: boolean; readonly width: number; readonly height: number}) {
+function ViewBody({view, active, width, height, state}: {readonly view: View; readonly active: boolean; readonly width: number; readonly height: number; readonly state: AppState}) {
 	switch (view.kind) {
 		case 'settings':
 			return <SettingsPane active={active} width={width} height={height} />;
 		case 'audit':
-			return <AuditPane active={active} width={width} height={height} />;
+			return <AuditPane active={active} width={width} height={height} filter={state.auditFilter} />;
+		case 'auditRow':
+			return <AuditRowView key={view.seq} seq={view.seq} active={active} width={width} height={height} />;
 		case 'aliases':
 			return <AliasesPane active={active} width={width} height={height} query={view.query} />;
 		case 'compare':

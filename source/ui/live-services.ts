@@ -1,5 +1,6 @@
 import type {ServiceContext} from '../services/context.js';
 import {tailAudit, verifyAudit} from '../services/audit.js';
+import {auditEntry, browseAudit} from '../services/audit-browse.js';
 import {aliasOverview, runComparison} from '../services/compare.js';
 import {pingDatabase} from '../services/connection.js';
 import {abandonRotation, finishRotation, startRotation, validateRotation} from '../services/rotate.js';
@@ -48,6 +49,8 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 		getSettings: () => getSettings(ctx),
 		setSetting: (key, value, version) => setSetting(ctx, key, value, version),
 		auditTail: (limit) => tailAudit(ctx, limit),
+		browseAudit: (options) => browseAudit(ctx, options),
+		auditEntry: (seq) => auditEntry(ctx, seq),
 		verifyAudit: () => verifyAudit(ctx),
 		startRotation: (providerId, input) => startRotation(ctx, providerId, {secret: input.secret, label: input.label, oldKeyRef: input.oldKeyId}),
 		validateRotation: (rotation, choice, signal) => validateRotation(ctx, rotation, choice, signal),

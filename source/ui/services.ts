@@ -4,6 +4,7 @@ import type {AliasEntry, Model} from '../domain/model.js';
 import type {Provider} from '../domain/provider.js';
 import type {Settings} from '../domain/settings.js';
 import type {ChainResult, StoredAuditRow} from '../services/audit.js';
+import type {AuditEntryDetail, AuditListItem} from '../services/audit-browse.js';
 import type {AliasOverview, CompareEvent} from '../services/compare.js';
 import type {ProviderSummary} from '../services/providers.js';
 import type {FinishMode, FinishResult, Rotation, RotationProgress, RotationValidation} from '../services/rotate.js';
@@ -57,6 +58,9 @@ export interface DashboardServices {
 	getSettings(): Promise<{values: Settings; versions: Partial<Record<keyof Settings, number>>}>;
 	setSetting(key: keyof Settings, value: unknown, version?: number): Promise<Settings>;
 	auditTail(limit: number): Promise<StoredAuditRow[]>;
+	/** Newest first, a page at a time (`beforeSeq` continues), narrowed by the filter's words. */
+	browseAudit(options: {beforeSeq?: number; filter?: string; limit?: number}): Promise<AuditListItem[]>;
+	auditEntry(seq: number): Promise<AuditEntryDetail>;
 	verifyAudit(): Promise<ChainResult>;
 	/**
 	 * Key rotation, one step per call so the wizard can stop between any two (see

@@ -143,15 +143,30 @@ describe(`dashboard board (${databaseKind})`, () => {
 		}
 	});
 
-	it('shows the audit view and verifies the chain', async () => {
+	it('shows the audit view newest first, filters it, opens a row with its target named, goes to the provider and verifies the chain', async () => {
 		const ui = await renderDashboard(c.ctx);
 		try {
 			await ui.waitFor(/acme/);
 			await ui.press('L');
-			await ui.waitFor('provider.create');
+			const list = await ui.waitFor('provider.create');
 			expect((await tailAudit(c.ctx, 100)).map((row) => row.action)).toEqual(expect.arrayContaining(['provider.create', 'key.add']));
+			// Targets are named, not shown as ids.
+			expect(list).toMatch(/provider acme/);
+			expect(list).not.toMatch(/provider:[0-9a-f]{8}/);
+			await ui.press('/');
+			await ui.type('key.add');
+			await ui.press('enter');
+			await ui.waitFor((f) => f.includes('key.add') && !f.includes('provider.create'));
+			await ui.press('enter');
+			const row = await ui.waitFor(/Audit row \d+/);
+			expect(row).toMatch(/tester@test · key\.add/);
+			expect(row).toMatch(/key sk-test-…WXYZ \(primary\) of acme/);
+			await ui.press('g');
+			await ui.waitFor(/Provider acme/);
+			await ui.press('escape', 'escape');
+			await ui.waitFor(/Audit log/);
 			await ui.press('v');
-			await ui.waitFor(/✓ chain verified: \d+ rows/);
+			await ui.waitFor(/Audit chain intact: \d+ rows verified/);
 		} finally {
 			ui.unmount();
 		}

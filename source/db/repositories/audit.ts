@@ -194,3 +194,29 @@ export async function auditFirstHash(sql: Queryable): Promise<Buffer | undefined
 	const [row] = await sql<{row_hash: Buffer}[]>`select row_hash from audit_log where seq = 1`;
 	return row?.row_hash;
 }
+
+export interface AuditSearch {
+	/** Only rows older than this seq (the next page of a newest-first listing). */
+	readonly beforeSeq?: number;
+	readonly limit: number;
+	/** Every word must appear (case-insensitive) in the actor, action, target or the name the row records. */
+	readonly words?: readonly string[];
+}
+
+/** Newest first, a page at a time, narrowed by words: the dashboard's audit view and its filter. */
+export async function auditSearch(sql: Queryable, search: AuditSearch): Promise<StoredAuditRow[]> {
+	const haystack = sql`lower(actor || ' ' || action || ' ' || target_type || ' ' || coalesce(target_id, '') || ' ' || coalesce(details->>'name', '') || ' ' || coalesce(details->>'provider', '') || ' ' || coalesce(details->>'model', '') || ' ' || coalesce(details->>'alias', ''))`;
+	const patterns = (search.words ?? []).map((word) => `%${word.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+	const rows = await sql`
+		select * from audit_log
+		where ${search.beforeSeq === undefined ? sql`true` : sql`seq < ${search.beforeSeq}`}
+		${patterns.length > 0 ? sql`and ${haystack} like all(${patterns}::text[])` : sql``}
+		order by seq desc limit ${search.limit}`;
+	return rows.map(toRow);
+}
+
+/** One row by seq. */
+export async function auditRowAt(sql: Queryable, seq: number): Promise<StoredAuditRow | undefined> {
+	const [row] = await sql`select * from audit_log where seq = ${seq}`;
+	return row ? toRow(row) : undefined;
+}

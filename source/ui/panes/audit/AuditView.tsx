@@ -1,47 +1,78 @@
 import {Box} from 'ink';
-import type {ChainResult, StoredAuditRow} from '../../../services/audit.js';
-import {truncate} from '../../../lib/text.js';
+import {age, layoutColumns, pad, truncate, type ColumnSpec} from '../../../lib/text.js';
+import type {ChainResult} from '../../../services/audit.js';
+import {describeVerification} from '../../../services/audit.js';
+import type {AuditListItem} from '../../../services/audit-browse.js';
 import {listStatus} from '../../components/ListStatus.js';
 import {Text} from '../../components/Text.js';
 import {windowStart} from '../../hooks/use-selection.js';
 import type {Theme} from '../../theme.js';
 
 export interface AuditViewProps {
-	readonly rows: readonly StoredAuditRow[] | undefined;
+	readonly rows: readonly AuditListItem[] | undefined;
 	readonly error: Error | undefined;
 	readonly index: number;
 	readonly width: number;
 	readonly height: number;
 	readonly theme: Theme;
 	readonly verification: ChainResult | 'running' | undefined;
+	readonly filter: string;
+	readonly now: Date;
+	/** More rows are being fetched (the list pages through the whole log). */
+	readonly more: boolean;
 }
 
-export function AuditView({rows, error, index, width, height, theme, verification}: AuditViewProps) {
-	const verifyLine =
-		verification === undefined
-			? 'v verifies the hash chain'
-			: verification === 'running'
-				? 'Verifying…'
-				: verification.ok
-					? `✓ chain verified: ${verification.rows} rows`
-					: `✕ chain broken at seq ${verification.brokenSeq}: ${verification.reason}`;
-	const status = listStatus({items: rows, error, noun: 'the audit log', empty: 'No audit rows yet.', theme});
-	const visible = Math.max(1, height - 1);
+const columns: readonly ColumnSpec[] = [
+	{header: 'SEQ', min: 5, max: 7, keep: 9},
+	{header: 'AGE', min: 4, max: 4, keep: 3},
+	{header: 'ACTOR', min: 8, max: 22, keep: 5},
+	{header: 'ACTION', min: 12, max: 22, keep: 8},
+	{header: 'TARGET', min: 10, max: Number.POSITIVE_INFINITY, keep: 7},
+];
+
+/** How many lines of a verification the view shows above the list. */
+const VERIFY_LINES = 4;
+
+export function AuditView({rows, error, index, width, height, theme, verification, filter, now, more}: AuditViewProps) {
+	const verify =
+		verification === undefined ? ['v verifies the chain (keyed hashes, head, anchors) · / filters · Enter opens a row'] : verification === 'running' ? ['Verifying the audit chain…'] : describeVerification(verification);
+	const tone = verification === undefined || verification === 'running' ? theme.muted : verification.ok ? theme.ok : verification.kind === 'no-key' ? theme.warn : theme.error;
+	const verifyShown = verify.slice(0, VERIFY_LINES);
+	const empty = filter ? `No audit row matches “${filter}”. / changes the filter, Esc clears it.` : 'No audit rows yet.';
+	const status = listStatus({items: rows, error, noun: 'the audit log', empty, theme});
+	const widths = layoutColumns(width - 1, columns);
+	const visible = Math.max(1, height - verifyShown.length - 1);
 	const start = rows ? windowStart(index, rows.length, visible) : 0;
 	return (
 		<Box flexDirection="column">
-			<Text color={verification && verification !== 'running' ? (verification.ok ? theme.ok : theme.error) : theme.muted} wrap="wrap">
-				{verifyLine}
-			</Text>
-			{status ??
-				rows!.slice(start, start + visible).map((row, i) => {
-					const line = `${start + i === index ? '›' : ' '}${String(row.seq).padStart(5)} ${row.at.toISOString().slice(0, 19).replace('T', ' ')} ${row.actor} ${row.action} ${row.targetType}:${row.targetId?.slice(0, 8) ?? '—'} ${JSON.stringify(row.details)}`;
-					return (
-						<Text key={row.seq} inverse={start + i === index} wrap="truncate">
-							{truncate(line, width)}
-						</Text>
-					);
-				})}
+			{verifyShown.map((line, i) => (
+				<Text key={i} color={i === 0 ? tone : theme.muted} wrap="truncate">
+					{truncate(line, width)}
+				</Text>
+			))}
+			{status ?? (
+				<>
+					<Text color={theme.muted} wrap="truncate">
+						{' '}
+						{columns
+							.map((c, i) => (widths[i]! > 0 ? pad(c.header, widths[i]!) : null))
+							.filter((c) => c !== null)
+							.join(' ')}
+					</Text>
+					{rows!.slice(start, start + visible - 1).map((row, i) => {
+						const selected = start + i === index;
+						const cells = [String(row.seq), age(row.at, now), row.actor, row.action, row.target];
+						const line = cells.map((cell, c) => (widths[c]! > 0 ? pad(truncate(cell, widths[c]!), widths[c]!) : null)).filter((c) => c !== null).join(' ');
+						return (
+							<Text key={row.seq} inverse={selected} wrap="truncate">
+								{selected ? '›' : ' '}
+								{line}
+							</Text>
+						);
+					})}
+					{more ? <Text color={theme.muted}>loading older rows…</Text> : null}
+				</>
+			)}
 		</Box>
 	);
 }
