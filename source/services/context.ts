@@ -1,8 +1,11 @@
 import type {KeyRing} from '../crypto/keyring.js';
-import {appendAudit, type AuditEntry} from '../db/repositories/audit.js';
 import {CHANGES_CHANNEL} from '../db/changes.js';
-import type {Change, Database, Tx} from '../db/types.js';
-import {UserError} from '../errors.js';
+import {isConnectionLost} from '../db/faults.js';
+import {appendAudit, auditRowExists, type AuditEntry, type StoredAuditRow} from '../db/repositories/audit.js';
+import type {Change, Database, Sql, Tx} from '../db/types.js';
+import {isUserError, UserError} from '../errors.js';
+import {log} from '../log.js';
+import {DatabaseFault, userErrorFor} from './faults.js';
 
 /**
  * The state of the encryption key for this process:
@@ -53,17 +56,77 @@ export interface MutationResult<T> {
  * or not at all. Inside `work`, use only `tx` — PGlite is a single session and a query on the
  * outer pool while a transaction is open deadlocks it (the rule holds on a server too).
  * In-process listeners hear about the change after the commit.
+ *
+ * Faults: a database fault (lock or statement timeout, serialization failure, full disk, lost
+ * connection) rolls the transaction back and becomes a DatabaseFault that says nothing was
+ * changed. A write is never retried here. When the connection is lost after the audit row was
+ * written — at or just before COMMIT — nobody knows whether the server committed, so the state
+ * is read back first (RELIABILITY case 30): the audit row it wrote (seq and its keyed hash) is
+ * either in the log, and the change is committed and reported as done, or it is not, and the
+ * caller hears that nothing was changed. Only when even that re-read fails does the error say
+ * "unknown" and tell the operator how to check before running it again.
  */
 export async function mutate<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<MutationResult<T>>): Promise<T> {
 	assertWritable(ctx);
-	const result = await ctx.db.sql.begin(async (tx) => {
-		const outcome = await work(tx);
-		await appendAudit(tx, ctx.actor, outcome.audit);
-		for (const change of outcome.changes) {
-			await tx`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(change)})`;
+	let written: {outcome: MutationResult<T>; audit: StoredAuditRow} | undefined;
+	let result: MutationResult<T>;
+	try {
+		result = await ctx.db.sql.begin(async (tx) => {
+			const outcome = await work(tx);
+			const audit = await appendAudit(tx, ctx.actor, outcome.audit);
+			written = {outcome, audit};
+			for (const change of outcome.changes) {
+				await tx`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(change)})`;
+			}
+			return outcome;
+		});
+	} catch (error) {
+		if (!isConnectionLost(error)) throw userErrorFor(error, {rolledBack: true}) ?? error;
+		if (!written) throw userErrorFor(error, {rolledBack: true})!;
+		const committed = await auditRowCommitted(ctx, written.audit);
+		if (committed === false) throw userErrorFor(error, {rolledBack: true})!;
+		if (committed === undefined) {
+			throw new DatabaseFault(
+				'connection-lost',
+				`The connection to the database is lost while the change (${written.audit.action}) is being committed; whether it was saved is unknown`,
+				`check eval752 audit tail for a ${written.audit.action} row at seq ${written.audit.seq} before running it again`,
+				error,
+			);
 		}
-		return outcome;
-	});
+		log.warn('connection lost during commit; the audit log shows the change committed', {action: written.audit.action, seq: written.audit.seq});
+		result = written.outcome;
+	}
 	for (const change of result.changes) ctx.db.changes.publish(change);
 	return result.value;
+}
+
+/** true: committed; false: not; undefined: the database can't be reached to tell. */
+async function auditRowCommitted(ctx: ServiceContext, row: StoredAuditRow): Promise<boolean | undefined> {
+	try {
+		return await read(ctx, (sql) => auditRowExists(sql, row.seq, row.rowHash));
+	} catch (error) {
+		if (isUserError(error) || isConnectionLost(error)) return undefined;
+		throw error;
+	}
+}
+
+/**
+ * A read that survives one lost connection: postgres.js opens a new connection for the next
+ * query, so a read cut off by a server restart or pg_terminate_backend is run once more. A read
+ * changes nothing, so running it twice is safe — unlike a write, which `mutate` never retries.
+ * A second loss is reported as a DatabaseFault (the connection is lost — run it again).
+ */
+export async function read<T>(ctx: ServiceContext, work: (sql: Sql) => Promise<T>): Promise<T> {
+	try {
+		return await work(ctx.db.sql);
+	} catch (error) {
+		if (!isConnectionLost(error)) throw error;
+		log.info('a read lost its database connection; running it once more', {code: String((error as {code?: unknown}).code)});
+	}
+	try {
+		return await work(ctx.db.sql);
+	} catch (error) {
+		if (isConnectionLost(error)) throw userErrorFor(error)!;
+		throw error;
+	}
 }

@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto';
+import {DecryptFailed} from '../crypto/index.js';
 import {checkField, keyProjection, lastValidationSchema, parseKeyInput, parsePriority, parseKeyStatus, type KeyStatus, type KeySummary, type LastValidation} from '../domain/key.js';
 import {isUuid} from '../domain/provider.js';
 import {
@@ -18,7 +19,7 @@ import {
 import {providerById} from '../db/repositories/providers.js';
 import type {Queryable, Tx} from '../db/types.js';
 import {ConflictError, NotFoundError, UserError, ValidationError} from '../errors.js';
-import {mutate, requireRing, type ServiceContext} from './context.js';
+import {mutate, read, requireRing, type ServiceContext} from './context.js';
 import {decryptKeyRow, sealSecret} from './key-store.js';
 import {findProvider} from './providers.js';
 
@@ -44,7 +45,7 @@ function describeKey(key: Pick<KeySummary, 'id' | 'label'>): string {
 
 export async function listKeys(ctx: ServiceContext, providerId: string): Promise<KeySummary[]> {
 	if (!isUuid(providerId)) throw new NotFoundError('No such provider id', {hint: 'eval752 providers list shows the providers'});
-	return (await keysOfProvider(ctx.db.sql, providerId)).map(summary);
+	return (await read(ctx, (sql) => keysOfProvider(sql, providerId))).map(summary);
 }
 
 /** Adds a key to a provider (by name or id). The same secret stored anywhere is refused, naming where. */
@@ -88,7 +89,7 @@ const PREFIX = /^[0-9a-f-]{4,36}$/;
 
 /** A key by full id or an unambiguous id prefix of at least 4 characters. */
 export async function resolveKey(ctx: ServiceContext, ref: string): Promise<KeySummary> {
-	return summary(await findKey(ctx.db.sql, ref));
+	return summary(await read(ctx, (sql) => findKey(sql, ref)));
 }
 
 async function findKey(sql: Queryable, ref: string): Promise<KeyRow> {
@@ -214,14 +215,30 @@ export async function recordValidation(target: ServiceContext | Tx, keyId: strin
  */
 export async function keyForCall(ctx: ServiceContext, providerId: string, keyRef?: string): Promise<{key: KeySummary; secret: string} | null> {
 	const ring = requireRing(ctx);
-	let row: KeyRow | undefined;
-	if (keyRef !== undefined) {
-		row = await findKey(ctx.db.sql, keyRef);
-		if (row.providerId !== providerId) throw new UserError(`Key ${describeKey(row)} belongs to another provider`, {hint: 'eval752 keys list PROVIDER shows this provider\'s keys'});
-	} else {
-		row = isUuid(providerId) ? await firstActiveKey(ctx.db.sql, providerId) : undefined;
-	}
+	const row = await read(ctx, async (sql): Promise<KeyRow | undefined> => {
+		if (keyRef === undefined) return isUuid(providerId) ? firstActiveKey(sql, providerId) : undefined;
+		const found = await findKey(sql, keyRef);
+		if (found.providerId !== providerId) throw new UserError(`Key ${describeKey(found)} belongs to another provider`, {hint: 'eval752 keys list PROVIDER shows this provider\'s keys'});
+		return found;
+	});
 	if (!row) return null;
-	const secret = await decryptKeyRow(ctx.db.sql, ring, row.id);
-	return {key: summary(row), secret};
+	try {
+		const secret = await read(ctx, (sql) => decryptKeyRow(sql, ring, row.id));
+		return {key: summary(row), secret};
+	} catch (error) {
+		if (!(error instanceof DecryptFailed)) throw error;
+		throw await undecryptable(ctx, row, error);
+	}
+}
+
+/** A stored secret that does not decrypt, as the operator acts on it: which key of which provider, and what to do. */
+async function undecryptable(ctx: ServiceContext, row: KeyRow, error: DecryptFailed): Promise<UserError> {
+	const provider = (await read(ctx, (sql) => providerById(sql, row.providerId)))?.name ?? row.providerId;
+	return new UserError(`Can't decrypt the stored API key ${describeKey(row)} of provider ${provider} (key id ${error.keyId})`, {
+		hint:
+			error.reason === 'unknown-key'
+				? `no configured key has key id ${error.keyId}: add that ENCRYPTION_KEY to ENCRYPTION_KEY_PREVIOUS (eval752 doctor lists every key id)`
+				: `the stored secret is damaged: enter the API key again (eval752 keys rotate ${provider}); eval752 doctor lists every secret that does not decrypt`,
+		cause: error,
+	});
 }

@@ -4,7 +4,7 @@ import {aliasRows, deleteModelRow, insertModel, listModelRows, modelById, models
 import {providerById} from '../db/repositories/providers.js';
 import type {Tx} from '../db/types.js';
 import {ConflictError, NotFoundError, UserError, ValidationError} from '../errors.js';
-import {mutate, type ServiceContext} from './context.js';
+import {mutate, read, type ServiceContext} from './context.js';
 import {findProvider} from './providers.js';
 
 /** Models on providers, and the aliases that group them for comparisons. */
@@ -20,19 +20,19 @@ function inputOf(model: Model): ModelInput {
 
 export async function listModels(ctx: ServiceContext, providerId?: string): Promise<Model[]> {
 	if (providerId !== undefined && !isUuid(providerId)) throw new NotFoundError('No such provider id', {hint: 'eval752 providers list shows the providers'});
-	return (await listModelRows(ctx.db.sql, providerId)).map(toModel);
+	return (await read(ctx, (sql) => listModelRows(sql, providerId))).map(toModel);
 }
 
 /** A model by full id or an unambiguous id prefix (4+ characters), for the command line. */
 export async function resolveModel(ctx: ServiceContext, ref: string): Promise<Model> {
 	const text = typeof ref === 'string' ? ref.trim().toLowerCase() : '';
 	if (isUuid(text)) {
-		const row = await modelById(ctx.db.sql, text);
+		const row = await read(ctx, (sql) => modelById(sql, text));
 		if (row) return toModel(row);
 		throw new NotFoundError(`No model with id ${text}`, {hint: 'eval752 models list shows the ids'});
 	}
 	if (!/^[0-9a-f-]{4,36}$/.test(text)) throw new ValidationError({model: 'A model is named by its id or the first 4 or more characters of it (0–9, a–f)'});
-	const matches = await modelsByIdPrefix(ctx.db.sql, text, 5);
+	const matches = await read(ctx, (sql) => modelsByIdPrefix(sql, text, 5));
 	if (matches.length === 0) throw new NotFoundError(`No model id starts with ${text}`, {hint: 'eval752 models list shows the ids'});
 	if (matches.length > 1) throw new UserError(`Model prefix ${text} matches more than one model`, {hint: 'give more characters of the id'});
 	return toModel(matches[0]!);
@@ -94,5 +94,5 @@ export async function deleteModel(ctx: ServiceContext, id: string): Promise<void
 }
 
 export async function listAliases(ctx: ServiceContext): Promise<AliasEntry[]> {
-	return aliasRows(ctx.db.sql);
+	return read(ctx, (sql) => aliasRows(sql));
 }

@@ -18,7 +18,7 @@ import {
 } from '../db/repositories/providers.js';
 import type {Queryable, Tx} from '../db/types.js';
 import {ConflictError, NotFoundError, UserError, ValidationError} from '../errors.js';
-import {mutate, type ServiceContext} from './context.js';
+import {mutate, read, type ServiceContext} from './context.js';
 
 /**
  * Providers: create, edit, enable, disable, delete. Every write goes through `mutate` (one
@@ -33,7 +33,7 @@ export interface ProviderSummary extends Provider {
 }
 
 export async function listProviders(ctx: ServiceContext): Promise<ProviderSummary[]> {
-	const rows = await listProviderSummaries(ctx.db.sql);
+	const rows = await read(ctx, (sql) => listProviderSummaries(sql));
 	return rows.map((row) => ({...row.provider, keysActive: row.keysActive, keysTotal: row.keysTotal, models: row.models, lastSmoke: row.lastSmoke}));
 }
 
@@ -48,7 +48,7 @@ export async function findProvider(sql: Queryable, ref: string): Promise<Provide
 
 /** A provider by name (case-insensitive) or id. */
 export async function getProvider(ctx: ServiceContext, ref: string): Promise<Provider> {
-	return findProvider(ctx.db.sql, ref);
+	return read(ctx, (sql) => findProvider(sql, ref));
 }
 
 /** A provider's editable, non-secret fields (the same projection the audit log carries). */

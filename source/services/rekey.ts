@@ -3,7 +3,8 @@ import {secretCountsByKeyId} from '../db/repositories/canary.js';
 import {secretRowsNotUnder} from '../db/repositories/key-secrets.js';
 import {UserError} from '../errors.js';
 import {log} from '../log.js';
-import {mutate, requireRing, type ServiceContext} from './context.js';
+import {mutate, read, requireRing, type ServiceContext} from './context.js';
+import {DatabaseFault} from './faults.js';
 import {reencryptRow} from './key-store.js';
 
 /**
@@ -65,7 +66,7 @@ export async function planRekey(ctx: ServiceContext): Promise<RekeyPlan> {
 }
 
 async function planWith(ctx: ServiceContext, ring: KeyRing): Promise<RekeyPlan> {
-	const counts = await secretCountsByKeyId(ctx.db.sql);
+	const counts = await read(ctx, (sql) => secretCountsByKeyId(sql));
 	const toRewrite = counts.filter((entry) => entry.keyId !== ring.currentId);
 	return {
 		currentKeyId: ring.currentId,
@@ -121,6 +122,10 @@ export async function rekey(ctx: ServiceContext, options: RekeyOptions = {}): Pr
 					hint: 'the stored secret is damaged: re-enter that provider key (eval752 keys rotate), then run eval752 rekey again',
 				});
 			}
+			if (error instanceof DatabaseFault) {
+				// One line that says what is safe: committed batches stay, this one is wholly undone (or, after a lost COMMIT, unknown).
+				throw new DatabaseFault(error.kind, `${error.message}; ${done} secret${done === 1 ? '' : 's'} re-encrypted by earlier batches stay re-encrypted`, 'run eval752 rekey again: it carries on where this run stopped', error);
+			}
 			throw error;
 		}
 		batches++;
@@ -129,7 +134,7 @@ export async function rekey(ctx: ServiceContext, options: RekeyOptions = {}): Pr
 		await options.afterBatch?.({batch: batches, rows: rewritten.length, done, total: plan.total});
 	}
 
-	const after = await secretCountsByKeyId(ctx.db.sql);
+	const after = await read(ctx, (sql) => secretCountsByKeyId(sql));
 	const used = new Set(after.map((entry) => entry.keyId));
 	return {
 		currentKeyId: ring.currentId,

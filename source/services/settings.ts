@@ -3,7 +3,7 @@ import {insertSetting, settingRow, settingRows, updateSetting} from '../db/repos
 import type {Queryable} from '../db/types.js';
 import {ConflictError, ValidationError} from '../errors.js';
 import {log} from '../log.js';
-import {mutate, type ServiceContext} from './context.js';
+import {mutate, read, type ServiceContext} from './context.js';
 
 /**
  * Workspace settings. A key never written reads as its default (version absent); the first
@@ -32,7 +32,7 @@ export async function readSettings(sql: Queryable): Promise<SettingsState> {
 }
 
 export async function getSettings(ctx: ServiceContext): Promise<SettingsState> {
-	return readSettings(ctx.db.sql);
+	return read(ctx, (sql) => readSettings(sql));
 }
 
 /**

@@ -3,7 +3,7 @@ import {auditRowHash, GENESIS_HASH, normaliseDetails, type AuditRow} from '../..
 import type {Queryable, Tx} from '../types.js';
 
 /** Serialises appends so the chain stays linear (no forks) under concurrent writers. */
-const AUDIT_LOCK = 7_520_002;
+export const AUDIT_LOCK = 7_520_002;
 
 export interface AuditEntry {
 	readonly action: string;
@@ -49,6 +49,20 @@ export async function appendAudit(tx: Tx, actor: string, entry: AuditEntry): Pro
 		insert into audit_log (seq, at, actor, action, target_type, target_id, details, prev_hash, row_hash)
 		values (${seq}, ${at}, ${actor}, ${entry.action}, ${entry.targetType}, ${entry.targetId}, ${tx.json(details as never)}, ${prevHash}, ${rowHash})`;
 	return {...row, prevHash, rowHash};
+}
+
+/** Whether this exact row (seq and keyed hash) is in the log: how a write whose COMMIT went unanswered learns its fate. */
+export async function auditRowExists(sql: Queryable, seq: number, rowHash: Buffer): Promise<boolean> {
+	const rows = await sql`select 1 from audit_log where seq = ${seq} and row_hash = ${rowHash}`;
+	return rows.length > 0;
+}
+
+/** The latest audit rows about one row (by target type and id), newest first. */
+export async function auditRowsOfTarget(sql: Queryable, targetType: string, targetId: string, limit: number): Promise<StoredAuditRow[]> {
+	const rows = await sql`
+		select * from audit_log where target_type = ${targetType} and target_id = ${targetId}
+		order by seq desc limit ${limit}`;
+	return rows.map(toRow);
 }
 
 export async function auditTail(sql: Queryable, limit: number): Promise<StoredAuditRow[]> {
