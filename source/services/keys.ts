@@ -1,7 +1,9 @@
 import {randomUUID} from 'node:crypto';
 import {DecryptFailed} from '../crypto/index.js';
-import {checkField, keyProjection, lastValidationSchema, parseKeyInput, parsePriority, parseKeyStatus, type KeyStatus, type KeySummary, type LastValidation} from '../domain/key.js';
-import {isUuid} from '../domain/provider.js';
+import {applyKeyPatch, checkField, keyProjection, type KeyFields, lastValidationSchema, parseKeyInput, parsePriority, parseKeyStatus, type KeyStatus, type KeySummary, type LastValidation} from '../domain/key.js';
+import {changedFields} from '../domain/conflict.js';
+import {diffProjection, isUuid} from '../domain/provider.js';
+import {conflictError} from './conflict-details.js';
 import {
 	deleteKeyRow,
 	DuplicateSecret,
@@ -11,6 +13,7 @@ import {
 	keyLocationByFingerprints,
 	keysByIdPrefix,
 	keysOfProvider,
+	updateKeyFields,
 	updateKeyPriority,
 	updateKeyStatus,
 	writeValidation,
@@ -114,8 +117,54 @@ async function currentKey(tx: Tx, id: string): Promise<KeyRow> {
 	return row;
 }
 
-function checkExpected(row: KeyRow, expectedVersion: number | undefined): void {
-	if (expectedVersion !== undefined && row.version !== expectedVersion) throw new ConflictError(`Key ${describeKey(row)}`, row.updatedBy);
+/** The conflict for a key that is no longer at `expectedVersion`: who changed it, when, which fields. */
+async function keyConflict(tx: Tx, row: KeyRow, expectedVersion: number): Promise<ConflictError> {
+	return conflictError(tx, {type: 'key', id: row.id, subject: `Key ${describeKey(row)}`}, expectedVersion, row);
+}
+
+async function checkExpected(tx: Tx, row: KeyRow, expectedVersion: number | undefined): Promise<void> {
+	if (expectedVersion !== undefined && row.version !== expectedVersion) throw await keyConflict(tx, row, expectedVersion);
+}
+
+function checkVersion(expectedVersion: unknown): number {
+	if (typeof expectedVersion !== 'number' || !Number.isSafeInteger(expectedVersion) || expectedVersion < 1) {
+		throw new ValidationError({expectedVersion: 'Expected version must be a whole number from 1 (it comes from the row you read)'});
+	}
+	return expectedVersion;
+}
+
+/**
+ * Edits a key's label, priority and status — only the fields `patch` names — if the key is
+ * still at `expectedVersion`; otherwise a ConflictError with who, when and which fields, and
+ * nothing written. The secret is never edited (a new secret is a rotation).
+ */
+export async function updateKey(ctx: ServiceContext, id: string, expectedVersion: number, patch: unknown): Promise<KeySummary> {
+	const version = checkVersion(expectedVersion);
+	return mutate(ctx, async (tx) => {
+		const current = await currentKey(tx, id);
+		await checkExpected(tx, current, version);
+		const before: KeyFields = {label: current.label, priority: current.priority, status: current.status};
+		const next = applyKeyPatch(before, patch);
+		const updated = await updateKeyFields(tx, current.id, version, next, ctx.actor);
+		if (!updated) throw await keyConflict(tx, current, version);
+		return {
+			value: summary(updated),
+			audit: {
+				action: 'key.update',
+				targetType: 'key',
+				targetId: updated.id,
+				details: {
+					provider: await providerName(tx, updated.providerId),
+					label: updated.label,
+					displayHint: updated.displayHint,
+					version: updated.version,
+					fields: changedFields(before, next),
+					...diffProjection(before, next),
+				},
+			},
+			changes: [{table: 'provider_keys', id: updated.id}],
+		};
+	});
 }
 
 async function providerName(tx: Tx, providerId: string): Promise<string> {
@@ -126,17 +175,25 @@ export async function setKeyStatus(ctx: ServiceContext, id: string, status: KeyS
 	const next = checkField('status', parseKeyStatus, status);
 	return mutate(ctx, async (tx) => {
 		const current = await currentKey(tx, id);
-		checkExpected(current, expectedVersion);
+		await checkExpected(tx, current, expectedVersion);
 		if (current.status === next) throw new UserError(`Key ${describeKey(current)} is already ${next}`, {hint: 'nothing was changed'});
 		const updated = await updateKeyStatus(tx, current.id, current.version, next, ctx.actor);
-		if (!updated) throw new ConflictError(`Key ${describeKey(current)}`, current.updatedBy);
+		if (!updated) throw await keyConflict(tx, current, current.version);
 		return {
 			value: summary(updated),
 			audit: {
 				action: next === 'active' ? 'key.enable' : 'key.disable',
 				targetType: 'key',
 				targetId: updated.id,
-				details: {provider: await providerName(tx, updated.providerId), label: updated.label, displayHint: updated.displayHint, before: {status: current.status}, after: {status: next}},
+				details: {
+					provider: await providerName(tx, updated.providerId),
+					label: updated.label,
+					displayHint: updated.displayHint,
+					version: updated.version,
+					fields: ['status'],
+					before: {status: current.status},
+					after: {status: next},
+				},
 			},
 			changes: [{table: 'provider_keys', id: updated.id}],
 		};
@@ -147,16 +204,24 @@ export async function setKeyPriority(ctx: ServiceContext, id: string, priority: 
 	const next = checkField('priority', parsePriority, priority);
 	return mutate(ctx, async (tx) => {
 		const current = await currentKey(tx, id);
-		checkExpected(current, expectedVersion);
+		await checkExpected(tx, current, expectedVersion);
 		const updated = await updateKeyPriority(tx, current.id, current.version, next, ctx.actor);
-		if (!updated) throw new ConflictError(`Key ${describeKey(current)}`, current.updatedBy);
+		if (!updated) throw await keyConflict(tx, current, current.version);
 		return {
 			value: summary(updated),
 			audit: {
 				action: 'key.priority',
 				targetType: 'key',
 				targetId: updated.id,
-				details: {provider: await providerName(tx, updated.providerId), label: updated.label, displayHint: updated.displayHint, before: {priority: current.priority}, after: {priority: next}},
+				details: {
+					provider: await providerName(tx, updated.providerId),
+					label: updated.label,
+					displayHint: updated.displayHint,
+					version: updated.version,
+					fields: current.priority === next ? [] : ['priority'],
+					before: {priority: current.priority},
+					after: {priority: next},
+				},
 			},
 			changes: [{table: 'provider_keys', id: updated.id}],
 		};

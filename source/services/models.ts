@@ -4,6 +4,8 @@ import {aliasRows, deleteModelRow, insertModel, listModelRows, modelById, models
 import {providerById} from '../db/repositories/providers.js';
 import type {Tx} from '../db/types.js';
 import {ConflictError, NotFoundError, UserError, ValidationError} from '../errors.js';
+import {changedFields} from '../domain/conflict.js';
+import {conflictError} from './conflict-details.js';
 import {mutate, read, type ServiceContext} from './context.js';
 import {findProvider} from './providers.js';
 
@@ -60,21 +62,41 @@ async function currentModel(tx: Tx, id: string): Promise<ModelRow> {
 	return row;
 }
 
+/** The conflict for a model that is no longer at `expectedVersion`: who changed it, when, which fields. */
+async function modelConflict(tx: Tx, current: ModelRow, expectedVersion: number): Promise<ConflictError> {
+	return conflictError(tx, {type: 'model', id: current.id, subject: `Model ${current.modelName}`}, expectedVersion, current);
+}
+
+/**
+ * Applies `patch` — only the fields it names — to the model, if it is still at
+ * `expectedVersion`; otherwise a ConflictError with who, when and which fields, and nothing written.
+ */
 export async function updateModel(ctx: ServiceContext, id: string, expectedVersion: number, patch: unknown): Promise<Model> {
 	if (typeof expectedVersion !== 'number' || !Number.isSafeInteger(expectedVersion) || expectedVersion < 1) {
 		throw new ValidationError({expectedVersion: 'Expected version must be a whole number from 1 (it comes from the row you read)'});
 	}
 	return mutate(ctx, async (tx) => {
 		const current = await currentModel(tx, id);
-		if (current.version !== expectedVersion) throw new ConflictError(`Model ${current.modelName}`, current.updatedBy);
+		if (current.version !== expectedVersion) throw await modelConflict(tx, current, expectedVersion);
 		const before = inputOf(current);
 		const next = applyModelPatch(before, patch);
 		const provider = (await providerById(tx, current.providerId))?.name ?? current.providerId;
 		const updated = await updateModelRow(tx, current.id, expectedVersion, provider, next, ctx.actor);
-		if (!updated) throw new ConflictError(`Model ${current.modelName}`, current.updatedBy);
+		if (!updated) throw await modelConflict(tx, current, expectedVersion);
 		return {
 			value: toModel(updated),
-			audit: {action: 'model.update', targetType: 'model', targetId: updated.id, details: {provider, modelName: updated.modelName, ...diffProjection(modelProjection(before), modelProjection(next))}},
+			audit: {
+				action: 'model.update',
+				targetType: 'model',
+				targetId: updated.id,
+				details: {
+					provider,
+					modelName: updated.modelName,
+					version: updated.version,
+					fields: changedFields(modelProjection(before), modelProjection(next)),
+					...diffProjection(modelProjection(before), modelProjection(next)),
+				},
+			},
 			changes: [{table: 'models', id: updated.id}],
 		};
 	});
