@@ -12,8 +12,9 @@ export const command: Command = {
 
 Checks, in order: the database (kind, server version, location), the migration state, the
 encryption key (the canary proves ENCRYPTION_KEY wrote the data), how many stored secrets each
-key id encrypted, and every stored secret that no configured key can decrypt ("needs a new key").
-Nothing is changed and no secret is printed.
+key id encrypted (the key id each secret's envelope names, v1:<key id>:…), every row whose key_id
+column disagrees with its envelope (eval752 rekey fixes it), and every stored secret that no
+configured key can decrypt ("needs a new key"). Nothing is changed and no secret is printed.
 
 Exit codes: 0 healthy, 1 any check failed (or the database is unreachable), 2 bad configuration.
 
