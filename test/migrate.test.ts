@@ -24,7 +24,7 @@ afterAll(async () => {
 const tables = ['providers', 'provider_keys', 'models', 'settings', 'smoke_runs', 'comparison_runs', 'comparison_results', 'audit_log', 'encryption_canary', 'schema_migrations'];
 
 describe(`migrations (${databaseKind})`, () => {
-	it('applies every file to a fresh database, once, then nothing', async () => {
+	it('case 31: two runners at once on a fresh database — every file applied by exactly one of them, once, then nothing', async () => {
 		const {sql} = t.db;
 		expect((await migrationState(sql, readMigrations(sqlDir))).pending).toEqual(['00001_initial.sql']);
 		const two = [migrate(sql, readMigrations(sqlDir)), migrate(sql, readMigrations(sqlDir))];
@@ -39,7 +39,7 @@ describe(`migrations (${databaseKind})`, () => {
 		expect((await migrate(sql, readMigrations(sqlDir))).applied).toEqual([]);
 	});
 
-	it('refuses to run when an applied file changed, naming it', async () => {
+	it('case 32: refuses to run when an applied file changed, naming it', async () => {
 		const file = path.join(sqlDir, '00001_initial.sql');
 		const original = fs.readFileSync(file, 'utf8');
 		fs.writeFileSync(file, original + '\n-- edited\n');
@@ -89,7 +89,7 @@ describe(`migrations (${databaseKind})`, () => {
 });
 
 describe.runIf(databaseKind === 'server')('concurrent runners on separate connections', () => {
-	it('applies each file exactly once', async () => {
+	it('case 31: three runners on separate connections apply each file exactly once', async () => {
 		const fresh = await freshDatabase({migrate: false});
 		const url = fresh.url!;
 		const dbs: Database[] = await Promise.all([openServer(url), openServer(url), openServer(url)]);
