@@ -64,7 +64,7 @@ export class ConflictError extends UserError {
 			return;
 		}
 		super(conflictSentence(what), {
-			hint: options.hint ?? `nothing was saved; review their values, then run it again with --expect-version ${what.currentVersion} to put yours over theirs`,
+			hint: options.hint ?? `nothing was saved; review their values, then save yours over theirs (headless: run it again with --expect-version ${what.currentVersion})`,
 		});
 		this.changedBy = what.actors.at(-1) ?? null;
 		this.details = what;

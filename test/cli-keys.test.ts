@@ -169,7 +169,7 @@ describe(`eval752 keys (${databaseKind})`, () => {
 		expect((await eval752(['keys', 'priority', prefix, 'first'])).stderr).toBe('eval752: priority: Priority must be a whole number from 0 to 1000 (lower is used first)\n');
 		const stale = await eval752(['keys', 'disable', prefix, '--expect-version', '1']);
 		expect(stale.stderr).toMatch(
-			new RegExp(`^eval752: Key rotate-me \\(${prefix}\\) was changed by tester@test \\d+ s ago: status, priority — nothing was saved; review their values, then run it again with --expect-version 4 to put yours over theirs\n$`),
+			new RegExp(`^eval752: Key rotate-me \\(${prefix}\\) was changed by tester@test \\d+ s ago: status, priority — nothing was saved; review their values, then save yours over theirs \\(headless: run it again with --expect-version 4\\)\n$`),
 		);
 		const active = await eval752(['keys', 'rm', prefix]);
 		expect(active.code).toBe(1);

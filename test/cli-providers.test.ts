@@ -78,7 +78,7 @@ describe(`eval752 providers (${databaseKind})`, () => {
 		expect(provider).toMatchObject({rateLimits: {rpm: null, rps: 2, concurrency: 4}, extraHeaders: {'HTTP-Referer': 'https://evals.example', 'X-Env': 'prod'}});
 		const stale = await eval752('providers', 'edit', 'groq', '--rps', '5', '--expect-version', '1');
 		expect(stale.code).toBe(1);
-		expect(stale.stderr).toMatch(/^eval752: Provider groq was changed by tester@test \d+ s ago: rpm, extra headers — nothing was saved; review their values, then run it again with --expect-version 2 to put yours over theirs\n$/);
+		expect(stale.stderr).toMatch(/^eval752: Provider groq was changed by tester@test \d+ s ago: rpm, extra headers — nothing was saved; review their values, then save yours over theirs \(headless: run it again with --expect-version 2\)\n$/);
 		const json2 = await json<{version: number; capabilities: string[]}>('providers', 'edit', 'groq', '--capabilities', 'json_mode', '--expect-version', '2');
 		expect(json2).toMatchObject({version: 3, capabilities: ['json_mode']});
 	});

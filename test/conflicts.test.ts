@@ -65,7 +65,7 @@ describe(`case 28: two operators, one row (${databaseKind})`, () => {
 		expect(conflict.message).toMatch(new RegExp(`^Provider ${provider.name} was changed by bob@ops \\d+ s ago: base URL, rpm$`));
 		expect(conflict.details).toMatchObject({targetType: 'provider', targetId: provider.id, expectedVersion: 1, currentVersion: 2, actors: ['bob@ops'], fields: ['base URL', 'rpm']});
 		expect(conflict.details!.changedAt).toBeInstanceOf(Date);
-		expect(conflict.hint).toBe('nothing was saved; review their values, then run it again with --expect-version 2 to put yours over theirs');
+		expect(conflict.hint).toBe('nothing was saved; review their values, then save yours over theirs (headless: run it again with --expect-version 2)');
 		expect(presentError(conflict)).toMatchObject({unexpected: false});
 		// Nothing of the loser's: no row, no audit row.
 		expect(await rowCounts(c.ctx)).toEqual(before);
@@ -177,7 +177,7 @@ describe(`case 28: headless edits keep --expect-version (${databaseKind})`, () =
 		expect(stale.code).toBe(1);
 		expect(stale.stdout).toBe('');
 		expect(stale.stderr).toMatch(
-			new RegExp(`^eval752: Provider ${provider.name} was changed by bob@ops \\d+ s ago: base URL, rpm — nothing was saved; review their values, then run it again with --expect-version 2 to put yours over theirs\\n$`),
+			new RegExp(`^eval752: Provider ${provider.name} was changed by bob@ops \\d+ s ago: base URL, rpm — nothing was saved; review their values, then save yours over theirs \\(headless: run it again with --expect-version 2\\)\\n$`),
 		);
 		const again = await cli('providers', 'edit', provider.name, '--rps', '3', '--expect-version', '2');
 		expect(again).toMatchObject({code: 0, stdout: `Provider ${provider.name} updated (version 3)\n`});
@@ -185,21 +185,21 @@ describe(`case 28: headless edits keep --expect-version (${databaseKind})`, () =
 
 		const model = await addModel(c.ctx, provider.id, {modelName: unique('m')});
 		await updateModel(bob, model.id, 1, {alias: 'theirs'});
-		expect((await cli('models', 'edit', model.id, '--label', 'Mine', '--expect-version', '1')).stderr).toMatch(/was changed by bob@ops \d+ s ago: alias — nothing was saved; .* --expect-version 2 /);
+		expect((await cli('models', 'edit', model.id, '--label', 'Mine', '--expect-version', '1')).stderr).toMatch(/was changed by bob@ops \d+ s ago: alias — nothing was saved; .* --expect-version 2\)$/m);
 		expect((await cli('models', 'edit', model.id, '--label', 'Mine', '--expect-version', '2')).code).toBe(0);
 		expect((await listModels(c.ctx, provider.id)).find((entry) => entry.id === model.id)).toMatchObject({alias: 'theirs', displayLabel: 'Mine'});
 
 		const key = await addKey(c.ctx, provider.id, {secret: 'sk-headless-0123456789abcdef', label: 'ci'});
 		await setKeyPriority(bob, key.id, 9, 1);
 		const staleKey = await cli('keys', 'edit', key.id.slice(0, 8), '--label', 'prod', '--expect-version', '1');
-		expect(staleKey.stderr).toMatch(/^eval752: Key ci \([0-9a-f]{8}\) was changed by bob@ops \d+ s ago: priority — nothing was saved; .* --expect-version 2 /);
+		expect(staleKey.stderr).toMatch(/^eval752: Key ci \([0-9a-f]{8}\) was changed by bob@ops \d+ s ago: priority — nothing was saved; .* --expect-version 2\)$/m);
 		const editedKey = await cli('keys', 'edit', key.id.slice(0, 8), '--label', 'prod', '--expect-version', '2');
 		expect(editedKey.stdout).toBe(`Key ${key.displayHint} (${key.id.slice(0, 8)}) updated: label "prod", priority 9 (version 3)\n`);
 
 		await setSetting(bob, 'smoke_prompt', 'Say pong.', (await getSettings(c.ctx)).versions.smoke_prompt ?? 0);
 		const settingVersion = (await getSettings(c.ctx)).versions.smoke_prompt!;
 		const staleSetting = await cli('settings', 'set', 'smoke_prompt', 'Say ping.', '--expect-version', String(settingVersion - 1));
-		expect(staleSetting.stderr).toMatch(new RegExp(`^eval752: Setting smoke_prompt was changed by bob@ops \\d+ s ago: value — nothing was saved; .* --expect-version ${settingVersion} `));
+		expect(staleSetting.stderr).toMatch(new RegExp(`^eval752: Setting smoke_prompt was changed by bob@ops \\d+ s ago: value — nothing was saved; .* --expect-version ${settingVersion}\\)$`, 'm'));
 		expect((await cli('settings', 'set', 'smoke_prompt', 'Say ping.', '--expect-version', String(settingVersion))).code).toBe(0);
 		expect((await getSettings(c.ctx)).values.smoke_prompt).toBe('Say ping.');
 	});
