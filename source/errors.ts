@@ -1,3 +1,5 @@
+import {conflictSentence, type ConflictDetails} from './domain/conflict.js';
+
 /**
  * Errors in tiers. A `UserError` is an expected failure an operator can act on: its message
  * says what happened (present tense) and `hint` says what to try. Anything else is a bug.
@@ -46,14 +48,29 @@ export class ValidationError extends UserError {
 	}
 }
 
-/** Optimistic-concurrency loss: the row changed since it was read. */
+/**
+ * Optimistic-concurrency loss: the row changed since it was read. Nothing was written. With
+ * details (who, when, which fields — from the audit log) the message is the conflict sentence
+ * and the hint tells a headless caller how to put its values over theirs (the dashboard renders
+ * the details itself and offers save-anyway: services/conflicts.ts).
+ */
 export class ConflictError extends UserError {
 	readonly changedBy: string | null;
-	constructor(what: string, changedBy: string | null) {
-		super(`${what} was changed by ${changedBy ?? 'someone else'} — reloaded`, {
-			hint: 'review the current values and apply your change again',
+	readonly details: ConflictDetails | undefined;
+	constructor(what: string | ConflictDetails, changedBy: string | null = null, options: {hint?: string} = {}) {
+		if (typeof what === 'string') {
+			super(`${what} was changed by ${changedBy ?? 'someone else'} — reloaded`, {
+				hint: options.hint ?? 'review the current values and apply your change again',
+			});
+			this.changedBy = changedBy;
+			this.details = undefined;
+			return;
+		}
+		super(conflictSentence(what), {
+			hint: options.hint ?? `nothing was saved; review their values, then save yours over theirs (headless: run it again with --expect-version ${what.currentVersion})`,
 		});
-		this.changedBy = changedBy;
+		this.changedBy = what.actors.at(-1) ?? null;
+		this.details = what;
 	}
 }
 

@@ -168,7 +168,9 @@ describe(`eval752 keys (${databaseKind})`, () => {
 		expect(await eval752(['keys', 'priority', prefix, '7'])).toMatchObject({code: 0, stdout: `Key ${key.displayHint} (${prefix}) now has priority 7\n`});
 		expect((await eval752(['keys', 'priority', prefix, 'first'])).stderr).toBe('eval752: priority: Priority must be a whole number from 0 to 1000 (lower is used first)\n');
 		const stale = await eval752(['keys', 'disable', prefix, '--expect-version', '1']);
-		expect(stale.stderr).toBe('eval752: Key rotate-me (' + prefix + ') was changed by tester@test — reloaded — review the current values and apply your change again\n');
+		expect(stale.stderr).toMatch(
+			new RegExp(`^eval752: Key rotate-me \\(${prefix}\\) was changed by tester@test \\d+ s ago: status, priority — nothing was saved; review their values, then save yours over theirs \\(headless: run it again with --expect-version 4\\)\n$`),
+		);
 		const active = await eval752(['keys', 'rm', prefix]);
 		expect(active.code).toBe(1);
 		expect(active.stderr).toBe(`eval752: Key rotate-me (${prefix}) is active — disable it first (eval752 keys disable ${prefix}), or delete it anyway with --force\n`);

@@ -78,7 +78,7 @@ describe(`eval752 providers (${databaseKind})`, () => {
 		expect(provider).toMatchObject({rateLimits: {rpm: null, rps: 2, concurrency: 4}, extraHeaders: {'HTTP-Referer': 'https://evals.example', 'X-Env': 'prod'}});
 		const stale = await eval752('providers', 'edit', 'groq', '--rps', '5', '--expect-version', '1');
 		expect(stale.code).toBe(1);
-		expect(stale.stderr).toBe('eval752: Provider groq was changed by tester@test — reloaded — review the current values and apply your change again\n');
+		expect(stale.stderr).toMatch(/^eval752: Provider groq was changed by tester@test \d+ s ago: rpm, extra headers — nothing was saved; review their values, then save yours over theirs \(headless: run it again with --expect-version 2\)\n$/);
 		const json2 = await json<{version: number; capabilities: string[]}>('providers', 'edit', 'groq', '--capabilities', 'json_mode', '--expect-version', '2');
 		expect(json2).toMatchObject({version: 3, capabilities: ['json_mode']});
 	});
@@ -143,7 +143,7 @@ describe(`eval752 models and aliases (${databaseKind})`, () => {
 		expect(all.map((m) => `${m.providerName}/${m.modelName}`)).toEqual(['groq/llama-3.1-8b-instant', 'groq/llama-3.3-70b-versatile']);
 		const edited = await eval752('models', 'edit', added.id.slice(0, 8), '--no-alias', '--label', 'Llama 70B');
 		expect(edited).toMatchObject({code: 0, stdout: 'Model llama-3.3-70b-versatile updated (version 2)\n'});
-		expect((await eval752('models', 'edit', added.id, '--alias', 'x', '--expect-version', '1')).stderr).toMatch(/was changed by tester@test — reloaded/);
+		expect((await eval752('models', 'edit', added.id, '--alias', 'x', '--expect-version', '1')).stderr).toMatch(/was changed by tester@test \d+ s ago: display label, alias — /);
 		expect((await eval752('models', 'add', 'groq', '--model', 'llama-3.1-8b-instant')).stderr).toBe('eval752: Model llama-3.1-8b-instant is already on provider groq — edit that model instead (eval752 models list shows it)\n');
 		expect((await eval752('models', 'add', 'groq', '--model', 'x', '--alias', 'Not OK')).stderr).toMatch(/^eval752: alias: Alias may use only a–z/);
 		expect((await eval752('models', 'add', 'groq')).code).toBe(2);

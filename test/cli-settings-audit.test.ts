@@ -43,7 +43,9 @@ describe(`eval752 settings (${databaseKind})`, () => {
 		expect(await eval752(['settings', 'set', 'temperature', 'hot'])).toMatchObject({code: 2, stderr: 'eval752: temperature: temperature must be a number from 0 to 2\n'});
 		expect((await eval752(['settings', 'set', 'colour', 'blue'])).stderr).toMatch(/^eval752: key: Unknown setting "colour" — known settings: timeout_ms/);
 		expect((await eval752(['settings', 'get', 'colour'])).code).toBe(2);
-		expect((await eval752(['settings', 'set', 'timeout_ms', '40000', '--expect-version', '0'])).stderr).toBe('eval752: Setting timeout_ms was changed by tester@test — reloaded — review the current values and apply your change again\n');
+		expect((await eval752(['settings', 'set', 'timeout_ms', '40000', '--expect-version', '0'])).stderr).toMatch(
+			/^eval752: Setting timeout_ms was changed by tester@test \d+ s ago: value — nothing was saved; review their values, then save yours over theirs \(headless: run it again with --expect-version 1\)\n$/,
+		);
 		expect((await eval752(['settings', 'set', 'timeout_ms'])).code).toBe(2);
 		expect((await eval752(['settings', 'frob'])).code).toBe(2);
 		expect(await rowCounts(c.ctx)).toEqual(before);

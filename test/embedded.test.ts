@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {loadConfig} from '../source/config/env.js';
 import {KeyRing} from '../source/crypto/index.js';
 import {openEmbedded} from '../source/db/embedded.js';
-import {DataDirInUse} from '../source/db/lock.js';
+import {DataDirInUse, lockHolder} from '../source/db/lock.js';
 import {runCli} from './support/cli.js';
 import {freshEmbeddedDir} from './support/db.js';
 import {ensureEmbeddedTemplate, tempDir} from './secrets-fixtures.js';
@@ -61,7 +61,7 @@ describe('the embedded data directory lock', () => {
 			expect(child.stderr).toContain(`The embedded database at ${paths.pgdata} is in use by pid ${process.pid}`);
 			expect(child.stderr).toContain('close the other eval752');
 			expect(child.stdout).toBe('');
-			expect(fs.readFileSync(paths.lockFile, 'utf8').trim()).toBe(String(process.pid));
+			expect(lockHolder(paths.lockFile)).toBe(process.pid);
 			// In this process too: PGlite would happily open it twice and corrupt it.
 			await expect(openEmbedded(paths)).rejects.toThrow(DataDirInUse);
 		} finally {
@@ -80,10 +80,11 @@ describe('the embedded data directory lock', () => {
 		const paths = newDir();
 		const dead = spawnSync(process.execPath, ['-e', '0']);
 		expect(dead.pid).toBeGreaterThan(0);
+		// The plain pid file an earlier eval752 wrote.
 		fs.writeFileSync(paths.lockFile, `${dead.pid}\n`, {mode: 0o600});
 		const db = await openEmbedded(paths);
 		try {
-			expect(fs.readFileSync(paths.lockFile, 'utf8').trim()).toBe(String(process.pid));
+			expect(lockHolder(paths.lockFile)).toBe(process.pid);
 			expect(await db.sql`select 1 as one`).toEqual([{one: 1}]);
 		} finally {
 			await db.close();

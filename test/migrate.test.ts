@@ -29,7 +29,7 @@ function after(offset: number, name: string): string {
 }
 
 describe(`migrations (${databaseKind})`, () => {
-	it('applies every file to a fresh database, once, then nothing', async () => {
+	it('case 31: two runners at once on a fresh database — every file applied by exactly one of them, once, then nothing', async () => {
 		const {sql} = t.db;
 		const shipped = readMigrations(sqlDir).map((file) => file.name);
 		expect(shipped[0]).toBe('00001_initial.sql');
@@ -46,7 +46,7 @@ describe(`migrations (${databaseKind})`, () => {
 		expect((await migrate(sql, readMigrations(sqlDir))).applied).toEqual([]);
 	});
 
-	it('refuses to run when an applied file changed, naming it', async () => {
+	it('case 32: refuses to run when an applied file changed, naming it', async () => {
 		const file = path.join(sqlDir, '00001_initial.sql');
 		const original = fs.readFileSync(file, 'utf8');
 		fs.writeFileSync(file, original + '\n-- edited\n');
@@ -97,7 +97,7 @@ describe(`migrations (${databaseKind})`, () => {
 });
 
 describe.runIf(databaseKind === 'server')('concurrent runners on separate connections', () => {
-	it('applies each file exactly once', async () => {
+	it('case 31: three runners on separate connections apply each file exactly once', async () => {
 		const fresh = await freshDatabase({migrate: false});
 		const url = fresh.url!;
 		const dbs: Database[] = await Promise.all([openServer(url), openServer(url), openServer(url)]);

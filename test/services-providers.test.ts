@@ -86,6 +86,8 @@ describe(`providers (${databaseKind})`, () => {
 		expect(audit.actor).toBe('alice@ops');
 		expect(audit.details).toEqual({
 			name: provider.name,
+			version: 2,
+			fields: ['capabilities', 'rateLimits.rpm'],
 			before: {rateLimits: {rpm: 10, rps: 2, concurrency: null}, capabilities: []},
 			after: {rateLimits: {rpm: null, rps: 2, concurrency: null}, capabilities: ['json_mode']},
 		});
@@ -100,7 +102,7 @@ describe(`providers (${databaseKind})`, () => {
 		const error = await updateProvider(c.as('bob@ops'), provider.id, 1, {capabilities: ['reasoning']}).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(ConflictError);
 		expect((error as ConflictError).changedBy).toBe('alice@ops');
-		expect((error as Error).message).toBe(`Provider ${provider.name} was changed by alice@ops — reloaded`);
+		expect((error as Error).message).toMatch(new RegExp(`^Provider ${provider.name} was changed by alice@ops \\d+ s ago: capabilities$`));
 		expect(await rowCounts(c.ctx)).toEqual(before);
 		expect((await getProvider(c.ctx, provider.id)).capabilities).toEqual(['tools']);
 	});

@@ -1,5 +1,6 @@
-import {isUserError, UsageError} from '../errors.js';
+import {UsageError} from '../errors.js';
 import {log} from '../log.js';
+import {presentError} from '../services/faults.js';
 import {version} from '../version.js';
 import {terminalIo, type Io} from './io.js';
 import {commands} from './registry.js';
@@ -32,16 +33,17 @@ export function errorLine(error: {message: string; hint?: string | undefined}): 
 	return `${error.message.split('\n')[0]}${error.hint ? ` — ${error.hint}` : ''}`;
 }
 
-/** Prints an error as one line, logs bugs with their stack, returns the exit code. */
+/**
+ * Prints an error as one line, logs bugs with their stack, returns the exit code. The wording
+ * comes from presentError (services/faults.ts), the same function the dashboard's flash uses.
+ */
 export function reportError(error: unknown, io: Io): number {
-	if (isUserError(error)) {
-		io.stderr.write(`eval752: ${errorLine(error)}\n`);
-		return error.exitCode;
+	const shown = presentError(error);
+	if (shown.unexpected) {
+		log.error('unexpected error', {error: error instanceof Error ? error.message.split('\n')[0] : String(error), stack: error instanceof Error ? error.stack : undefined});
 	}
-	const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-	log.error('unexpected error', {error: message, stack: error instanceof Error ? error.stack : undefined});
-	io.stderr.write(`eval752: unexpected error: ${message} — details are in the log file (eval752 doctor shows where)\n`);
-	return 1;
+	io.stderr.write(`eval752: ${errorLine(shown)}\n`);
+	return shown.exitCode;
 }
 
 function wantsHelp(args: readonly string[]): boolean {

@@ -14,7 +14,7 @@ export interface DataPaths {
 	readonly dataDir: string;
 	/** PGlite's PostgreSQL data directory. */
 	readonly pgdata: string;
-	/** Held by the process that has the embedded database open. */
+	/** Held by the process that has the embedded database open: a directory with one owner file (db/lock.ts). */
 	readonly lockFile: string;
 	/** The generated ENCRYPTION_KEY of the embedded default (0600), beside the database. */
 	readonly keyFile: string;

@@ -5,6 +5,8 @@ import {log} from '../log.js';
 import {createChangeFeed} from './changes.js';
 import {openEmbedded, type EmbeddedOptions} from './embedded.js';
 import {migrate, migrationState} from './migrate.js';
+import {endTimeout} from './faults.js';
+import {guardTransactions} from './transaction.js';
 import {UserError} from '../errors.js';
 import type {Database, Sql} from './types.js';
 
@@ -43,26 +45,6 @@ export function connectionFailure(error: unknown, where: string): DatabaseUnavai
 	});
 }
 
-export function isConnectionError(error: unknown): boolean {
-	const code = (error as {code?: string}).code;
-	return (
-		code === 'ECONNREFUSED' ||
-		code === 'ECONNRESET' ||
-		code === 'CONNECTION_CLOSED' ||
-		code === 'CONNECTION_ENDED' ||
-		code === 'CONNECTION_DESTROYED' ||
-		code === 'CONNECT_TIMEOUT' ||
-		code === 'ETIMEDOUT' ||
-		code === 'EPIPE' ||
-		code === '57P01' || // admin_shutdown / pg_terminate_backend
-		code === '57P02' ||
-		code === '57P03' ||
-		code === '08006' ||
-		code === '08003' ||
-		code === '08000'
-	);
-}
-
 export interface OpenOptions extends EmbeddedOptions {
 	/**
 	 * apply: run pending migrations (the embedded default migrates itself);
@@ -76,19 +58,30 @@ export interface OpenOptions extends EmbeddedOptions {
 	readonly max?: number;
 	/** Told which migrations this open applied (the keyed audit chain is sealed right after its migration). */
 	readonly onMigrated?: (applied: readonly string[]) => void;
+	/**
+	 * Server only: how long a statement may wait for a lock (default 10 s) and run at all
+	 * (default 30 s) before the server cancels it and its transaction rolls back. Edits lock the
+	 * row they change (SELECT … FOR UPDATE), so a session that holds that row — another
+	 * operator's open transaction, a stuck script — ends in a clean "another session holds a
+	 * lock" error instead of a frozen screen. PGlite is one session and has no such waits.
+	 */
+	readonly lockTimeoutMs?: number;
+	readonly statementTimeoutMs?: number;
 }
 
 export async function openServer(url: string, options: OpenOptions = {}): Promise<Database> {
 	const where = describeUrl(url);
 	const lost = new Set<() => void>();
 	let closed = false;
-	const sql = postgres(url, {
+	let connectionsLost = 0;
+	const sql = guardTransactions(postgres(url, {
 		max: options.max ?? 4,
 		connect_timeout: 8,
 		// No idle timeout: a connection that closes is then always news (the dashboard shows it).
 		idle_timeout: 0,
 		onclose: () => {
 			if (closed) return;
+			connectionsLost++;
 			log.warn('database connection closed', {where});
 			for (const listener of lost) listener();
 		},
@@ -96,11 +89,11 @@ export async function openServer(url: string, options: OpenOptions = {}): Promis
 		connection: {
 			application_name: 'eval752',
 			// A stuck lock or query becomes a clean error and a rollback, never a frozen screen.
-			statement_timeout: 30_000,
-			lock_timeout: 10_000,
+			statement_timeout: options.statementTimeoutMs ?? 30_000,
+			lock_timeout: options.lockTimeoutMs ?? 10_000,
 			idle_in_transaction_session_timeout: 60_000,
 		},
-	}) as unknown as Sql;
+	}) as unknown as Sql);
 	try {
 		await sql`select 1`;
 	} catch (error) {
@@ -124,7 +117,7 @@ export async function openServer(url: string, options: OpenOptions = {}): Promis
 			if (closed) return;
 			closed = true;
 			await changes.stop();
-			await sql.end({timeout: 5}).catch(() => undefined);
+			await sql.end({timeout: endTimeout(connectionsLost)}).catch(() => undefined);
 		},
 	};
 }

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import type {DataPaths} from '../config/paths.js';
 import {log} from '../log.js';
 import {createChangeFeed} from './changes.js';
-import {acquireLock} from './lock.js';
+import {acquireLock, alive} from './lock.js';
+import {endTimeout} from './faults.js';
+import {guardTransactions} from './transaction.js';
 import type {Database, Sql} from './types.js';
 
 /** Written into pgdata once initdb has finished: a directory without it is an interrupted first run. */
@@ -45,24 +48,30 @@ export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = 
 		pglite = db;
 		if (creating) fs.writeFileSync(path.join(paths.pgdata, READY_MARKER), `${new Date().toISOString()}\n`, {mode: 0o600});
 
-		socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval752-'));
+		await removeStaleSocketDirs();
+		// The pid in the name lets the next start tell a dead process's leftover (kill -9) from a live one.
+		socketDir = fs.mkdtempSync(path.join(os.tmpdir(), `eval752-${process.pid}-`));
 		fs.chmodSync(socketDir, 0o700);
 		const socketServer = new PGLiteSocketServer({db, path: path.join(socketDir, '.s.PGSQL.5432')});
 		await socketServer.start();
 		server = socketServer;
 
-		const sql = postgres({
+		let closed = false;
+		let connectionsLost = 0;
+		const sql = guardTransactions(postgres({
 			host: socketDir,
 			port: 5432,
 			username: 'postgres',
 			database: 'postgres',
 			max: 1,
 			onnotice: (notice) => log.info('database notice', {message: notice.message}),
+			onclose: () => {
+				if (!closed) connectionsLost++;
+			},
 			connect_timeout: 10,
-		}) as unknown as Sql;
+		}) as unknown as Sql);
 		const changes = createChangeFeed(undefined);
 		const dir = socketDir;
-		let closed = false;
 		return {
 			sql,
 			kind: 'embedded',
@@ -74,7 +83,7 @@ export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = 
 				if (closed) return;
 				closed = true;
 				await changes.stop();
-				await sql.end({timeout: 5}).catch(() => undefined);
+				await sql.end({timeout: endTimeout(connectionsLost)}).catch(() => undefined);
 				await socketServer.stop().catch(() => undefined);
 				await db.close().catch(() => undefined);
 				fs.rmSync(dir, {recursive: true, force: true});
@@ -88,4 +97,64 @@ export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = 
 		release();
 		throw error;
 	}
+}
+
+const SOCKET = '.s.PGSQL.5432';
+/** eval752-<pid>-XXXXXX: a socket directory of this version. */
+const SOCKET_DIR = /^eval752-(\d+)-[A-Za-z0-9]{6}$/;
+/** eval752-XXXXXX: one of an earlier version, which did not put the pid in the name. */
+const LEGACY_SOCKET_DIR = /^eval752-[A-Za-z0-9]{6}$/;
+
+/** Does anyone accept connections on this unix socket? (A dead owner's socket file refuses them.) */
+function listening(socketPath: string): Promise<boolean> {
+	return new Promise((resolve) => {
+		const socket = net.connect({path: socketPath});
+		const done = (answer: boolean) => {
+			clearTimeout(timer);
+			socket.destroy();
+			resolve(answer);
+		};
+		// An owner too busy to accept within a second is alive.
+		const timer = setTimeout(() => done(true), 1000);
+		socket.once('connect', () => done(true));
+		socket.once('error', (error: NodeJS.ErrnoException) => done(!(error.code === 'ECONNREFUSED' || error.code === 'ENOENT')));
+	});
+}
+
+/**
+ * The socket directories (`eval752-*` in the temp dir) that processes killed without closing
+ * (kill -9, a crash) left behind: removed on the next start. Only our own user's directories
+ * holding nothing but the socket are considered, and only when their owner is gone — by the pid
+ * in the name, or for an older eval752's directory by a socket nobody answers on.
+ */
+export async function removeStaleSocketDirs(tmp: string = os.tmpdir()): Promise<string[]> {
+	const removed: string[] = [];
+	let names: string[];
+	try {
+		names = fs.readdirSync(tmp);
+	} catch {
+		return removed;
+	}
+	const uid = process.getuid?.();
+	for (const name of names) {
+		const current = SOCKET_DIR.exec(name);
+		if (!current && !LEGACY_SOCKET_DIR.test(name)) continue;
+		const dir = path.join(tmp, name);
+		try {
+			const stat = fs.lstatSync(dir);
+			if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) continue;
+			const entries = fs.readdirSync(dir);
+			if (entries.some((entry) => entry !== SOCKET && entry !== `${SOCKET}.lock`)) continue;
+			if (current) {
+				const pid = Number(current[1]);
+				if (pid === process.pid || alive(pid)) continue;
+			} else if (!entries.includes(SOCKET) || (await listening(path.join(dir, SOCKET)))) continue;
+			fs.rmSync(dir, {recursive: true, force: true});
+			removed.push(dir);
+		} catch (error) {
+			log.warn('could not check a leftover socket directory', {dir, error: (error as NodeJS.ErrnoException).code ?? String(error)});
+		}
+	}
+	if (removed.length > 0) log.info('removed socket directories of processes that are gone', {count: removed.length});
+	return removed;
 }

@@ -92,6 +92,34 @@ export function parseKeyInput(raw: unknown): KeyInput {
 	return parseFields(keyInputSchema, raw);
 }
 
+/** The fields of a key an operator edits: everything but the secret. */
+export interface KeyFields {
+	label: string;
+	priority: number;
+	status: KeyStatus;
+}
+
+const keyPatchSchema = z
+	.object({
+		label: field(normaliseLabel),
+		priority: field(parsePriority),
+		status: field(parseKeyStatus),
+	})
+	.partial()
+	.strict();
+
+/** An edit of a key: only the fields given change (the secret is never edited; a new secret is a rotation). */
+export function applyKeyPatch(current: KeyFields, raw: unknown): KeyFields {
+	if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0) {
+		throw new ValidationError({input: 'Nothing to change — give at least one of label, priority, status'});
+	}
+	if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'secret' in raw) {
+		throw new ValidationError({secret: 'A key\'s secret is never edited — rotate it instead (eval752 keys rotate PROVIDER)'});
+	}
+	const patch = parseFields(keyPatchSchema, raw);
+	return {label: patch.label ?? current.label, priority: patch.priority ?? current.priority, status: patch.status ?? current.status};
+}
+
 /** For single-field edits (priority, status) outside an input object. */
 export function checkField<T>(name: string, rule: (value: unknown) => T, value: unknown): T {
 	try {

@@ -7,7 +7,7 @@ import {inSnapshot} from '../db/repositories/backup.js';
 import {UserError, ValidationError} from '../errors.js';
 import {sanitizeText} from '../lib/sanitize.js';
 import {walkAuditChain, type AnchorSource} from './audit-chain.js';
-import {mutate, type ServiceContext} from './context.js';
+import {mutate, read, type ServiceContext} from './context.js';
 
 export {AUDIT_ANCHOR_EVERY} from './context.js';
 
@@ -27,11 +27,11 @@ export const AUDIT_TAIL_MAX = 10_000;
 /** The last `n` rows, oldest first. */
 export async function tailAudit(ctx: ServiceContext, n: number): Promise<StoredAuditRow[]> {
 	if (!Number.isSafeInteger(n) || n < 1 || n > AUDIT_TAIL_MAX) throw new ValidationError({n: `The row count must be a whole number from 1 to ${AUDIT_TAIL_MAX}`});
-	return auditTail(ctx.db.sql, n);
+	return read(ctx, (sql) => auditTail(sql, n));
 }
 
 export async function countAudit(ctx: ServiceContext): Promise<number> {
-	return auditCount(ctx.db.sql);
+	return read(ctx, (sql) => auditCount(sql));
 }
 
 /** The keys verify checks MACs with: any configured ring, even one the canary refused (it only reads). */

@@ -5,7 +5,7 @@ import {closeComparisonRun, comparisonResults, comparisonRunById, insertComparis
 import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';
 import {createLimiter, describeLimits, sanitizeText, smoke, type ClassifiedError, type Limiter, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
-import {assertWritable, mutate, type ServiceContext} from './context.js';
+import {assertWritable, mutate, read, type ServiceContext} from './context.js';
 import {keyForCall} from './keys.js';
 import {listAliases} from './models.js';
 import {getProvider} from './providers.js';
@@ -377,5 +377,5 @@ export async function getComparison(ctx: ServiceContext, runId: string): Promise
 
 /** The newest runs first. */
 export async function recentComparisons(ctx: ServiceContext, limit = 20): Promise<ComparisonRunRow[]> {
-	return recentComparisonRuns(ctx.db.sql, limit);
+	return read(ctx, (sql) => recentComparisonRuns(sql, limit));
 }

@@ -1,11 +1,13 @@
 import type {KeyRing} from '../crypto/keyring.js';
 import {chainIdOf, formatAnchor} from '../domain/audit-anchor.js';
 import type {AuditHead} from '../domain/audit-hash.js';
-import {appendAudit, auditFirstHash, type AppendOptions, type AuditEntry} from '../db/repositories/audit.js';
 import {CHANGES_CHANNEL} from '../db/changes.js';
-import type {Change, Database, Tx} from '../db/types.js';
-import {UserError} from '../errors.js';
+import {isConnectionLost} from '../db/faults.js';
+import {appendAudit, auditFirstHash, auditRowExists, type AppendOptions, type AuditEntry, type StoredAuditRow} from '../db/repositories/audit.js';
+import type {Change, Database, Sql, Tx} from '../db/types.js';
+import {isUserError, UserError} from '../errors.js';
 import {log} from '../log.js';
+import {DatabaseFault, userErrorFor} from './faults.js';
 
 /**
  * The state of the encryption key for this process:
@@ -63,6 +65,7 @@ export interface MutationResult<T> {
 }
 
 /**
+/**
  * Every this many appends (seq 100, 200, …) the process that wrote the row logs the head as an
  * anchor line (`audit anchor` format) to its log file: a trail outside the database that
  * `audit verify --anchor <log file>` checks. A round number keeps the log small and makes the
@@ -75,17 +78,47 @@ export const AUDIT_ANCHOR_EVERY = 100;
  * and a NOTIFY commit together or not at all. Inside `work`, use only `tx` — PGlite is a single
  * session and a query on the outer pool while a transaction is open deadlocks it (the rule holds
  * on a server too). In-process listeners hear about the change after the commit.
+ *
+ * Faults: a database fault (lock or statement timeout, serialization failure, full disk, lost
+ * connection) rolls the transaction back and becomes a DatabaseFault that says nothing was
+ * changed. A write is never retried here. When the connection is lost after the audit row was
+ * written — at or just before COMMIT — nobody knows whether the server committed, so the state
+ * is read back first (RELIABILITY case 30): the audit row it wrote (seq and its keyed hash) is
+ * either in the log, and the change is committed and reported as done, or it is not, and the
+ * caller hears that nothing was changed. Only when even that re-read fails does the error say
+ * "unknown" and tell the operator how to check before running it again.
  */
 export async function mutate<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<MutationResult<T>>, options: AppendOptions = {}): Promise<T> {
 	const ring = assertWritable(ctx);
-	const result = await ctx.db.sql.begin(async (tx) => {
-		const outcome = await work(tx);
-		const appended = await appendAudit(tx, ring, ctx.actor, outcome.audit, options);
-		for (const change of outcome.changes) {
-			await tx`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(change)})`;
+	let written: {outcome: MutationResult<T>; audit: StoredAuditRow; head: AuditHead} | undefined;
+	let result: {outcome: MutationResult<T>; head: AuditHead};
+	try {
+		result = await ctx.db.sql.begin(async (tx) => {
+			const outcome = await work(tx);
+			const appended = await appendAudit(tx, ring, ctx.actor, outcome.audit, options);
+			written = {outcome, audit: appended.row, head: appended.head};
+			for (const change of outcome.changes) {
+				await tx`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(change)})`;
+			}
+			return {outcome, head: appended.head};
+		});
+	} catch (error) {
+		if (!isConnectionLost(error)) throw userErrorFor(error, {rolledBack: true}) ?? error;
+		if (!written) throw userErrorFor(error, {rolledBack: true})!;
+		const {audit} = written as {audit: StoredAuditRow};
+		const committed = await auditRowCommitted(ctx, audit);
+		if (committed === false) throw userErrorFor(error, {rolledBack: true})!;
+		if (committed === undefined) {
+			throw new DatabaseFault(
+				'connection-lost',
+				`The connection to the database is lost while the change (${audit.action}) is being committed; whether it was saved is unknown`,
+				`check eval752 audit tail for a ${audit.action} row at seq ${audit.seq} before running it again`,
+				error,
+			);
 		}
-		return {outcome, head: appended.head};
-	});
+		log.warn('connection lost during commit; the audit log shows the change committed', {action: audit.action, seq: audit.seq});
+		result = {outcome: (written as {outcome: MutationResult<T>}).outcome, head: (written as {head: AuditHead}).head};
+	}
 	for (const change of result.outcome.changes) ctx.db.changes.publish(change);
 	if (result.head.seq % AUDIT_ANCHOR_EVERY === 0) await logAnchor(ctx, result.head);
 	return result.outcome.value;
@@ -99,5 +132,36 @@ async function logAnchor(ctx: ServiceContext, head: AuditHead): Promise<void> {
 		log.info('audit anchor', {anchor: formatAnchor({chain: chainIdOf(first), seq: head.seq, rows: head.rows, hash: head.rowHash.toString('hex'), at: head.at.toISOString()})});
 	} catch (error) {
 		log.warn('audit anchor not logged', {error: error instanceof Error ? error.message.split('\n')[0] : String(error)});
+	}
+}
+
+/** true: committed; false: not; undefined: the database can't be reached to tell. */
+async function auditRowCommitted(ctx: ServiceContext, row: StoredAuditRow): Promise<boolean | undefined> {
+	try {
+		return await read(ctx, (sql) => auditRowExists(sql, row.seq, row.rowHash));
+	} catch (error) {
+		if (isUserError(error) || isConnectionLost(error)) return undefined;
+		throw error;
+	}
+}
+
+/**
+ * A read that survives one lost connection: postgres.js opens a new connection for the next
+ * query, so a read cut off by a server restart or pg_terminate_backend is run once more. A read
+ * changes nothing, so running it twice is safe — unlike a write, which `mutate` never retries.
+ * A second loss is reported as a DatabaseFault (the connection is lost — run it again).
+ */
+export async function read<T>(ctx: ServiceContext, work: (sql: Sql) => Promise<T>): Promise<T> {
+	try {
+		return await work(ctx.db.sql);
+	} catch (error) {
+		if (!isConnectionLost(error)) throw error;
+		log.info('a read lost its database connection; running it once more', {code: String((error as {code?: unknown}).code)});
+	}
+	try {
+		return await work(ctx.db.sql);
+	} catch (error) {
+		if (isConnectionLost(error)) throw userErrorFor(error)!;
+		throw error;
 	}
 }

@@ -1,11 +1,12 @@
 import {DecryptFailed} from '../crypto/index.js';
-import {allSecretRows} from '../db/repositories/key-secrets.js';
+import {allSecretRows, keyIdMismatches} from '../db/repositories/key-secrets.js';
+import {KEY_ID_PATTERN} from '../crypto/envelope.js';
+import {sanitizeText} from '../lib/sanitize.js';
 import {secretCountsByKeyId} from '../db/repositories/canary.js';
 import {migrationState} from '../db/migrate.js';
 import {readHead} from '../db/repositories/audit.js';
 import {auditPrivileges} from '../db/repositories/roles.js';
 import {headMessage, sameMac} from '../domain/audit-hash.js';
-import {sanitizeText} from '../lib/sanitize.js';
 import type {ServiceContext} from './context.js';
 import {openSecret} from './key-store.js';
 
@@ -27,8 +28,10 @@ export interface DoctorReport {
 		currentKeyId: string | null;
 		previousKeyIds: string[];
 		rowsByKeyId: {keyId: string; rows: number; configured: boolean}[];
-		/** Rows no configured key can decrypt: each needs a new key. */
+		/** Rows no configured key can decrypt: each needs a new key. Key ids are the envelope's. */
 		undecryptable: {id: string; keyId: string}[];
+		/** Rows whose key_id column names another key than their envelope (the envelope decides). */
+		keyIdMismatches: {id: string; column: string; envelope: string}[];
 	};
 	readonly checks: DoctorCheck[];
 }
@@ -56,7 +59,9 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 
 	const ring = ctx.keys.status === 'missing' ? undefined : ctx.keys.ring;
 	const schemaReady = state.applied.length > 0;
-	const counts = schemaReady ? await secretCountsByKeyId(sql) : [];
+	// Key ids as the envelopes name them: the column can be relabelled, the envelope is what decrypts.
+	const counts = schemaReady ? (await secretCountsByKeyId(sql)).map((entry) => ({...entry, keyId: shownKeyId(entry.keyId)})) : [];
+	const mismatches = schemaReady ? (await keyIdMismatches(sql)).map((row) => ({id: row.id, column: sanitizeText(row.column), envelope: shownKeyId(row.envelope)})) : [];
 	const undecryptable: {id: string; keyId: string}[] = [];
 	if (ring && schemaReady) {
 		for (const row of await allSecretRows(sql)) {
@@ -64,7 +69,7 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 				openSecret(ring, row);
 			} catch (error) {
 				if (!(error instanceof DecryptFailed)) throw error;
-				undecryptable.push({id: row.id, keyId: row.keyId});
+				undecryptable.push({id: row.id, keyId: shownKeyId(row.envelopeKeyId)});
 			}
 		}
 	}
@@ -82,6 +87,14 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 				: {name: `key id ${entry.keyId}`, ok: false, detail: `${entry.rows} secret${entry.rows === 1 ? '' : 's'} under a key that is not configured`, hint: 'add that key to ENCRYPTION_KEY_PREVIOUS'},
 		);
 	}
+	for (const row of mismatches) {
+		checks.push({
+			name: `key ${row.id}`,
+			ok: false,
+			detail: `its key_id column says ${row.column || '(empty)'} but the secret is encrypted under key id ${row.envelope}`,
+			hint: row.envelope === '?' ? 'the stored secret is damaged: re-enter that API key (eval752 keys rotate PROVIDER)' : 'run eval752 rekey (it re-encrypts the row under the current key and fixes the column)',
+		});
+	}
 	for (const row of undecryptable) {
 		checks.push({name: `key ${row.id}`, ok: false, detail: `does not decrypt with any configured key (key id ${row.keyId}): needs a new key`, hint: 'add the old key to ENCRYPTION_KEY_PREVIOUS, or rotate this provider key'});
 	}
@@ -96,6 +109,7 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 			previousKeyIds: ring ? ring.ids.filter((id) => id !== ring.currentId) : [],
 			rowsByKeyId,
 			undecryptable,
+			keyIdMismatches: mismatches,
 		},
 		checks,
 	};
@@ -153,4 +167,9 @@ async function auditChecks(ctx: ServiceContext): Promise<DoctorCheck[]> {
 		}
 	}
 	return checks;
+}
+
+/** An envelope's key id as shown: '?' when the stored value is not an envelope at all. */
+function shownKeyId(keyId: string): string {
+	return KEY_ID_PATTERN.test(keyId) ? keyId : '?';
 }

@@ -1,6 +1,9 @@
 import {randomUUID} from 'node:crypto';
-import {checkField, keyProjection, lastValidationSchema, parseKeyInput, parsePriority, parseKeyStatus, type KeyStatus, type KeySummary, type LastValidation} from '../domain/key.js';
-import {isUuid} from '../domain/provider.js';
+import {DecryptFailed} from '../crypto/index.js';
+import {applyKeyPatch, checkField, keyProjection, type KeyFields, lastValidationSchema, parseKeyInput, parsePriority, parseKeyStatus, type KeyStatus, type KeySummary, type LastValidation} from '../domain/key.js';
+import {changedFields} from '../domain/conflict.js';
+import {diffProjection, isUuid} from '../domain/provider.js';
+import {conflictError} from './conflict-details.js';
 import {
 	deleteKeyRow,
 	DuplicateSecret,
@@ -10,6 +13,7 @@ import {
 	keyLocationByFingerprints,
 	keysByIdPrefix,
 	keysOfProvider,
+	updateKeyFields,
 	updateKeyPriority,
 	updateKeyStatus,
 	writeValidation,
@@ -18,7 +22,7 @@ import {
 import {providerById} from '../db/repositories/providers.js';
 import type {Queryable, Tx} from '../db/types.js';
 import {ConflictError, NotFoundError, UserError, ValidationError} from '../errors.js';
-import {mutate, requireRing, type ServiceContext} from './context.js';
+import {mutate, read, requireRing, type ServiceContext} from './context.js';
 import {decryptKeyRow, sealSecret} from './key-store.js';
 import {findProvider} from './providers.js';
 
@@ -44,7 +48,7 @@ function describeKey(key: Pick<KeySummary, 'id' | 'label'>): string {
 
 export async function listKeys(ctx: ServiceContext, providerId: string): Promise<KeySummary[]> {
 	if (!isUuid(providerId)) throw new NotFoundError('No such provider id', {hint: 'eval752 providers list shows the providers'});
-	return (await keysOfProvider(ctx.db.sql, providerId)).map(summary);
+	return (await read(ctx, (sql) => keysOfProvider(sql, providerId))).map(summary);
 }
 
 /** Adds a key to a provider (by name or id). The same secret stored anywhere is refused, naming where. */
@@ -88,7 +92,7 @@ const PREFIX = /^[0-9a-f-]{4,36}$/;
 
 /** A key by full id or an unambiguous id prefix of at least 4 characters. */
 export async function resolveKey(ctx: ServiceContext, ref: string): Promise<KeySummary> {
-	return summary(await findKey(ctx.db.sql, ref));
+	return summary(await read(ctx, (sql) => findKey(sql, ref)));
 }
 
 async function findKey(sql: Queryable, ref: string): Promise<KeyRow> {
@@ -113,8 +117,54 @@ async function currentKey(tx: Tx, id: string): Promise<KeyRow> {
 	return row;
 }
 
-function checkExpected(row: KeyRow, expectedVersion: number | undefined): void {
-	if (expectedVersion !== undefined && row.version !== expectedVersion) throw new ConflictError(`Key ${describeKey(row)}`, row.updatedBy);
+/** The conflict for a key that is no longer at `expectedVersion`: who changed it, when, which fields. */
+async function keyConflict(tx: Tx, row: KeyRow, expectedVersion: number): Promise<ConflictError> {
+	return conflictError(tx, {type: 'key', id: row.id, subject: `Key ${describeKey(row)}`}, expectedVersion, row);
+}
+
+async function checkExpected(tx: Tx, row: KeyRow, expectedVersion: number | undefined): Promise<void> {
+	if (expectedVersion !== undefined && row.version !== expectedVersion) throw await keyConflict(tx, row, expectedVersion);
+}
+
+function checkVersion(expectedVersion: unknown): number {
+	if (typeof expectedVersion !== 'number' || !Number.isSafeInteger(expectedVersion) || expectedVersion < 1) {
+		throw new ValidationError({expectedVersion: 'Expected version must be a whole number from 1 (it comes from the row you read)'});
+	}
+	return expectedVersion;
+}
+
+/**
+ * Edits a key's label, priority and status — only the fields `patch` names — if the key is
+ * still at `expectedVersion`; otherwise a ConflictError with who, when and which fields, and
+ * nothing written. The secret is never edited (a new secret is a rotation).
+ */
+export async function updateKey(ctx: ServiceContext, id: string, expectedVersion: number, patch: unknown): Promise<KeySummary> {
+	const version = checkVersion(expectedVersion);
+	return mutate(ctx, async (tx) => {
+		const current = await currentKey(tx, id);
+		await checkExpected(tx, current, version);
+		const before: KeyFields = {label: current.label, priority: current.priority, status: current.status};
+		const next = applyKeyPatch(before, patch);
+		const updated = await updateKeyFields(tx, current.id, version, next, ctx.actor);
+		if (!updated) throw await keyConflict(tx, current, version);
+		return {
+			value: summary(updated),
+			audit: {
+				action: 'key.update',
+				targetType: 'key',
+				targetId: updated.id,
+				details: {
+					provider: await providerName(tx, updated.providerId),
+					label: updated.label,
+					displayHint: updated.displayHint,
+					version: updated.version,
+					fields: changedFields(before, next),
+					...diffProjection(before, next),
+				},
+			},
+			changes: [{table: 'provider_keys', id: updated.id}],
+		};
+	});
 }
 
 async function providerName(tx: Tx, providerId: string): Promise<string> {
@@ -125,17 +175,25 @@ export async function setKeyStatus(ctx: ServiceContext, id: string, status: KeyS
 	const next = checkField('status', parseKeyStatus, status);
 	return mutate(ctx, async (tx) => {
 		const current = await currentKey(tx, id);
-		checkExpected(current, expectedVersion);
+		await checkExpected(tx, current, expectedVersion);
 		if (current.status === next) throw new UserError(`Key ${describeKey(current)} is already ${next}`, {hint: 'nothing was changed'});
 		const updated = await updateKeyStatus(tx, current.id, current.version, next, ctx.actor);
-		if (!updated) throw new ConflictError(`Key ${describeKey(current)}`, current.updatedBy);
+		if (!updated) throw await keyConflict(tx, current, current.version);
 		return {
 			value: summary(updated),
 			audit: {
 				action: next === 'active' ? 'key.enable' : 'key.disable',
 				targetType: 'key',
 				targetId: updated.id,
-				details: {provider: await providerName(tx, updated.providerId), label: updated.label, displayHint: updated.displayHint, before: {status: current.status}, after: {status: next}},
+				details: {
+					provider: await providerName(tx, updated.providerId),
+					label: updated.label,
+					displayHint: updated.displayHint,
+					version: updated.version,
+					fields: ['status'],
+					before: {status: current.status},
+					after: {status: next},
+				},
 			},
 			changes: [{table: 'provider_keys', id: updated.id}],
 		};
@@ -146,16 +204,24 @@ export async function setKeyPriority(ctx: ServiceContext, id: string, priority: 
 	const next = checkField('priority', parsePriority, priority);
 	return mutate(ctx, async (tx) => {
 		const current = await currentKey(tx, id);
-		checkExpected(current, expectedVersion);
+		await checkExpected(tx, current, expectedVersion);
 		const updated = await updateKeyPriority(tx, current.id, current.version, next, ctx.actor);
-		if (!updated) throw new ConflictError(`Key ${describeKey(current)}`, current.updatedBy);
+		if (!updated) throw await keyConflict(tx, current, current.version);
 		return {
 			value: summary(updated),
 			audit: {
 				action: 'key.priority',
 				targetType: 'key',
 				targetId: updated.id,
-				details: {provider: await providerName(tx, updated.providerId), label: updated.label, displayHint: updated.displayHint, before: {priority: current.priority}, after: {priority: next}},
+				details: {
+					provider: await providerName(tx, updated.providerId),
+					label: updated.label,
+					displayHint: updated.displayHint,
+					version: updated.version,
+					fields: current.priority === next ? [] : ['priority'],
+					before: {priority: current.priority},
+					after: {priority: next},
+				},
 			},
 			changes: [{table: 'provider_keys', id: updated.id}],
 		};
@@ -214,14 +280,30 @@ export async function recordValidation(target: ServiceContext | Tx, keyId: strin
  */
 export async function keyForCall(ctx: ServiceContext, providerId: string, keyRef?: string): Promise<{key: KeySummary; secret: string} | null> {
 	const ring = requireRing(ctx);
-	let row: KeyRow | undefined;
-	if (keyRef !== undefined) {
-		row = await findKey(ctx.db.sql, keyRef);
-		if (row.providerId !== providerId) throw new UserError(`Key ${describeKey(row)} belongs to another provider`, {hint: 'eval752 keys list PROVIDER shows this provider\'s keys'});
-	} else {
-		row = isUuid(providerId) ? await firstActiveKey(ctx.db.sql, providerId) : undefined;
-	}
+	const row = await read(ctx, async (sql): Promise<KeyRow | undefined> => {
+		if (keyRef === undefined) return isUuid(providerId) ? firstActiveKey(sql, providerId) : undefined;
+		const found = await findKey(sql, keyRef);
+		if (found.providerId !== providerId) throw new UserError(`Key ${describeKey(found)} belongs to another provider`, {hint: 'eval752 keys list PROVIDER shows this provider\'s keys'});
+		return found;
+	});
 	if (!row) return null;
-	const secret = await decryptKeyRow(ctx.db.sql, ring, row.id);
-	return {key: summary(row), secret};
+	try {
+		const secret = await read(ctx, (sql) => decryptKeyRow(sql, ring, row.id));
+		return {key: summary(row), secret};
+	} catch (error) {
+		if (!(error instanceof DecryptFailed)) throw error;
+		throw await undecryptable(ctx, row, error);
+	}
+}
+
+/** A stored secret that does not decrypt, as the operator acts on it: which key of which provider, and what to do. */
+async function undecryptable(ctx: ServiceContext, row: KeyRow, error: DecryptFailed): Promise<UserError> {
+	const provider = (await read(ctx, (sql) => providerById(sql, row.providerId)))?.name ?? row.providerId;
+	return new UserError(`Can't decrypt the stored API key ${describeKey(row)} of provider ${provider} (key id ${error.keyId})`, {
+		hint:
+			error.reason === 'unknown-key'
+				? `no configured key has key id ${error.keyId}: add that ENCRYPTION_KEY to ENCRYPTION_KEY_PREVIOUS (eval752 doctor lists every key id)`
+				: `the stored secret is damaged: enter the API key again (eval752 keys rotate ${provider}); eval752 doctor lists every secret that does not decrypt`,
+		cause: error,
+	});
 }

@@ -4,7 +4,9 @@ import {aliasRows, deleteModelRow, insertModel, listModelRows, modelById, models
 import {providerById} from '../db/repositories/providers.js';
 import type {Tx} from '../db/types.js';
 import {ConflictError, NotFoundError, UserError, ValidationError} from '../errors.js';
-import {mutate, type ServiceContext} from './context.js';
+import {changedFields} from '../domain/conflict.js';
+import {conflictError} from './conflict-details.js';
+import {mutate, read, type ServiceContext} from './context.js';
 import {findProvider} from './providers.js';
 
 /** Models on providers, and the aliases that group them for comparisons. */
@@ -20,19 +22,19 @@ function inputOf(model: Model): ModelInput {
 
 export async function listModels(ctx: ServiceContext, providerId?: string): Promise<Model[]> {
 	if (providerId !== undefined && !isUuid(providerId)) throw new NotFoundError('No such provider id', {hint: 'eval752 providers list shows the providers'});
-	return (await listModelRows(ctx.db.sql, providerId)).map(toModel);
+	return (await read(ctx, (sql) => listModelRows(sql, providerId))).map(toModel);
 }
 
 /** A model by full id or an unambiguous id prefix (4+ characters), for the command line. */
 export async function resolveModel(ctx: ServiceContext, ref: string): Promise<Model> {
 	const text = typeof ref === 'string' ? ref.trim().toLowerCase() : '';
 	if (isUuid(text)) {
-		const row = await modelById(ctx.db.sql, text);
+		const row = await read(ctx, (sql) => modelById(sql, text));
 		if (row) return toModel(row);
 		throw new NotFoundError(`No model with id ${text}`, {hint: 'eval752 models list shows the ids'});
 	}
 	if (!/^[0-9a-f-]{4,36}$/.test(text)) throw new ValidationError({model: 'A model is named by its id or the first 4 or more characters of it (0–9, a–f)'});
-	const matches = await modelsByIdPrefix(ctx.db.sql, text, 5);
+	const matches = await read(ctx, (sql) => modelsByIdPrefix(sql, text, 5));
 	if (matches.length === 0) throw new NotFoundError(`No model id starts with ${text}`, {hint: 'eval752 models list shows the ids'});
 	if (matches.length > 1) throw new UserError(`Model prefix ${text} matches more than one model`, {hint: 'give more characters of the id'});
 	return toModel(matches[0]!);
@@ -60,21 +62,41 @@ async function currentModel(tx: Tx, id: string): Promise<ModelRow> {
 	return row;
 }
 
+/** The conflict for a model that is no longer at `expectedVersion`: who changed it, when, which fields. */
+async function modelConflict(tx: Tx, current: ModelRow, expectedVersion: number): Promise<ConflictError> {
+	return conflictError(tx, {type: 'model', id: current.id, subject: `Model ${current.modelName}`}, expectedVersion, current);
+}
+
+/**
+ * Applies `patch` — only the fields it names — to the model, if it is still at
+ * `expectedVersion`; otherwise a ConflictError with who, when and which fields, and nothing written.
+ */
 export async function updateModel(ctx: ServiceContext, id: string, expectedVersion: number, patch: unknown): Promise<Model> {
 	if (typeof expectedVersion !== 'number' || !Number.isSafeInteger(expectedVersion) || expectedVersion < 1) {
 		throw new ValidationError({expectedVersion: 'Expected version must be a whole number from 1 (it comes from the row you read)'});
 	}
 	return mutate(ctx, async (tx) => {
 		const current = await currentModel(tx, id);
-		if (current.version !== expectedVersion) throw new ConflictError(`Model ${current.modelName}`, current.updatedBy);
+		if (current.version !== expectedVersion) throw await modelConflict(tx, current, expectedVersion);
 		const before = inputOf(current);
 		const next = applyModelPatch(before, patch);
 		const provider = (await providerById(tx, current.providerId))?.name ?? current.providerId;
 		const updated = await updateModelRow(tx, current.id, expectedVersion, provider, next, ctx.actor);
-		if (!updated) throw new ConflictError(`Model ${current.modelName}`, current.updatedBy);
+		if (!updated) throw await modelConflict(tx, current, expectedVersion);
 		return {
 			value: toModel(updated),
-			audit: {action: 'model.update', targetType: 'model', targetId: updated.id, details: {provider, modelName: updated.modelName, ...diffProjection(modelProjection(before), modelProjection(next))}},
+			audit: {
+				action: 'model.update',
+				targetType: 'model',
+				targetId: updated.id,
+				details: {
+					provider,
+					modelName: updated.modelName,
+					version: updated.version,
+					fields: changedFields(modelProjection(before), modelProjection(next)),
+					...diffProjection(modelProjection(before), modelProjection(next)),
+				},
+			},
 			changes: [{table: 'models', id: updated.id}],
 		};
 	});
@@ -94,5 +116,5 @@ export async function deleteModel(ctx: ServiceContext, id: string): Promise<void
 }
 
 export async function listAliases(ctx: ServiceContext): Promise<AliasEntry[]> {
-	return aliasRows(ctx.db.sql);
+	return read(ctx, (sql) => aliasRows(sql));
 }

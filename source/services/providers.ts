@@ -18,7 +18,9 @@ import {
 } from '../db/repositories/providers.js';
 import type {Queryable, Tx} from '../db/types.js';
 import {ConflictError, NotFoundError, UserError, ValidationError} from '../errors.js';
-import {mutate, type ServiceContext} from './context.js';
+import {changedFields} from '../domain/conflict.js';
+import {conflictError} from './conflict-details.js';
+import {mutate, read, type ServiceContext} from './context.js';
 
 /**
  * Providers: create, edit, enable, disable, delete. Every write goes through `mutate` (one
@@ -33,7 +35,7 @@ export interface ProviderSummary extends Provider {
 }
 
 export async function listProviders(ctx: ServiceContext): Promise<ProviderSummary[]> {
-	const rows = await listProviderSummaries(ctx.db.sql);
+	const rows = await read(ctx, (sql) => listProviderSummaries(sql));
 	return rows.map((row) => ({...row.provider, keysActive: row.keysActive, keysTotal: row.keysTotal, models: row.models, lastSmoke: row.lastSmoke}));
 }
 
@@ -48,7 +50,7 @@ export async function findProvider(sql: Queryable, ref: string): Promise<Provide
 
 /** A provider by name (case-insensitive) or id. */
 export async function getProvider(ctx: ServiceContext, ref: string): Promise<Provider> {
-	return findProvider(ctx.db.sql, ref);
+	return read(ctx, (sql) => findProvider(sql, ref));
 }
 
 /** A provider's editable, non-secret fields (the same projection the audit log carries). */
@@ -82,24 +84,45 @@ function checkVersion(expectedVersion: unknown): number {
 	return expectedVersion;
 }
 
+/** The conflict for a provider that is no longer at `expectedVersion`: who changed it, when, which fields. */
+async function providerConflict(tx: Tx, current: Provider, expectedVersion: number): Promise<ConflictError> {
+	return conflictError(tx, {type: 'provider', id: current.id, subject: `Provider ${current.name}`}, expectedVersion, current);
+}
+
 async function applyUpdate(ctx: ServiceContext, tx: Tx, current: Provider, expectedVersion: number, next: ProviderFields): Promise<Provider> {
 	const updated = await updateProviderRow(tx, current.id, expectedVersion, next, ctx.actor);
-	if (!updated) throw new ConflictError(`Provider ${current.name}`, current.updatedBy);
+	if (!updated) throw await providerConflict(tx, current, expectedVersion);
 	return updated;
 }
 
-/** Applies `patch` to the provider as it was at `expectedVersion`; a newer row is a ConflictError naming who changed it. */
+/**
+ * Applies `patch` — only the fields it names — to the provider, if it is still at
+ * `expectedVersion`. A newer row is a ConflictError that says who changed it, when and which
+ * fields (nothing is written); saving over theirs is `saveOverConflict` (services/conflicts.ts),
+ * or this again with the version the conflict reports.
+ */
 export async function updateProvider(ctx: ServiceContext, id: string, expectedVersion: number, patch: unknown): Promise<Provider> {
 	const version = checkVersion(expectedVersion);
 	return mutate(ctx, async (tx) => {
+		// Locked: the version compared here is the version written over.
 		const current = await currentProvider(tx, id);
-		if (current.version !== version) throw new ConflictError(`Provider ${current.name}`, current.updatedBy);
+		if (current.version !== version) throw await providerConflict(tx, current, version);
 		const before = fieldsOf(current);
 		const next = applyProviderPatch(before, patch);
 		const updated = await applyUpdate(ctx, tx, current, version, next);
 		return {
 			value: updated,
-			audit: {action: 'provider.update', targetType: 'provider', targetId: updated.id, details: {name: updated.name, ...diffProjection(providerProjection(before), providerProjection(next))}},
+			audit: {
+				action: 'provider.update',
+				targetType: 'provider',
+				targetId: updated.id,
+				details: {
+					name: updated.name,
+					version: updated.version,
+					fields: changedFields(providerProjection(before), providerProjection(next), ['rateLimits']),
+					...diffProjection(providerProjection(before), providerProjection(next)),
+				},
+			},
 			changes: [{table: 'providers', id: updated.id}],
 		};
 	});
@@ -111,14 +134,19 @@ export async function setProviderEnabled(ctx: ServiceContext, id: string, enable
 	const version = expectedVersion === undefined ? undefined : checkVersion(expectedVersion);
 	return mutate(ctx, async (tx) => {
 		const current = await currentProvider(tx, id);
-		if (version !== undefined && current.version !== version) throw new ConflictError(`Provider ${current.name}`, current.updatedBy);
+		if (version !== undefined && current.version !== version) throw await providerConflict(tx, current, version);
 		if (current.enabled === enabled) {
 			throw new UserError(`Provider ${current.name} is already ${enabled ? 'enabled' : 'disabled'}`, {hint: 'nothing was changed'});
 		}
 		const updated = await applyUpdate(ctx, tx, current, current.version, {...fieldsOf(current), enabled});
 		return {
 			value: updated,
-			audit: {action: enabled ? 'provider.enable' : 'provider.disable', targetType: 'provider', targetId: updated.id, details: {name: updated.name, before: {enabled: current.enabled}, after: {enabled}}},
+			audit: {
+				action: enabled ? 'provider.enable' : 'provider.disable',
+				targetType: 'provider',
+				targetId: updated.id,
+				details: {name: updated.name, version: updated.version, fields: ['enabled'], before: {enabled: current.enabled}, after: {enabled}},
+			},
 			changes: [{table: 'providers', id: updated.id}],
 		};
 	});

@@ -1,10 +1,12 @@
 import {DecryptFailed, type KeyRing} from '../crypto/index.js';
+import {KEY_ID_PATTERN} from '../crypto/envelope.js';
 import {secretCountsByKeyId} from '../db/repositories/canary.js';
-import {secretRowsNotUnder} from '../db/repositories/key-secrets.js';
+import {keyIdMismatches, secretRowsNotUnder} from '../db/repositories/key-secrets.js';
 import {UserError} from '../errors.js';
 import {log} from '../log.js';
 import {auditBroken, checkpointAuditChain, sealAuditChain, verifyAudit, type CheckpointResult, type SealResult} from './audit.js';
-import {assertWritable, mutate, requireRing, type ServiceContext} from './context.js';
+import {assertWritable, mutate, read, requireRing, type ServiceContext} from './context.js';
+import {DatabaseFault} from './faults.js';
 import {reencryptRow} from './key-store.js';
 
 /**
@@ -13,6 +15,11 @@ import {reencryptRow} from './key-store.js';
  * that dies (crash, Ctrl+C, lost connection) leaves every row under exactly one configured key
  * — the old one or the new one, never half of each — and a re-run simply carries on: rows
  * already under the current key are never selected again.
+ *
+ * "Under a key" means what the envelope says (`v1:<key_id>:…`), never the `key_id` column: a
+ * row whose column was relabelled to the current key id but whose envelope still names the old
+ * one is rewritten (and would otherwise be lost with the old key); a row whose column disagrees
+ * with its envelope has the column fixed as it is re-encrypted.
  *
  * The audit log is not re-encrypted (its rows are never rewritten) but checkpointed: after the
  * secrets, one `audit.checkpoint` row signed by the current key records the digest of every row
@@ -27,13 +34,25 @@ export interface KeyIdRows {
 	readonly rows: number;
 }
 
+/** A row whose `key_id` column names another key than its envelope. */
+export interface KeyIdMismatch {
+	readonly id: string;
+	/** What the column says. */
+	readonly column: string;
+	/** What the envelope says: the key that decrypts the row. */
+	readonly envelope: string;
+}
+
 export interface RekeyPlan {
 	readonly currentKeyId: string;
-	/** Rows that a rekey would rewrite, per key id (never the current one). */
+	/** Rows that a rekey would rewrite, per envelope key id (never the current one). */
 	readonly toRewrite: readonly KeyIdRows[];
+	/** Rows a rekey rewrites: those under other key ids plus those whose column disagrees with the envelope. */
 	readonly total: number;
 	/** Rows already under the current key. */
 	readonly current: number;
+	/** Rows whose key_id column disagrees with their envelope (rekey fixes the column). */
+	readonly keyIdMismatches: readonly KeyIdMismatch[];
 }
 
 export interface RekeyProgress {
@@ -52,6 +71,8 @@ export interface RekeyResult {
 	readonly batches: number;
 	/** Rows still not under the current key (only when another rekey holds them locked). */
 	readonly remaining: number;
+	/** Rows whose key_id column disagreed with their envelope and was fixed by this run. */
+	readonly keyIdColumnsFixed: number;
 	/** ENCRYPTION_KEY_PREVIOUS key ids that no stored secret uses any more. */
 	readonly unusedPreviousKeyIds: readonly string[];
 	readonly audit: {
@@ -77,14 +98,23 @@ export async function planRekey(ctx: ServiceContext): Promise<RekeyPlan> {
 }
 
 async function planWith(ctx: ServiceContext, ring: KeyRing): Promise<RekeyPlan> {
-	const counts = await secretCountsByKeyId(ctx.db.sql);
+	const counts = await read(ctx, (sql) => secretCountsByKeyId(sql));
+	const mismatches = await read(ctx, (sql) => keyIdMismatches(sql));
 	const toRewrite = counts.filter((entry) => entry.keyId !== ring.currentId);
+	// Under the current key by their envelope, but labelled otherwise: rewritten to fix the column.
+	const relabelledCurrent = mismatches.filter((row) => row.envelope === ring.currentId).length;
 	return {
 		currentKeyId: ring.currentId,
-		toRewrite,
-		total: toRewrite.reduce((sum, entry) => sum + entry.rows, 0),
+		toRewrite: toRewrite.map((entry) => ({...entry, keyId: shownKeyId(entry.keyId)})),
+		total: toRewrite.reduce((sum, entry) => sum + entry.rows, 0) + relabelledCurrent,
 		current: counts.find((entry) => entry.keyId === ring.currentId)?.rows ?? 0,
+		keyIdMismatches: mismatches.map((row) => ({...row, envelope: shownKeyId(row.envelope)})),
 	};
+}
+
+/** An envelope's key id as shown: '?' when the stored value is not an envelope at all. */
+function shownKeyId(keyId: string): string {
+	return KEY_ID_PATTERN.test(keyId) ? keyId : '?';
 }
 
 /** Thrown inside a batch transaction that found nothing to do, so it rolls back instead of auditing an empty batch. */
@@ -99,6 +129,11 @@ export async function rekey(ctx: ServiceContext, options: RekeyOptions = {}): Pr
 	const unknown = plan.toRewrite.filter((entry) => !ring.has(entry.keyId));
 	if (unknown.length > 0) {
 		const first = unknown[0]!;
+		if (first.keyId === '?') {
+			throw new UserError(`${first.rows} stored secret${first.rows === 1 ? ' is' : 's are'} not in the envelope format (damaged); nothing was re-encrypted`, {
+				hint: 'eval752 doctor names them: re-enter those API keys (eval752 keys rotate PROVIDER), then run eval752 rekey again',
+			});
+		}
 		throw new UserError(`${first.rows} stored secret${first.rows === 1 ? ' is' : 's are'} under key id ${first.keyId}, which is not configured; nothing was re-encrypted`, {
 			hint: 'add that key to ENCRYPTION_KEY_PREVIOUS and run eval752 rekey again (eval752 doctor lists every key id)',
 		});
@@ -112,24 +147,34 @@ export async function rekey(ctx: ServiceContext, options: RekeyOptions = {}): Pr
 	if (!chain.ok) throw auditBroken(chain, 'nothing was re-encrypted');
 
 	let done = 0;
+	let fixed = 0;
 	let batches = 0;
 	for (;;) {
 		if (options.signal?.aborted) break;
-		let rewritten: string[];
+		let rewritten: {ids: string[]; columnFixed: number};
 		try {
 			rewritten = await mutate(ctx, async (tx) => {
 				const rows = await secretRowsNotUnder(tx, ring.currentId, batchSize);
 				if (rows.length === 0) throw new NothingLeft();
 				const from: Record<string, number> = {};
+				const columnFixed: string[] = [];
 				for (const row of rows) {
-					if (!ring.has(row.keyId)) throw new UserError(`Key ${row.id} is under key id ${row.keyId}, which is not configured; this batch was rolled back`, {hint: 'add that key to ENCRYPTION_KEY_PREVIOUS and run eval752 rekey again'});
+					if (!ring.has(row.envelopeKeyId)) {
+						throw new UserError(`Key ${row.id} is under key id ${shownKeyId(row.envelopeKeyId)}, which is not configured; this batch was rolled back`, {hint: 'add that key to ENCRYPTION_KEY_PREVIOUS and run eval752 rekey again'});
+					}
 					await reencryptRow(tx, ring, row);
-					from[row.keyId] = (from[row.keyId] ?? 0) + 1;
+					from[row.envelopeKeyId] = (from[row.envelopeKeyId] ?? 0) + 1;
+					if (row.keyId !== row.envelopeKeyId) columnFixed.push(row.id);
 				}
 				const ids = rows.map((row) => row.id);
 				return {
-					value: ids,
-					audit: {action: 'key.rekey_batch', targetType: 'provider_keys', targetId: null, details: {rows: ids, from, to: ring.currentId}},
+					value: {ids, columnFixed: columnFixed.length},
+					audit: {
+						action: 'key.rekey_batch',
+						targetType: 'provider_keys',
+						targetId: null,
+						details: {rows: ids, from, to: ring.currentId, ...(columnFixed.length > 0 ? {keyIdColumnFixed: columnFixed} : {})},
+					},
 					changes: ids.map((id) => ({table: 'provider_keys', id})),
 				};
 			});
@@ -140,24 +185,31 @@ export async function rekey(ctx: ServiceContext, options: RekeyOptions = {}): Pr
 					hint: 'the stored secret is damaged: re-enter that provider key (eval752 keys rotate), then run eval752 rekey again',
 				});
 			}
+			if (error instanceof DatabaseFault) {
+				// One line that says what is safe: committed batches stay, this one is wholly undone (or, after a lost COMMIT, unknown).
+				throw new DatabaseFault(error.kind, `${error.message}; ${done} secret${done === 1 ? '' : 's'} re-encrypted by earlier batches stay re-encrypted`, 'run eval752 rekey again: it carries on where this run stopped', error);
+			}
 			throw error;
 		}
 		batches++;
-		done += rewritten.length;
-		log.info('rekey batch committed', {batch: batches, rows: rewritten.length, to: ring.currentId});
-		await options.afterBatch?.({batch: batches, rows: rewritten.length, done, total: plan.total});
+		done += rewritten.ids.length;
+		fixed += rewritten.columnFixed;
+		log.info('rekey batch committed', {batch: batches, rows: rewritten.ids.length, to: ring.currentId});
+		await options.afterBatch?.({batch: batches, rows: rewritten.ids.length, done, total: plan.total});
 	}
 
 	const checkpoint = options.signal?.aborted ? null : ((await checkpointAuditChain(ctx, ring)) ?? null);
 	if (checkpoint) log.info('audit log checkpointed', {seq: checkpoint.seq, through: checkpoint.through, to: ring.currentId});
 
-	const after = await secretCountsByKeyId(ctx.db.sql);
+	const after = await read(ctx, (sql) => secretCountsByKeyId(sql));
 	const used = new Set(after.map((entry) => entry.keyId));
+	const stillMislabelled = (await read(ctx, (sql) => keyIdMismatches(sql))).filter((row) => row.envelope === ring.currentId).length;
 	return {
 		currentKeyId: ring.currentId,
 		rewritten: done,
 		batches,
-		remaining: after.filter((entry) => entry.keyId !== ring.currentId).reduce((sum, entry) => sum + entry.rows, 0),
+		remaining: after.filter((entry) => entry.keyId !== ring.currentId).reduce((sum, entry) => sum + entry.rows, 0) + stillMislabelled,
+		keyIdColumnsFixed: fixed,
 		unusedPreviousKeyIds: ring.ids.filter((id) => id !== ring.currentId && !used.has(id)),
 		audit: {sealed, checkpoint},
 	};

@@ -1,9 +1,10 @@
 import {isSettingKey, parseSettingKey, parseSettingValue, settingDefaults, settingRules, type SettingKey, type Settings} from '../domain/settings.js';
 import {insertSetting, settingRow, settingRows, updateSetting} from '../db/repositories/settings.js';
-import type {Queryable} from '../db/types.js';
+import type {Queryable, Tx} from '../db/types.js';
+import {conflictError} from './conflict-details.js';
 import {ConflictError, ValidationError} from '../errors.js';
 import {log} from '../log.js';
-import {mutate, type ServiceContext} from './context.js';
+import {mutate, read, type ServiceContext} from './context.js';
 
 /**
  * Workspace settings. A key never written reads as its default (version absent); the first
@@ -32,7 +33,13 @@ export async function readSettings(sql: Queryable): Promise<SettingsState> {
 }
 
 export async function getSettings(ctx: ServiceContext): Promise<SettingsState> {
-	return readSettings(ctx.db.sql);
+	return read(ctx, (sql) => readSettings(sql));
+}
+
+/** The conflict for a setting that is no longer at `expectedVersion` (0: never written): who changed it and when. */
+async function settingConflict(tx: Tx, name: SettingKey, expectedVersion: number): Promise<ConflictError> {
+	const row = await settingRow(tx, name);
+	return conflictError(tx, {type: 'setting', id: name, subject: `Setting ${name}`}, expectedVersion, {version: row?.version ?? 0, updatedBy: row?.updatedBy ?? null, updatedAt: row?.updatedAt ?? null});
 }
 
 /**
@@ -48,7 +55,7 @@ export async function setSetting(ctx: ServiceContext, key: string, value: unknow
 	}
 	return mutate(ctx, async (tx) => {
 		const current = await settingRow(tx, name, {lock: true});
-		if (expectedVersion !== undefined && (current?.version ?? 0) !== expectedVersion) throw new ConflictError(`Setting ${name}`, current?.updatedBy ?? null);
+		if (expectedVersion !== undefined && (current?.version ?? 0) !== expectedVersion) throw await settingConflict(tx, name, expectedVersion);
 		let before: unknown = settingDefaults[name];
 		if (current) {
 			try {
@@ -58,11 +65,11 @@ export async function setSetting(ctx: ServiceContext, key: string, value: unknow
 			}
 		}
 		const written = current ? await updateSetting(tx, name, current.version, next, ctx.actor) : await insertSetting(tx, name, next, ctx.actor);
-		if (!written) throw new ConflictError(`Setting ${name}`, (await settingRow(tx, name))?.updatedBy ?? null);
+		if (!written) throw await settingConflict(tx, name, current?.version ?? 0);
 		const state = await readSettings(tx);
 		return {
 			value: state.values,
-			audit: {action: 'setting.set', targetType: 'setting', targetId: name, details: {key: name, before, after: next}},
+			audit: {action: 'setting.set', targetType: 'setting', targetId: name, details: {key: name, version: written.version, fields: ['value'], before, after: next}},
 			changes: [{table: 'settings', id: name}],
 		};
 	});

@@ -12,11 +12,13 @@ export const command: Command = {
 
 Checks, in order: the database (kind, server version, location), the migration state, the
 encryption key (the canary proves ENCRYPTION_KEY wrote the data), how many stored secrets each
-key id encrypted, every stored secret that no configured key can decrypt ("needs a new key"),
-the audit log's head record (its MAC; eval752 audit verify walks every row) and, on a shared
-server, whether the connected role could disable the audit log's triggers — a superuser, the
-owner of audit_log or a member of the owner role, a CREATEROLE role — with how to fix it
-(warn: it does not make the installation unhealthy). Nothing is changed and no secret is printed.
+key id encrypted (the key id each secret's envelope names, v1:<key id>:…), every row whose key_id
+column disagrees with its envelope (eval752 rekey fixes it), every stored secret that no configured
+key can decrypt ("needs a new key"), the audit log's head record (its MAC; eval752 audit verify
+walks every row) and, on a shared server, whether the connected role could disable the audit log's
+triggers — a superuser, the owner of audit_log or a member of the owner role, a CREATEROLE role —
+with how to fix it (warn: it does not make the installation unhealthy). Nothing is changed and no
+secret is printed.
 
 Exit codes: 0 healthy, 1 any check failed (or the database is unreachable), 2 bad configuration.
 

@@ -1,7 +1,7 @@
 import type {KeySummary} from '../../domain/key.js';
 import {UsageError, UserError} from '../../errors.js';
 import {rotateHelp, runKeysRotate} from './keys-rotate.js';
-import {addKey, deleteKey, listKeys, resolveKey, setKeyPriority, setKeyStatus, shortId} from '../../services/keys.js';
+import {addKey, deleteKey, listKeys, resolveKey, setKeyPriority, setKeyStatus, shortId, updateKey} from '../../services/keys.js';
 import {findProvider} from '../../services/providers.js';
 import {parse} from '../args.js';
 import {age, columns, printJson, table} from '../format.js';
@@ -248,14 +248,32 @@ const priority: Subcommand = async (args, io) => {
 	});
 };
 
+const edit: Subcommand = async (args, io) => {
+	const {values, positionals} = parse('keys edit', args, {label: {type: 'string'}, priority: {type: 'string'}, 'expect-version': {type: 'string'}, json: {type: 'boolean'}}, {min: 1, max: 1, names: 'KEY'});
+	const expected = expectVersion('keys edit', values['expect-version']);
+	// Only the flags given become fields: an edit changes nothing else.
+	const patch: Record<string, unknown> = {};
+	if (values.label !== undefined) patch['label'] = values.label;
+	if (values.priority !== undefined) patch['priority'] = values.priority;
+	if (Object.keys(patch).length === 0) throw new UsageError('keys edit: nothing to change — give --label or --priority', 'eval752 keys edit --help');
+	return withContext(io, async (ctx) => {
+		const key = await resolveKey(ctx, positionals[0]!);
+		const updated = await updateKey(ctx, key.id, expected ?? key.version, patch);
+		if (values.json) printJson(io.stdout, updated);
+		else io.stdout.write(`Key ${updated.displayHint} (${shortId(updated.id)}) updated: label ${updated.label ? JSON.stringify(updated.label) : '(none)'}, priority ${updated.priority} (version ${updated.version})\n`);
+		return 0;
+	});
+};
+
 export const command: Command = {
 	name: 'keys',
-	summary: 'list, add, disable, enable, remove and prioritise API keys',
+	summary: 'list, add, edit, disable, enable, remove and prioritise API keys',
 	help: `Usage: eval752 keys list PROVIDER [--json]
        eval752 keys add PROVIDER [--label L] [--priority N] [--disabled] [--from-stdin] [--json]
        eval752 keys disable|enable KEY [--expect-version N] [--json]
        eval752 keys rm KEY [--force] [--json]
        eval752 keys priority KEY N [--expect-version N] [--json]
+       eval752 keys edit KEY [--label L] [--priority N] [--expect-version N] [--json]
        eval752 keys rotate PROVIDER --from-stdin [--label L] [--old KEY] [--model M | --all-models]
                            [--disable-old | --delete-old] [--json]   (eval752 keys rotate --help)
 
@@ -273,14 +291,16 @@ Options:
   --disabled         store the key disabled
   --from-stdin       read the key from a pipe
   --force            rm: delete an active key (otherwise disable it first)
-  --expect-version N refuse if the key changed since you read version N
+  --expect-version N refuse if the key changed since you read version N; the refusal says who
+                     changed it, when and which fields, and the version to give to put yours
+                     over theirs
 
 JSON (--json):
   list               [{id, providerId, label, displayHint, status: "active"|"disabled", priority,
                        version, createdAt, updatedAt, disabledAt, lastValidatedAt,
                        lastValidation: {outcome, errorClass, message, model, at} | null}]
                      (active first, then by priority, then oldest first)
-  add, disable, enable, priority   that key, same shape
+  add, disable, enable, priority, edit   that key, same shape
   rm                 {deleted: id}
 
 Exit codes: 0 done, 1 refused or failed, 2 usage (including a value the rules refuse, or a piped key
@@ -290,7 +310,8 @@ Examples:
   pass show groq/api | eval752 keys add groq --label ci --from-stdin
   eval752 keys disable 3f2a9c1b
   eval752 keys priority 3f2a 10
+  eval752 keys edit 3f2a --label "team budget" --expect-version 4
 `,
 	subcommandHelp: {rotate: rotateHelp},
-	run: (args, io) => dispatch('keys', args, io, {list, ls: list, add, disable: status('disabled'), enable: status('active'), rm: remove, priority, rotate: runKeysRotate}),
+	run: (args, io) => dispatch('keys', args, io, {list, ls: list, add, disable: status('disabled'), enable: status('active'), rm: remove, priority, edit, rotate: runKeysRotate}),
 };

@@ -131,6 +131,9 @@ Fields:
   --alias ALIAS          groups models across providers for comparisons: lowercased,
                          a–z 0–9 . _ : / - only, 1–64 characters
   --no-alias             edit: remove the alias
+  --expect-version N     edit: refuse if the model changed since you read version N; the refusal
+                         says who changed which fields and when, and the version to give to put
+                         your values over theirs
 
 discover asks the provider for its model list (with its first active key) and marks the models
 configured here; configured models it no longer lists are flagged and make the exit code 1.

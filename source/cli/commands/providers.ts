@@ -244,7 +244,9 @@ Fields:
                         …Secret…, X-Bearer, Cookie, …Password…, …Session…) are refused: store the
                         value as a key instead (eval752 keys add). In edit, 'Name:' removes one;
                         --clear-headers removes all.
-  --expect-version N    refuse if someone changed the provider since you read version N
+  --expect-version N    refuse if someone changed the provider since you read version N; the
+                        refusal says who changed which fields and when, and the version to give
+                        to put your values over theirs (only the flags you give are applied)
   --yes                 rm: also delete a provider that still has active keys (they go with it)
 
 JSON (--json):

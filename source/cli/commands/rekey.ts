@@ -1,4 +1,5 @@
 import {openApp} from '../../app.js';
+import {sanitizeText} from '../../lib/sanitize.js';
 import {DEFAULT_REKEY_BATCH, planRekey, rekey} from '../../services/rekey.js';
 import {intFlag, parse} from '../args.js';
 import {printJson} from '../format.js';
@@ -14,6 +15,8 @@ export const command: Command = {
 	help: `Usage: eval752 rekey [--dry-run] [--batch-size N] [--json]
 
 Re-encrypts every stored API key that is not yet under the current ENCRYPTION_KEY, in batches.
+A secret's key id is the one its envelope names (v1:<key id>:…); a row whose key_id column
+disagrees with it is re-encrypted too, and the column fixed.
 Each batch is one transaction with one audit row (key.rekey_batch: row ids and key ids, never a
 secret). Interrupted (Ctrl+C, crash, lost connection)? Every row is still readable with exactly
 one configured key; run eval752 rekey again and it carries on where it stopped.
@@ -62,6 +65,11 @@ rows are under a key id that is not configured, or when the audit log does not v
 				}
 				io.stdout.write(`Would re-encrypt ${secrets(plan.total)} under key id ${plan.currentKeyId} (dry run: nothing changed):\n`);
 				for (const entry of plan.toRewrite) io.stdout.write(`  key id ${entry.keyId}: ${secrets(entry.rows)}\n`);
+				if (plan.keyIdMismatches.length > 0) {
+					const one = plan.keyIdMismatches.length === 1;
+					io.stdout.write(`${secrets(plan.keyIdMismatches.length)} ${one ? 'carries' : 'carry'} a key_id column that disagrees with ${one ? 'its' : 'their'} envelope (the envelope decides; rekey fixes the column):\n`);
+					for (const row of plan.keyIdMismatches.slice(0, 20)) io.stdout.write(`  key ${row.id}: column ${sanitizeText(row.column)}, envelope ${row.envelope}\n`);
+				}
 				return 0;
 			}
 
@@ -78,6 +86,9 @@ rows are under a key id that is not configured, or when the audit log does not v
 					? `Nothing to re-encrypt: every secret is under the current key id ${result.currentKeyId}.\n`
 					: `Re-encrypted ${secrets(result.rewritten)} under key id ${result.currentKeyId} in ${result.batches} batch${result.batches === 1 ? '' : 'es'}.\n`,
 			);
+			if (result.keyIdColumnsFixed > 0) {
+				io.stdout.write(`Fixed the key_id column of ${secrets(result.keyIdColumnsFixed)} whose column disagreed with the key id in the envelope.\n`);
+			}
 			if (result.remaining > 0) {
 				io.stdout.write(`${secrets(result.remaining)} are still under older keys: another eval752 rekey holds them — run eval752 rekey again when it finishes.\n`);
 			}

@@ -56,7 +56,8 @@ Workspace runtime defaults, shared by everyone using this database:
 ${settingKeys.map((key) => `  ${key.padEnd(20)} ${settingDescriptions[key]}; default ${shown(settingDefaults[key])}`).join('\n')}
 
 Unknown keys are refused. --expect-version N refuses if the setting changed since you read
-version N (0: never set).
+version N (0: never set); the refusal says who changed it and when, and the version to give to
+put your value over theirs.
 
 JSON (--json):
   get       {values: {timeout_ms, max_retries, max_output_tokens, temperature, smoke_prompt,

@@ -5,7 +5,7 @@ import {sanitizeText} from '../../lib/sanitize.js';
 import type {Queryable, Tx} from '../types.js';
 
 /** Serialises appends so the chain stays linear (no forks) under concurrent writers. */
-const AUDIT_LOCK = 7_520_002;
+export const AUDIT_LOCK = 7_520_002;
 
 export interface AuditEntry {
 	readonly action: string;
@@ -155,6 +155,20 @@ export async function appendAudit(tx: Tx, keys: AuditKeys, actor: string, entry:
 		set seq = ${seq}, rows = ${unsigned.rows}, row_hash = ${rowHash}, at = ${at}, keyed_from = ${unsigned.keyedFrom}, key_id = ${keyId}, mac = ${mac}
 		where id`;
 	return {row: {...row, prevHash, rowHash}, head: {...unsigned, mac}};
+}
+
+/** Whether this exact row (seq and keyed hash) is in the log: how a write whose COMMIT went unanswered learns its fate. */
+export async function auditRowExists(sql: Queryable, seq: number, rowHash: Buffer): Promise<boolean> {
+	const rows = await sql`select 1 from audit_log where seq = ${seq} and row_hash = ${rowHash}`;
+	return rows.length > 0;
+}
+
+/** The latest audit rows about one row (by target type and id), newest first. */
+export async function auditRowsOfTarget(sql: Queryable, targetType: string, targetId: string, limit: number): Promise<StoredAuditRow[]> {
+	const rows = await sql`
+		select * from audit_log where target_type = ${targetType} and target_id = ${targetId}
+		order by seq desc limit ${limit}`;
+	return rows.map(toRow);
 }
 
 export async function auditTail(sql: Queryable, limit: number): Promise<StoredAuditRow[]> {

@@ -14,8 +14,15 @@ export async function insertCanary(sql: Queryable, row: CanaryRow): Promise<void
 	await sql`insert into encryption_canary (key_id, ciphertext) values (${row.keyId}, ${row.ciphertext}) on conflict (key_id) do nothing`;
 }
 
-/** Key ids that encrypted provider secrets, with row counts (doctor, rekey). */
+/**
+ * Key ids that encrypted provider secrets, with row counts (doctor, rekey, the start-up check),
+ * as the envelopes name them (`v1:<key_id>:…`): the envelope says which key decrypts a row, the
+ * `key_id` column is only an index and can be relabelled behind our back. A value that is not an
+ * envelope at all counts under ''.
+ */
 export async function secretCountsByKeyId(sql: Queryable): Promise<{keyId: string; rows: number}[]> {
-	const rows = await sql<{key_id: string; n: number}[]>`select key_id, count(*)::int as n from provider_keys group by key_id order by key_id`;
+	const rows = await sql<{key_id: string; n: number}[]>`
+		select split_part(ciphertext, ':', 2) as key_id, count(*)::int as n from provider_keys
+		group by 1 order by 1`;
 	return rows.map((row) => ({keyId: row.key_id, rows: row.n}));
 }

@@ -115,6 +115,18 @@ export async function updateKeyPriority(tx: Tx, id: string, expectedVersion: num
 	return row ? toKey(row) : undefined;
 }
 
+/** The optimistic update of the editable fields; undefined when the version moved on. */
+export async function updateKeyFields(tx: Tx, id: string, expectedVersion: number, fields: {label: string; priority: number; status: KeyStatus}, actor: string): Promise<KeyRow | undefined> {
+	const [row] = await tx`
+		update provider_keys set
+			label = ${fields.label}, priority = ${fields.priority}, status = ${fields.status},
+			disabled_at = ${fields.status === 'disabled' ? tx`coalesce(disabled_at, now())` : null},
+			version = version + 1, updated_at = now(), updated_by = ${actor}
+		where id = ${id} and version = ${expectedVersion}
+		returning ${tx(SUMMARY_COLUMNS)}`;
+	return row ? toKey(row) : undefined;
+}
+
 export async function deleteKeyRow(tx: Tx, id: string): Promise<boolean> {
 	const rows = await tx`delete from provider_keys where id = ${id} returning id`;
 	return rows.length > 0;
