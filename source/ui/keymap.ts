@@ -158,6 +158,7 @@ export const keymap: readonly Binding[] = [
 	{id: 'history', keys: 'h', description: 'run history of the selected provider (smoke tests and probes)', scope: 'providers', short: 'history', match: char('h')},
 	// Keys pane
 	{id: 'add', keys: 'a', description: 'add a key (typed masked, stored encrypted)', scope: 'keys', mutating: true, hint: true, short: 'add', match: char('a')},
+	{id: 'edit', keys: 'e', description: 'edit the selected key’s label and priority (never the key itself)', scope: 'keys', mutating: true, short: 'edit', match: char('e')},
 	{id: 'toggle', keys: 't', description: 'enable or disable the selected key', scope: 'keys', mutating: true, hint: true, short: 'on/off', match: char('t')},
 	{id: 'delete', keys: 'd', description: 'delete the selected key (asks first)', scope: 'keys', mutating: true, hint: true, short: 'delete', match: char('d')},
 	{id: 'priorityUp', keys: '+', description: 'raise the selected key’s priority (0 is used first)', scope: 'keys', mutating: true, short: 'prio+', match: either('+', '=')},

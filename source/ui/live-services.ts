@@ -4,7 +4,9 @@ import {auditEntry, browseAudit} from '../services/audit-browse.js';
 import {aliasOverview, runComparison} from '../services/compare.js';
 import {pingDatabase} from '../services/connection.js';
 import {abandonRotation, finishRotation, startRotation, validateRotation} from '../services/rotate.js';
-import {addKey, deleteKey, listKeys, setKeyPriority, setKeyStatus} from '../services/keys.js';
+import {addKey, deleteKey, listKeys, setKeyPriority, setKeyStatus, updateKey} from '../services/keys.js';
+import {saveOverConflict} from '../services/conflicts.js';
+import {ConflictError} from '../errors.js';
 import {addModel, deleteModel, listAliases, listModels, updateModel} from '../services/models.js';
 import {createProvider, deleteProvider, getProvider, listProviders, setProviderEnabled, updateProvider} from '../services/providers.js';
 import {getSettings, setSetting} from '../services/settings.js';
@@ -47,6 +49,11 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 		},
 		smoke: (request, signal) => runSmoke(ctx, {provider: request.providerId, model: request.modelName, key: request.keyId}, signal),
 		getSettings: () => getSettings(ctx),
+		updateKey: (id, version, patch) => updateKey(ctx, id, version, patch),
+		saveOverConflict: (conflict, patch) => {
+			if (!(conflict instanceof ConflictError)) throw new TypeError('saveOverConflict needs the ConflictError the save met');
+			return saveOverConflict(ctx, conflict, patch);
+		},
 		setSetting: (key, value, version) => setSetting(ctx, key, value, version),
 		auditTail: (limit) => tailAudit(ctx, limit),
 		browseAudit: (options) => browseAudit(ctx, options),

@@ -56,6 +56,13 @@ export interface DashboardServices {
 	discoverModels(providerId: string, signal: AbortSignal): Promise<{names: string[]; skippedNote: string | null}>;
 	smoke(request: SmokeRequest, signal: AbortSignal): AsyncIterable<SmokeEvent>;
 	getSettings(): Promise<{values: Settings; versions: Partial<Record<keyof Settings, number>>}>;
+	/** A key's label, priority or status, at the version the edit started from. */
+	updateKey(id: string, version: number, patch: {label?: string; priority?: number; status?: 'active' | 'disabled'}): Promise<KeySummary>;
+	/**
+	 * After a conflict the operator has read: the same patch (only their fields) over the row as
+	 * the conflict found it; a row that moved again is a new conflict, never a silent overwrite.
+	 */
+	saveOverConflict(conflict: unknown, patch: unknown): Promise<unknown>;
 	setSetting(key: keyof Settings, value: unknown, version?: number): Promise<Settings>;
 	auditTail(limit: number): Promise<StoredAuditRow[]>;
 	/** Newest first, a page at a time (`beforeSeq` continues), narrowed by the filter's words. */

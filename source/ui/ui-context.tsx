@@ -49,12 +49,15 @@ export function useClock(): Date {
 	return useContext(ClockContext);
 }
 
-export function useTicker(ms = 30_000): Date {
+/** The time, re-read every `ms` while `active`. */
+export function useTicker(ms = 30_000, active = true): Date {
 	const [now, setNow] = useState(() => new Date());
 	useEffect(() => {
+		if (!active) return;
+		setNow(new Date());
 		const timer = setInterval(() => setNow(new Date()), ms);
 		return () => clearInterval(timer);
-	}, [ms]);
+	}, [ms, active]);
 	return now;
 }
 

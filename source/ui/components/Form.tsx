@@ -1,9 +1,10 @@
 import {Box, useInput} from 'ink';
 import {useState} from 'react';
 import {resolve} from '../keymap.js';
-import {useModalSize} from '../ui-context.js';
+import {useModalSize, useTicker} from '../ui-context.js';
 import {useHold} from '../input/input-target.js';
 import type {Theme} from '../theme.js';
+import {fieldErrors} from './form-outcome.js';
 import {SelectList} from './SelectList.js';
 import {Text} from './Text.js';
 import {TextInput} from './TextInput.js';
@@ -17,8 +18,14 @@ export type FieldSpec =
 
 export type FormValues = Record<string, string | readonly string[]>;
 
+/** Another operator's change met by a save: the error (to save over it) and its sentence as of a time. */
+export interface FormConflict {
+	readonly error: unknown;
+	describe(now: Date): string;
+}
+
 /** What a save attempt came to: saved (undefined), field errors, or another operator's change. */
-export type SubmitOutcome = undefined | {readonly errors: Record<string, string>} | {readonly conflict: string};
+export type SubmitOutcome = undefined | {readonly errors: Record<string, string>} | {readonly conflict: FormConflict};
 
 export interface FormProps {
 	readonly title: string;
@@ -30,9 +37,9 @@ export interface FormProps {
 	readonly width?: number;
 	/**
 	 * Saves. `changed` names the fields that differ from `initial` (only those are sent);
-	 * `overwrite` is set when the operator, told of a conflict, chose to save over it.
+	 * `over` is the conflict the operator, having read who changed what, chose to save over.
 	 */
-	readonly onSubmit: (values: FormValues, changed: readonly string[], overwrite: boolean) => Promise<SubmitOutcome>;
+	readonly onSubmit: (values: FormValues, changed: readonly string[], over: FormConflict | undefined) => Promise<SubmitOutcome>;
 	readonly onCancel: () => void;
 	/** Lets a form react to a change, e.g. choosing a family fills its base URL. */
 	readonly onChange?: (name: string, values: FormValues) => FormValues;
@@ -62,7 +69,8 @@ export function Form({title, fields, initial, theme, width: givenWidth, onSubmit
 	const [active, setActive] = useState(0);
 	const [flagCursor, setFlagCursor] = useState(0);
 	const [errors, setErrors] = useState<Record<string, string>>({});
-	const [conflict, setConflict] = useState<string | null>(null);
+	const [conflict, setConflict] = useState<FormConflict | null>(null);
+	const now = useTicker(1000, conflict !== null);
 	const [saving, setSaving] = useState(false);
 	const field = fields[active]!;
 	const modal = useModalSize();
@@ -80,7 +88,7 @@ export function Form({title, fields, initial, theme, width: givenWidth, onSubmit
 	const submit = () => {
 		if (saving) return;
 		setSaving(true);
-		onSubmit(values, changedFields(initial, values), conflict !== null).then(
+		onSubmit(values, changedFields(initial, values), conflict ?? undefined).then(
 			(outcome) => {
 				setSaving(false);
 				if (!outcome) return;
@@ -89,11 +97,12 @@ export function Form({title, fields, initial, theme, width: givenWidth, onSubmit
 					setConflict(outcome.conflict);
 				} else {
 					setErrors(outcome.errors);
+					setConflict(null);
 				}
 			},
 			(error: unknown) => {
 				setSaving(false);
-				setErrors({_form: error instanceof Error ? error.message : String(error)});
+				setErrors(fieldErrors(error));
 			},
 		);
 	};
@@ -195,7 +204,7 @@ export function Form({title, fields, initial, theme, width: givenWidth, onSubmit
 			) : null}
 			{conflict ? (
 				<Text color={theme.warn} wrap="wrap">
-					⚠ {conflict} — Enter saves your values over theirs, Esc discards yours
+					⚠ {conflict.describe(now)} — nothing was saved. Enter saves your values over theirs, Esc discards yours
 				</Text>
 			) : null}
 			<Text color={theme.muted} wrap="wrap">

@@ -1,3 +1,4 @@
+import {presentError} from '../../services/faults.js';
 import type {Theme} from '../theme.js';
 import {Spinner} from './Spinner.js';
 import {Text} from './Text.js';
@@ -17,8 +18,7 @@ export function listStatus<T>(props: {readonly items: readonly T[] | undefined; 
 
 /** An error as the panes show it: ✕ what happened, then a muted "try:" with what to do. */
 export function ErrorText({error, theme}: {readonly error: unknown; readonly theme: Theme}) {
-	const message = error instanceof Error ? error.message : String(error);
-	const hint = (error as {hint?: string} | undefined)?.hint;
+	const {message, hint} = presentError(error);
 	return (
 		<Text wrap="wrap">
 			<Text color={theme.error}>✕ {message}</Text>

@@ -1,3 +1,5 @@
+import {conflictOf, describeConflict} from '../../services/conflicts.js';
+import {presentError} from '../../services/faults.js';
 import type {SubmitOutcome} from './Form.js';
 
 /** Turns a service error into field errors (ValidationError.issues) or one form-level message. */
@@ -8,22 +10,22 @@ export function fieldErrors(error: unknown): Record<string, string> {
 		for (const [path, message] of Object.entries(issues)) out[path.split('.').pop()!] = message;
 		return out;
 	}
-	const hint = (error as {hint?: string}).hint;
-	return {_form: `${error instanceof Error ? error.message : String(error)}${hint ? ` — try: ${hint}` : ''}`};
+	const {message, hint} = presentError(error);
+	return {_form: `${message}${hint ? ` — try: ${hint}` : ''}`};
 }
 
 /**
  * Runs a form's save and says how it went: saved, field errors (what was typed stays), or a
- * conflict with another operator's change (the form then offers to save over it).
+ * conflict with another operator's change — who, when, which fields — which the form then offers
+ * to save over (Enter) or drop (Esc).
  */
 export async function saveOutcome(run: () => Promise<void>): Promise<SubmitOutcome> {
 	try {
 		await run();
 		return undefined;
 	} catch (error) {
-		if ((error as {name?: string}).name === 'ConflictError' || error?.constructor?.name === 'RotationConflictError') {
-			return {conflict: error instanceof Error ? error.message.replace(/ — reloaded$/, '') : String(error)};
-		}
+		const details = conflictOf(error);
+		if (details) return {conflict: {error, describe: (now: Date) => describeConflict(details, now)}};
 		return {errors: fieldErrors(error)};
 	}
 }

@@ -1,4 +1,5 @@
 import {useEffect, useMemo, useRef, useState} from 'react';
+import {presentError} from '../../services/faults.js';
 import type {DashboardServices} from '../services.js';
 
 export interface DatabaseHealth {
@@ -40,7 +41,7 @@ export function useDatabaseHealth(services: DashboardServices | undefined, onRec
 			(error: unknown) => {
 				if (mine !== generation.current) return;
 				lost.current = true;
-				setState({lost: true, reason: error instanceof Error ? error.message.split('\n')[0]! : String(error)});
+				setState({lost: true, reason: presentError(error).message});
 				timer.current = setTimeout(() => check.current(), 1000);
 			},
 		);

@@ -7,7 +7,7 @@ import {useServices} from '../../services.js';
 import {useClock, useCommands, useUi} from '../../ui-context.js';
 import {RotationWizard} from '../rotation/RotationWizard.js';
 import {useSmokeRunner} from '../smoke/use-smoke.js';
-import {KeyForm} from './KeyForm.js';
+import {KeyEditForm, KeyForm} from './KeyForm.js';
 import {KeysView} from './KeysView.js';
 
 export interface KeysPaneProps {
@@ -46,6 +46,11 @@ export const KeysPane = memo(function KeysPane({focused, active, width, height, 
 						}}
 					/>,
 				);
+			},
+			edit: () => {
+				if (!selected || !providerName) return ui.flash('No key to edit: press a to add one', 'error');
+				const snapshot = selected;
+				ui.openModal(<KeyEditForm keySummary={snapshot} providerName={providerName} onSaved={() => ui.closeModal()} />);
 			},
 			toggle: () => {
 				if (!selected) return;

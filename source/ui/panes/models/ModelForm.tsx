@@ -1,6 +1,7 @@
 import {Box, useInput} from 'ink';
 import {useEffect, useState} from 'react';
 import type {Model} from '../../../domain/model.js';
+import {presentError} from '../../../services/faults.js';
 import {Form, type FormValues} from '../../components/Form.js';
 import {saveOutcome} from '../../components/form-outcome.js';
 import {SelectList} from '../../components/SelectList.js';
@@ -36,7 +37,7 @@ export function ModelForm({providerId, providerName, model, onSaved}: {readonly 
 		const controller = new AbortController();
 		services.discoverModels(providerId, controller.signal).then(
 			(found) => setDiscovered(found),
-			(error: unknown) => setDiscovered({error: error instanceof Error ? error.message : String(error)}),
+			(error: unknown) => setDiscovered({error: presentError(error).message}),
 		);
 		return () => controller.abort();
 	}, [services, providerId, model]);
@@ -90,7 +91,7 @@ export function ModelForm({providerId, providerName, model, onSaved}: {readonly 
 			]}
 			onCancel={ui.closeModal}
 			note={note}
-			onSubmit={(values, changed, overwrite) =>
+			onSubmit={(values, changed, over) =>
 				saveOutcome(async () => {
 					if (!model) {
 						const text = (name: string) => String(values[name] ?? '').trim();
@@ -102,8 +103,8 @@ export function ModelForm({providerId, providerName, model, onSaved}: {readonly 
 						ui.closeModal();
 						return ui.flash('Nothing changed', 'info');
 					}
-					const version = overwrite ? ((await services.listModels(providerId)).find((m) => m.id === model.id)?.version ?? model.version) : model.version;
-					const saved = await services.updateModel(model.id, version, patchOf(values, changed));
+					const patch = patchOf(values, changed);
+					const saved = (over ? await services.saveOverConflict(over.error, patch) : await services.updateModel(model.id, model.version, patch)) as Model;
 					ui.flash(`Model ${saved.modelName} saved`, 'ok');
 					onSaved(saved);
 				})

@@ -70,7 +70,7 @@ export function ProviderForm({provider, onSaved}: {readonly provider?: Provider;
 				return isPreset ? {...values, baseUrl: families[values['type'] as ProviderType].defaultBaseUrl ?? ''} : values;
 			}}
 			onCancel={ui.closeModal}
-			onSubmit={(values, changed, overwrite) =>
+			onSubmit={(values, changed, over) =>
 				saveOutcome(async () => {
 					if (!provider) {
 						const created = await services.createProvider({
@@ -87,9 +87,9 @@ export function ProviderForm({provider, onSaved}: {readonly provider?: Provider;
 						ui.closeModal();
 						return ui.flash('Nothing changed', 'info');
 					}
-					// Saving over another operator's change: their version now, only our fields.
-					const version = overwrite ? (await services.getProvider(provider.id)).version : provider.version;
-					const saved = await services.updateProvider(provider.id, version, providerPatch(values, changed));
+					// Saving over another operator's change: only our fields, over the row as the conflict found it.
+					const patch = providerPatch(values, changed);
+					const saved = (over ? await services.saveOverConflict(over.error, patch) : await services.updateProvider(provider.id, provider.version, patch)) as Provider;
 					ui.flash(`Provider ${saved.name} saved`, 'ok');
 					onSaved(saved);
 				})

@@ -1,6 +1,7 @@
 import {useCallback, useMemo, useReducer, useRef} from 'react';
 import {ConflictError} from '../../../errors.js';
 import {formatMetrics} from '../../../lib/metrics.js';
+import {presentError} from '../../../services/faults.js';
 import type {FinishMode, Rotation, RotationValidation} from '../../../services/rotate.js';
 import {useStreamRun} from '../../hooks/use-stream-run.js';
 import type {DashboardServices} from '../../services.js';
@@ -82,8 +83,8 @@ export function rotationReducer(state: RotationState, action: RotationAction): R
 }
 
 function describeError(error: unknown): string {
-	const hint = (error as {hint?: string}).hint;
-	return `${error instanceof Error ? error.message : String(error)}${hint ? ` — try: ${hint}` : ''}`;
+	const {message, hint} = presentError(error);
+	return `${message}${hint ? ` — try: ${hint}` : ''}`;
 }
 
 export interface RotationTarget {

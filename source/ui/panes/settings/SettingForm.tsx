@@ -16,14 +16,15 @@ export function SettingForm({settingKey, value, version}: {readonly settingKey: 
 			fields={[{kind: 'text', name: 'value', label: 'Value'}]}
 			note={`${settingDescriptions[settingKey]} · Enter save · Esc cancel`}
 			onCancel={ui.closeModal}
-			onSubmit={async (values, changed, overwrite) => {
+			onSubmit={async (values, changed, over) => {
 				const outcome = await saveOutcome(async () => {
 					if (changed.length === 0) {
 						ui.closeModal();
 						return ui.flash('Nothing changed', 'info');
 					}
-					const current = overwrite ? (await services.getSettings()).versions[settingKey] : version;
-					await services.setSetting(settingKey, String(values['value'] ?? ''), current ?? 0);
+					const value = String(values['value'] ?? '');
+					if (over) await services.saveOverConflict(over.error, value);
+					else await services.setSetting(settingKey, value, version ?? 0);
 					ui.closeModal();
 					ui.flash(`Setting ${settingKey} saved`, 'ok');
 				});

@@ -1,5 +1,6 @@
 import {createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode} from 'react';
 import {formatMetrics} from '../../../lib/metrics.js';
+import {presentError} from '../../../services/faults.js';
 import type {SmokeEvent} from '../../../services/smoke.js';
 import {useStreamRun} from '../../hooks/use-stream-run.js';
 import {useServices, type SmokeRequest} from '../../services.js';
@@ -88,7 +89,8 @@ export function SmokeRunnerProvider({children}: {readonly children: ReactNode}) 
 						}
 					}
 				} catch (error) {
-					final = {...idle, status: 'failed', title, text: buffer.current, summary: '✕ not run', error: {errorClass: 'error', message: error instanceof Error ? error.message : String(error), hint: (error as {hint?: string}).hint ?? ''}};
+					const {message, hint} = presentError(error);
+					final = {...idle, status: 'failed', title, text: buffer.current, summary: '✕ not run', error: {errorClass: 'error', message, hint: hint ?? ''}};
 				} finally {
 					run.end();
 				}
