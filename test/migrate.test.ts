@@ -10,6 +10,14 @@ import {databaseKind, freshDatabase, type TestDatabase} from './support/db.js';
 let t: TestDatabase;
 let sqlDir: string;
 
+/** The migrations this eval752 ships, and file names after them: the tests hold whatever their number. */
+const shipped = readMigrations(defaultSqlDir()).map((file) => file.name);
+const numbered = (offset: number, name: string) => `${String(shipped.length + offset).padStart(5, '0')}_${name}.sql`;
+const extraFile = numbered(1, 'extra');
+const brokenFile = numbered(2, 'broken');
+const gapFile = numbered(4, 'gap');
+const escape = (name: string) => name.replace(/\./g, '\\.');
+
 beforeAll(async () => {
 	t = await freshDatabase({migrate: false});
 	sqlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval752-sql-'));
@@ -21,18 +29,18 @@ afterAll(async () => {
 	fs.rmSync(sqlDir, {recursive: true, force: true});
 });
 
-const tables = ['providers', 'provider_keys', 'models', 'settings', 'smoke_runs', 'comparison_runs', 'comparison_results', 'audit_log', 'encryption_canary', 'schema_migrations'];
+const tables = ['providers', 'provider_keys', 'models', 'settings', 'smoke_runs', 'comparison_runs', 'comparison_results', 'audit_log', 'encryption_canary', 'probe_leases', 'schema_migrations'];
 
 describe(`migrations (${databaseKind})`, () => {
 	it('applies every file to a fresh database, once, then nothing', async () => {
 		const {sql} = t.db;
-		expect((await migrationState(sql, readMigrations(sqlDir))).pending).toEqual(['00001_initial.sql']);
+		expect((await migrationState(sql, readMigrations(sqlDir))).pending).toEqual(shipped);
 		const two = [migrate(sql, readMigrations(sqlDir)), migrate(sql, readMigrations(sqlDir))];
 		const results = await Promise.all(two);
-		// Two runners at once: the file is applied by exactly one of them.
-		expect(results.flatMap((r) => r.applied)).toEqual(['00001_initial.sql']);
+		// Two runners at once: each file is applied by exactly one of them.
+		expect(results.flatMap((r) => r.applied).sort()).toEqual(shipped);
 		const rows = await sql<{name: string; sha256: string}[]>`select name, sha256 from schema_migrations`;
-		expect(rows).toHaveLength(1);
+		expect(rows).toHaveLength(shipped.length);
 		expect(rows[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
 		const present = await sql<{table_name: string}[]>`select table_name from information_schema.tables where table_schema = 'public'`;
 		expect(present.map((r) => r.table_name).sort()).toEqual([...tables].sort());
@@ -52,30 +60,30 @@ describe(`migrations (${databaseKind})`, () => {
 	});
 
 	it('applies a new file in its own transaction and rolls a failing one back whole', async () => {
-		fs.writeFileSync(path.join(sqlDir, '00002_extra.sql'), 'create table extra_one (id int);\ncreate table extra_two (id int);\n');
-		fs.writeFileSync(path.join(sqlDir, '00003_broken.sql'), 'create table broken_one (id int);\nselect * from no_such_table;\n');
-		await expect(migrate(t.db.sql, readMigrations(sqlDir))).rejects.toThrow(/Migration 00003_broken\.sql fails: .*no_such_table.* nothing of it was applied/);
+		fs.writeFileSync(path.join(sqlDir, extraFile), 'create table extra_one (id int);\ncreate table extra_two (id int);\n');
+		fs.writeFileSync(path.join(sqlDir, brokenFile), 'create table broken_one (id int);\nselect * from no_such_table;\n');
+		await expect(migrate(t.db.sql, readMigrations(sqlDir))).rejects.toThrow(new RegExp(`Migration ${escape(brokenFile)} fails: .*no_such_table.* nothing of it was applied`));
 		const state = await migrationState(t.db.sql, readMigrations(sqlDir));
-		expect(state.pending).toEqual(['00003_broken.sql']);
+		expect(state.pending).toEqual([brokenFile]);
 		const broken = await t.db.sql`select to_regclass('broken_one') as t`;
 		expect(broken[0]!['t']).toBeNull();
 		const extra = await t.db.sql`select to_regclass('extra_two') as t`;
 		expect(extra[0]!['t']).not.toBeNull();
-		fs.rmSync(path.join(sqlDir, '00003_broken.sql'));
+		fs.rmSync(path.join(sqlDir, brokenFile));
 	});
 
 	it('refuses a gap in the numbering and a misnamed file', () => {
-		fs.writeFileSync(path.join(sqlDir, '00005_gap.sql'), 'select 1;');
-		expect(() => readMigrations(sqlDir)).toThrow(/00005_gap\.sql breaks the sequence/);
-		fs.rmSync(path.join(sqlDir, '00005_gap.sql'));
+		fs.writeFileSync(path.join(sqlDir, gapFile), 'select 1;');
+		expect(() => readMigrations(sqlDir)).toThrow(new RegExp(`${escape(gapFile)} breaks the sequence`));
+		fs.rmSync(path.join(sqlDir, gapFile));
 		fs.writeFileSync(path.join(sqlDir, '3_bad.sql'), 'select 1;');
 		expect(() => readMigrations(sqlDir)).toThrow(/misnamed/);
 		fs.rmSync(path.join(sqlDir, '3_bad.sql'));
 	});
 
 	it('refuses a database migrated by a newer eval752', async () => {
-		const older = readMigrations(sqlDir).slice(0, 1);
-		await expect(migrate(t.db.sql, older)).rejects.toThrow(/has migration 00002_extra\.sql, which this eval752 does not know/);
+		const older = readMigrations(sqlDir).slice(0, shipped.length);
+		await expect(migrate(t.db.sql, older)).rejects.toThrow(new RegExp(`has migration ${escape(extraFile)}, which this eval752 does not know`));
 	});
 
 	it('keeps the audit log append-only: UPDATE, DELETE and TRUNCATE are refused', async () => {

@@ -15,7 +15,8 @@ let provider: Provider;
 beforeAll(async () => {
 	c = await testContext();
 	mock = await startMockProvider({models: ['flow-large', 'flow-small']});
-	provider = await createProvider(c.ctx, {name: 'flowco', type: 'openai-compatible', baseUrl: mock.baseUrl});
+	// Streaming: the smoke pane is seen while the answer arrives.
+	provider = await createProvider(c.ctx, {name: 'flowco', type: 'openai-compatible', baseUrl: mock.baseUrl, capabilities: ['streaming']});
 });
 afterAll(async () => {
 	await mock.close();

@@ -60,7 +60,7 @@ version N (0: never set).
 
 JSON (--json):
   get       {values: {timeout_ms, max_retries, max_output_tokens, temperature, smoke_prompt,
-             default_concurrency}, versions: {key: version, …}}  (a key never set has no version)
+             default_concurrency, probe_max_tokens}, versions: {key: version, …}}  (a key never set has no version)
   get KEY   {key, value, version, default, description}
   set       the whole values object after the change
 
