@@ -27,9 +27,9 @@ create index comparison_runs_alias on comparison_runs (alias, started_at desc);
 
 -- `eval752 watch` on several machines against one server: time is cut into windows of the
 -- watch interval on the server's clock, and a provider is probed by whoever claims its row first
--- in a window; the claim succeeds only when the previous one was made before the window began,
--- so no provider is probed twice in one window whatever the number of watchers (or their
--- intervals). A row, not an advisory lock: a lock covers only the moment of probing (the next
+-- in a window; the claim succeeds only when the previous one was made before the window began
+-- (and at least nine tenths of an interval ago), so no provider is probed twice in one interval
+-- whatever the number of watchers (or their intervals). A row, not an advisory lock: a lock covers only the moment of probing (the next
 -- watcher would probe again right after it is released), dies with its session and does not
 -- survive a transaction-pooling proxy; the row says who probed last and when. Coordination
 -- state, not operator data: it is neither audited nor backed up.

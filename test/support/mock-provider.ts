@@ -23,6 +23,8 @@ export interface MockRequest {
 	body: unknown;
 	/** `performance.now()` when the request arrived. */
 	readonly startedAt: number;
+	/** `Date.now()` when the request arrived: wall time, comparable across processes. */
+	readonly receivedAt: number;
 	/** `performance.now()` when the response ended or the connection closed. */
 	endedAt?: number;
 	/** True when the client closed the connection before the response was complete. */
@@ -147,6 +149,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
 			headers: req.headers,
 			body: undefined,
 			startedAt: performance.now(),
+			receivedAt: Date.now(),
 			disconnected: false,
 			chunksWritten: 0,
 		};
