@@ -164,9 +164,11 @@ function probeEvents(prepared: PreparedSmoke, model: string, signal: AbortSignal
 }
 
 /**
- * A smoke test as the operator runs it: resolves provider, model and key, streams the provider
- * layer's events through unchanged, then stores the run, audits it and records the key's last
- * validation in one transaction. The plaintext key lives only for the duration of the call.
+ * A probe as the operator runs it — the provider's probe kind unless `target.probe` says
+ * otherwise (see {@link probeEvents}): resolves provider, model and key, passes the provider
+ * layer's events through unchanged, then stores the run (its kind, tokens spent and the
+ * provider's rate-limit headers), audits it and records the key's last validation in one
+ * transaction. The plaintext key lives only for the duration of the call.
  *
  * The run is stored also when the consumer stops iterating early (a pane that closes, a
  * consumer that stops at `finished`): the provider layer closes the request then, and a run
