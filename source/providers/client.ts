@@ -8,6 +8,7 @@ import type {Capability, ProviderType} from '../domain/families.js';
 import {classifyError, ProviderError, ProviderTimeoutError, type ClassifiedError} from './errors.js';
 import {endpointUrl, normaliseModelList, requestHeaders} from './families.js';
 import {pickRateHeaders} from '../domain/observed-limits.js';
+import {redactValues} from './redact.js';
 
 /** A provider as the provider layer needs it: no key (that comes separately, decrypted just in time). */
 export interface ProviderConnection {
@@ -134,7 +135,7 @@ export async function fetchModelList(
 			if (timedOut) return failed(classifyError({error: new ProviderTimeoutError('request', timeoutMs)}, ctx));
 			return failed(classifyError({error}, ctx));
 		}
-		const rateHeaders = pickRateHeaders(response.headers);
+		const rateHeaders = redactValues(pickRateHeaders(response.headers), apiKey);
 
 		if (!response.ok) {
 			const body = await readCapped(response, ERROR_BODY_LIMIT);

@@ -44,6 +44,14 @@ describe('the models probe', () => {
 		expect(mock.modelRequests[0]!.headers['authorization']).toBe('Bearer sk-probe-0123456789');
 	});
 
+	it("the model list's rate-limit headers are redacted like any provider text", async () => {
+		const mock = await server();
+		mock.setModelsHeaders({'x-ratelimit-remaining-requests': 'left for sk-probe-0123456789'});
+		const finished = (await probe(mock.baseUrl, 'mock-small')).at(-1)!;
+		if (finished.type !== 'finished') throw new Error('expected finished');
+		expect(finished.rateHeaders).toEqual({'x-ratelimit-remaining-requests': 'left for [redacted]'});
+	});
+
 	it('a model no longer listed → model_not_found with a discover hint', async () => {
 		const mock = await server(['other-model']);
 		const failed = (await probe(mock.baseUrl, 'mock-small')).at(-1)!;

@@ -435,6 +435,16 @@ describe('smoke: a streaming request answered with plain JSON', () => {
 		expect(finished.metrics.outputTokens).toBe(1);
 	});
 
+	it('a hostile provider echoing the key in a rate-limit header: redacted; an endless value capped', async () => {
+		const mock = await server();
+		mock.script({kind: 'stream', text: 'pong', headers: {'x-ratelimit-limit-requests': `limit for ${key}`, 'x-ratelimit-remaining-tokens': '9'.repeat(500)}});
+		const finished = last(await run(request(mock.baseUrl)));
+		if (finished.type !== 'finished') throw new Error('expected finished');
+		expect(finished.rateHeaders!['x-ratelimit-limit-requests']).toBe('limit for [redacted]');
+		expect(finished.rateHeaders!['x-ratelimit-remaining-tokens']).toHaveLength(100);
+		for (const value of allStrings(finished)) expect(value).not.toContain(key.slice(10, 20));
+	});
+
 	it('keeps the rate-limit headers of a streamed answer', async () => {
 		const mock = await server();
 		mock.script({kind: 'stream', text: 'pong', headers: {'anthropic-ratelimit-requests-remaining': '49', 'anthropic-ratelimit-requests-limit': '50', 'set-cookie': 'x=1'}});

@@ -24,7 +24,7 @@ import {log} from '../log.js';
 import {createClient, type ProviderConnection} from './client.js';
 import {classifyError, isRetryable, ProviderTimeoutError, type ClassifiedError, type ErrorContext, type ErrorInput} from './errors.js';
 import {endpointUrl, requestModel} from './families.js';
-import {createRedactor} from './redact.js';
+import {createRedactor, redactValues} from './redact.js';
 import {TerminalSanitizer} from '../lib/sanitize.js';
 
 export interface SmokeRequest {
@@ -249,7 +249,7 @@ async function* runAttempt(
 		else classified = classifyError(input, ctx);
 		// An error carries its response's headers (a 429 says most about the limits).
 		const headers = input.headers ?? headersOf(input.error);
-		rateHeaders = pickRateHeaders(headers) ?? rateHeaders;
+		rateHeaders = redactValues(pickRateHeaders(headers), req.apiKey) ?? rateHeaders;
 		return {ok: false, error: classified, metrics: metricsAt(endedAt, false), sawToken: firstTokenAt !== undefined, rateHeaders};
 	};
 	const failure = (error: unknown): AttemptResult => failWith({error});
@@ -277,7 +277,7 @@ async function* runAttempt(
 			const body = smokeRequestBody(req);
 			if (streaming) {
 				const {data: stream, response} = await client.chat.completions.create(body as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming, options).withResponse();
-				rateHeaders = pickRateHeaders(response.headers);
+				rateHeaders = redactValues(pickRateHeaders(response.headers), req.apiKey);
 				// A server that ignores `stream: true` answers with one JSON body; the SDK's SSE
 				// reader would see no event in it. Read it as the answer (or the error) it is.
 				wholeAnswer = isJson(response.headers.get('content-type'));
@@ -286,7 +286,7 @@ async function* runAttempt(
 				const {data, response} = await client.chat.completions
 					.create(body as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, options)
 					.withResponse();
-				rateHeaders = pickRateHeaders(response.headers);
+				rateHeaders = redactValues(pickRateHeaders(response.headers), req.apiKey);
 				wholeAnswer = true;
 				chunkSource = answerChunks(data as unknown, response.status);
 			}
