@@ -123,11 +123,13 @@ describe(`eval752 watch (${databaseKind})`, () => {
 				.slice(before[index])
 				.map((request) => request.receivedAt)
 				.sort((a, b) => a - b);
-			// At most one probe per one-second window of the run, and never two close together
-			// (two uncoordinated watchers wake at the same boundary: milliseconds apart).
+			// At most one probe per one-second window of the run (exact: the server and this test share
+			// a clock). And never two together: uncoordinated watchers wake at the same boundary and
+			// probe milliseconds apart; coordinated claims are 0.9 s apart, and only a loaded machine's
+			// delay between a claim and its request brings the requests closer.
 			expect(arrivals.length, `provider ${index}`).toBeGreaterThanOrEqual(3);
 			expect(arrivals.length, `provider ${index}`).toBeLessThanOrEqual(windows);
-			for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!, `provider ${index}, probes ${i - 1} and ${i}`).toBeGreaterThanOrEqual(250);
+			for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!, `provider ${index}, probes ${i - 1} and ${i}`).toBeGreaterThanOrEqual(100);
 		}
 		// The work is shared: both watchers probed.
 		const actors = await tc.ctx.db.sql<{actor: string}[]>`select distinct actor from smoke_runs where actor in ('watcher-a', 'watcher-b') order by actor`;

@@ -16,7 +16,7 @@ export type ProbeKind = (typeof probeKinds)[number];
 /** What each kind costs and proves, in words for help texts and pickers. */
 export const probeKindDescriptions: Readonly<Record<ProbeKind, string>> = {
 	models: 'GET /models: reachability, the key, the model still listed — 0 tokens',
-	chat: 'one small non-streaming completion — a few output tokens (reasoning models: up to probe_max_tokens)',
+	chat: 'one small non-streaming completion — a few tokens (reasoning: up to probe_max_tokens)',
 	stream: 'the full smoke test, streamed when the provider can — up to max_output_tokens',
 };
 

@@ -34,6 +34,14 @@ export const DEFAULT_LIST_TIMEOUT_MS = 30_000;
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 /**
+ * Loads the SDK ahead of the first request: a long-running prober (`eval752 watch`) pays the
+ * import once at start, not inside the first interval it has claimed.
+ */
+export async function preloadClient(): Promise<void> {
+	await import('openai');
+}
+
+/**
  * An SDK client for one provider and key. Its own retries are off (the smoke
  * settings decide), it logs nothing (it would write to the console, over the
  * dashboard), and every value it would otherwise take from the environment

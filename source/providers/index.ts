@@ -2,7 +2,7 @@
  * The provider layer: pure logic and HTTP, no database. Services import from
  * here; the `openai` SDK itself stays behind `createClient` and loads lazily.
  */
-export {createClient, fetchModelList, listModels, DEFAULT_LIST_TIMEOUT_MS, type ModelListResult, type ProviderConnection} from './client.js';
+export {createClient, fetchModelList, listModels, preloadClient, DEFAULT_LIST_TIMEOUT_MS, type ModelListResult, type ProviderConnection} from './client.js';
 export {
 	baseUrlHint,
 	classifyError,

@@ -76,9 +76,9 @@ Options:
   --kind KIND          models, chat or stream for every provider (default: each provider's own)
   --parallel N         providers probed at the same time, 1–${MAX_PARALLEL} (default ${DEFAULT_PARALLEL})
   --max-age DURATION   how long a probe counts for the verdict (default ${formatDuration(DEFAULT_MAX_AGE_MS)})
-  --json               one JSON object: {startedAt, finishedAt, cancelled, state, exitCode, counts,
-                       probes: [{provider, kind, skipped: reason | null, runs: [run as smoke --json]}],
-                       providers: [status as status --json]}
+  --json               one JSON object: {startedAt, finishedAt, cancelled, state, exitCode,
+                       counts, probes: [{provider, kind, skipped: reason | null,
+                       runs: [run as smoke --json]}], providers: [status as status --json]}
 
 Exit codes (the health of the providers probed, as eval752 status): ${healthExitCodes.healthy} healthy, ${healthExitCodes.failing} failing,
 ${healthExitCodes.degraded} degraded, ${healthExitCodes.unknown} unknown; 2 usage or configuration error; ${EXIT_CANCELLED} cancelled with Ctrl+C.

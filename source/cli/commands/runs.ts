@@ -170,7 +170,8 @@ const show: Subcommand = async (args, io) => {
 export const command: Command = {
 	name: 'runs',
 	summary: 'list and show stored smoke, probe and comparison runs',
-	help: `Usage: eval752 runs list [--provider PROVIDER | --alias ALIAS] [--kind smoke|compare] [-n N] [--json]
+	help: `Usage: eval752 runs list [--provider PROVIDER | --alias ALIAS] [--kind smoke|compare]
+                        [-n N] [--json]
        eval752 runs show RUN_ID [--json]
 
 list   the newest runs first (default ${DEFAULT_RUNS_LIMIT}, at most ${MAX_RUNS_LIMIT}): smoke runs (every probe kind: models, chat,

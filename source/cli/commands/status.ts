@@ -212,7 +212,8 @@ JSON shape (--json):
   {"state": "healthy" | "degraded" | "failing" | "unknown", "exitCode": number,
    "healthy": boolean, "checkedAt": ISO time, "maxAgeSeconds": number,
    "counts": {"healthy", "degraded", "failing", "unknown", "disabled": number},
-   "providers": [{"id", "name", "type", "enabled": boolean, "probeKind": "models" | "chat" | "stream",
+   "providers": [{"id", "name", "type", "enabled": boolean,
+     "probeKind": "models" | "chat" | "stream",
      "health": "healthy" | "degraded" | "failing" | "unknown" | "disabled", "reason": string,
      "notes": [string], "keys": {"active": number, "disabled": number},
      "models": {"total", "ok", "failing", "stale", "untested": number,
@@ -221,7 +222,8 @@ JSON shape (--json):
      "lastProbe": null | {"model", "outcome": "ok" | "failed", "errorClass": string | null,
        "probeKind", "at": ISO time, "ageSeconds": number, "latencyMs": number | null},
      "rateLimits": {"rpm", "rps", "concurrency": number | null},
-     "limits": "rpm 60 · concurrency 2 — enforced by eval752 for its own requests" | "no limits set",
+     "limits": "rpm 60 · concurrency 2 — enforced by eval752 for its own requests"
+               | "no limits set",
      "observedLimits": null | {"source": string, "saidAt": ISO time, "ageSeconds": number,
        "probeKind", "runId", "headers": {name: value}, "text": string}}]}
 

@@ -3,6 +3,7 @@ import {openApp} from '../../app.js';
 import {probeKindDescriptions} from '../../domain/probe.js';
 import {isUserError} from '../../errors.js';
 import {log} from '../../log.js';
+import {preloadClient} from '../../providers/index.js';
 import {DEFAULT_PARALLEL, MAX_PARALLEL, MIN_GAP_FRACTION, watchRound, type ProbeRound} from '../../services/probe.js';
 import {recentRunPoints, runSparkline} from '../../services/runs.js';
 import {formatDuration, parseDuration} from '../../services/status.js';
@@ -100,8 +101,9 @@ Options:
   --kind KIND          models, chat or stream for every provider (default: each provider's own)
   --parallel N         providers probed at the same time, 1–${MAX_PARALLEL} (default ${DEFAULT_PARALLEL})
   --max-age DURATION   how long a probe counts for the health shown (default: 3 intervals)
-  --json               one JSON line per round: {"round", "startedAt", "finishedAt", "cancelled",
-                       "state", "exitCode", "counts", "probes", "providers"} (as eval752 probe --json)
+  --json               one JSON line per round: {"round", "startedAt", "finishedAt",
+                       "cancelled", "state", "exitCode", "counts", "probes", "providers"}
+                       (as eval752 probe --json)
 
 Exit codes: 0 stopped with Ctrl+C or SIGTERM, 1 the first round fails (a wrong setup), 2 usage
 or configuration error.
@@ -137,6 +139,7 @@ Examples:
 		process.once('SIGINT', stop);
 		process.once('SIGTERM', stop);
 		const holder = `${app.ctx.actor} on ${hostname()} pid ${process.pid}`;
+		await preloadClient();
 		let drawn = 0;
 		try {
 			for (let number = 1; !controller.signal.aborted; number++) {
