@@ -191,7 +191,8 @@ describe(`dashboard flows (${databaseKind})`, () => {
 			await ui.waitFor('Model list unavailable');
 			await ui.type('typed-model-1');
 			await ui.press('enter');
-			await ui.waitFor(/typed-model-1/);
+			// The typed id shows in the form before it is saved: wait for the result, not the text.
+			await ui.waitFor('✓ Model typed-model-1 attached to typed-co');
 			expect(await c.ctx.db.sql`select model_name from models where provider_id = ${other.id} order by model_name`).toEqual([{model_name: 'seed'}, {model_name: 'typed-model-1'}]);
 		} finally {
 			ui.unmount();
