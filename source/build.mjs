@@ -7,7 +7,9 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const dist = path.join(root, 'dist');
+// EVAL752_BUILD_DIR builds somewhere else than dist/ (tests that run the binary while another
+// test rebuilds dist/). It must sit inside this checkout so the external packages resolve.
+const dist = process.env.EVAL752_BUILD_DIR ? path.resolve(process.env.EVAL752_BUILD_DIR) : path.join(root, 'dist');
 fs.rmSync(dist, {recursive: true, force: true});
 
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));

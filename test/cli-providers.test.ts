@@ -53,9 +53,31 @@ describe(`eval752 providers (${databaseKind})`, () => {
 		expect(table.stdout).toMatch(/groq\s+groq\s+yes\s+0\/0\s+0\s+never\s+https:\/\/api\.groq\.com\/openai\/v1/);
 		const list = await json<Record<string, unknown>[]>('providers', 'list');
 		expect(Object.keys(list[0]!).sort()).toEqual(
-			['id', 'name', 'type', 'baseUrl', 'capabilities', 'rateLimits', 'extraHeaders', 'enabled', 'version', 'createdAt', 'updatedAt', 'updatedBy', 'keysActive', 'keysTotal', 'models', 'lastSmoke'].sort(),
+			[
+				'id',
+				'name',
+				'type',
+				'baseUrl',
+				'capabilities',
+				'rateLimits',
+				'extraHeaders',
+				'enabled',
+				'probeKind',
+				'version',
+				'createdAt',
+				'updatedAt',
+				'updatedBy',
+				'keysActive',
+				'keysTotal',
+				'models',
+				'lastSmoke',
+				'servingKey',
+				'modelRuns',
+				'keyFailures',
+				'observedLimits',
+			].sort(),
 		);
-		expect(list[0]).toMatchObject({name: 'groq', keysActive: 0, lastSmoke: null, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)});
+		expect(list[0]).toMatchObject({name: 'groq', keysActive: 0, lastSmoke: null, probeKind: 'stream', servingKey: null, modelRuns: [], keyFailures: [], observedLimits: null, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)});
 	});
 
 	it('shows one provider with its keys (hints only) and models', async () => {

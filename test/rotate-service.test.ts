@@ -171,7 +171,8 @@ describe(`key rotation service (${databaseKind})`, () => {
 
 	it('Esc during validation cancels the request, stores the run as cancelled and parks the new key', async () => {
 		mock = await startMockProvider();
-		const {providerId, oldKey} = await providerWithKey(t.ctx, mock, 'rot-esc-validating');
+		// Streaming, so the validation is seen mid-answer.
+		const {providerId, oldKey} = await providerWithKey(t.ctx, mock, 'rot-esc-validating', {capabilities: ['streaming']});
 		const gate = createGate();
 		mock.setDefault({kind: 'stream', tokens: ['po', 'ng'], holdAfterChunks: 1, release: gate.promise});
 		const since = await lastSeq(t.ctx);

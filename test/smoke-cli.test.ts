@@ -79,11 +79,14 @@ interface Built {
 }
 
 let counter = 0;
-/** A provider pointing at the mock, with one active key and its models, made through the services. */
-async function provider(options: {type?: ProviderType; models?: string[]; rateLimits?: Partial<RateLimits>; server?: MockProvider} = {}): Promise<Built> {
+/**
+ * A provider pointing at the mock, with one active key and its models, made through the services.
+ * It has the streaming capability unless told otherwise: these tests are about the stream.
+ */
+async function provider(options: {type?: ProviderType; models?: string[]; rateLimits?: Partial<RateLimits>; server?: MockProvider; capabilities?: string[]} = {}): Promise<Built> {
 	const name = `mock${++counter}`;
 	const secret = newSecret();
-	await createProvider(tc.ctx, {name, type: options.type ?? 'openai', baseUrl: (options.server ?? mock).baseUrl, rateLimits: options.rateLimits ?? {}});
+	await createProvider(tc.ctx, {name, type: options.type ?? 'openai', baseUrl: (options.server ?? mock).baseUrl, rateLimits: options.rateLimits ?? {}, capabilities: options.capabilities ?? ['streaming']});
 	const key = await addKey(tc.ctx, name, {secret, label: 'ci'});
 	for (const modelName of options.models ?? ['mock-small']) await addModel(tc.ctx, name, {modelName});
 	return {name, keyId: key.id, secret};
@@ -198,7 +201,7 @@ describe('eval752 smoke: a passing run', () => {
 		expect(result.code).toBe(0);
 		const lines = result.stdout.split('\n');
 		expect(lines[0]).toBe('Hello from the mock provider.');
-		expect(lines[1]).toMatch(new RegExp(`^ok · ${p.name} · mock-large · key sk-…${p.secret.slice(-4)} · ttft \\d+ ms · total \\d+ ms · 5 tokens · \\d+\\.\\d tok/s$`));
+		expect(lines[1]).toMatch(new RegExp(`^ok · ${p.name} · mock-large · key sk-…${p.secret.slice(-4)} · stream · ttft \\d+ ms · total \\d+ ms · \\d+ tokens \\(\\d+ in, 5 out\\) · \\d+\\.\\d tok/s$`));
 		expect(lines.slice(2)).toEqual(['']);
 		// The exact model asked for is the model sent.
 		expect((mock.chatRequests.at(-1)!.body as {model: string}).model).toBe('mock-large');
@@ -252,9 +255,9 @@ describe('eval752 smoke: a passing run', () => {
 		const result = await smoke([p.name, '--json']);
 		expect(result.code).toBe(0);
 		const parsed = JSON.parse(result.stdout) as Record<string, unknown>;
-		expect(Object.keys(parsed).sort()).toEqual(['error', 'excerpt', 'key', 'metrics', 'model', 'outcome', 'provider', 'runId']);
+		expect(Object.keys(parsed).sort()).toEqual(['error', 'excerpt', 'key', 'metrics', 'model', 'outcome', 'probeKind', 'provider', 'rateHeaders', 'runId', 'streamed']);
 		expect(parsed).toMatchObject({provider: p.name, model: 'mock-small', key: `sk-…${p.secret.slice(-4)}`, outcome: 'ok', error: null, excerpt: 'Hello from the mock provider.'});
-		expect(Object.keys(parsed['metrics'] as object).sort()).toEqual(['outputTokens', 'outputTokensEstimated', 'tokensPerSecond', 'totalMs', 'ttftMs']);
+		expect(Object.keys(parsed['metrics'] as object).sort()).toEqual(['inputTokens', 'outputTokens', 'outputTokensEstimated', 'tokensPerSecond', 'totalMs', 'ttftMs']);
 		expect(parsed['metrics']).toMatchObject({outputTokens: 5, outputTokensEstimated: false});
 		const [run] = await runs(p.name);
 		expect(parsed['runId']).toBe(run!.id);
@@ -278,7 +281,7 @@ describe('eval752 smoke: failing runs keep the key secret', () => {
 		const result = await smoke([p.name]);
 
 		expect(result.code).toBe(1);
-		expect(result.stdout).toMatch(new RegExp(`^failed \\(${errorClass}\\) · ${p.name} · mock-small · key sk-…${p.secret.slice(-4)} · ttft — · total \\d+ ms · — tokens · — tok/s\\n$`));
+		expect(result.stdout).toMatch(new RegExp(`^failed \\(${errorClass}\\) · ${p.name} · mock-small · key sk-…${p.secret.slice(-4)} · stream · ttft — · total \\d+ ms · — tokens · — tok/s\\n$`));
 		const stderr = result.stderr.split('\n');
 		// A 500 is worth another attempt: the max_retries setting (2) decides how many.
 		const retries = stderr.filter((line) => line.startsWith('eval752: retrying '));
@@ -358,7 +361,7 @@ describe('eval752 smoke: streaming and cancelling', () => {
 		gate.open();
 
 		expect(result.code).toBe(130);
-		expect(result.stdout).toMatch(new RegExp(`^partial \\ncancelled · ${p.name} · mock-small · key sk-…${p.secret.slice(-4)} · ttft \\d+ ms · total \\d+ ms · `));
+		expect(result.stdout).toMatch(new RegExp(`^partial \\ncancelled · ${p.name} · mock-small · key sk-…${p.secret.slice(-4)} · stream · ttft \\d+ ms · total \\d+ ms · `));
 		expect(result.stdout).not.toContain('never sent');
 		expect(result.stderr).toContain('eval752: cancelled: mock-small — the run is stored as cancelled');
 		expect(process.listenerCount('SIGINT')).toBe(listenersBefore);
@@ -422,7 +425,7 @@ describe('eval752 smoke --all-models', () => {
 		expect(own.maxInFlight).toBe(1);
 		expect(own.chatRequests.map((request) => (request.body as {model: string}).model)).toEqual(['mock-a', 'mock-b', 'mock-c']);
 		const lines = result.stdout.split('\n');
-		expect(lines[0]).toBe(`Smoke testing 3 models of ${p.name} (concurrency 1 — enforced by eval752 for its own requests)`);
+		expect(lines[0]).toBe(`Probing 3 models of ${p.name} with the stream probe (concurrency 1 — enforced by eval752 for its own requests)`);
 		for (const [index, model] of ['mock-a', 'mock-b', 'mock-c'].entries()) {
 			expect(lines[1 + index * 3]).toBe(`── ${model}`);
 			expect(lines[2 + index * 3]).toBe('pong from the mock');
@@ -453,7 +456,7 @@ describe('eval752 smoke --all-models', () => {
 
 		expect(result.code).toBe(1);
 		expect(own.maxInFlight).toBe(2);
-		expect(result.stdout).toContain(`Smoke testing 4 models of ${p.name} (concurrency 2 — enforced by eval752 for its own requests)`);
+		expect(result.stdout).toContain(`Probing 4 models of ${p.name} with the stream probe (concurrency 2 — enforced by eval752 for its own requests)`);
 		for (const model of ['mock-a', 'mock-b', 'mock-c', 'mock-d']) expect(result.stdout).toMatch(new RegExp(`^started ${model} \\(\\d of 4\\)$`, 'm'));
 		expect(result.stdout).toMatch(new RegExp(`^failed \\(model_not_found\\) · ${p.name} · mock-c · `, 'm'));
 		expect(result.stdout).not.toMatch(/^pong/m);
@@ -469,7 +472,7 @@ describe('eval752 smoke --all-models', () => {
 			['mock-c', 'failed', 'model_not_found'],
 			['mock-d', 'ok', null],
 		]);
-		for (const entry of parsed) expect(Object.keys(entry).sort()).toEqual(['error', 'excerpt', 'key', 'metrics', 'model', 'outcome', 'provider', 'runId']);
+		for (const entry of parsed) expect(Object.keys(entry).sort()).toEqual(['error', 'excerpt', 'key', 'metrics', 'model', 'outcome', 'probeKind', 'provider', 'rateHeaders', 'runId', 'streamed']);
 		expect((await runs(p.name)).length).toBe(8);
 	});
 });

@@ -12,15 +12,17 @@ import {addKey, setKeyStatus} from '../source/services/keys.js';
 import {addModel} from '../source/services/models.js';
 import {createProvider, deleteProvider, listProviders, setProviderEnabled} from '../source/services/providers.js';
 import {runSmoke} from '../source/services/smoke.js';
+import {startRotation, validateRotation} from '../source/services/rotate.js';
 import {parseDuration, providerStatus} from '../source/services/status.js';
 import {runCli, type CliResult} from './support/cli.js';
 import {testContext, type TestContext} from './support/context.js';
 import {mockErrors, startMockProvider, type MockProvider} from './support/mock-provider.js';
 
 /**
- * `eval752 status` as a cron job or an on-call operator reads it: one line per provider, the
- * problems spelled out, the client-side limits in words that claim nothing more, and an exit
- * code that is 1 exactly when an enabled provider cannot be vouched for.
+ * `eval752 status` as a cron job or an on-call operator reads it: one line per provider with the
+ * health model's verdict, the reasons spelled out, the declared limits in words that claim
+ * nothing more and beside them what the provider itself said, and an exit code per state:
+ * 0 healthy, 1 failing, 3 degraded, 4 unknown.
  */
 
 let tc: TestContext;
@@ -52,25 +54,32 @@ function status(args: readonly string[] = [], extraEnv: NodeJS.ProcessEnv = env)
 	return runCli(['status', ...args], {database: tc.t.db, env: extraEnv});
 }
 
-/** A provider on the mock with one active key and one model, made through the services. */
-async function provider(base: string, options: {type?: ProviderType; rateLimits?: Partial<RateLimits>; key?: boolean} = {}): Promise<{name: string; id: string; keyId: string | null}> {
+/** A provider on the mock with one active key and its models, made through the services. */
+async function provider(
+	base: string,
+	options: {type?: ProviderType; rateLimits?: Partial<RateLimits>; key?: boolean; models?: string[]} = {},
+): Promise<{name: string; id: string; keyId: string | null}> {
 	const name = `${base}${++counter}`;
 	const created = await createProvider(tc.ctx, {name, type: options.type ?? 'openai', baseUrl: mock.baseUrl, rateLimits: options.rateLimits ?? {}});
 	const key = options.key === false ? null : await addKey(tc.ctx, name, {secret: `sk-status${counter}-${'x'.repeat(8)}${Date.now()}`, label: 'ci'});
-	await addModel(tc.ctx, name, {modelName: 'mock-small'});
+	for (const modelName of options.models ?? ['mock-small']) await addModel(tc.ctx, name, {modelName});
 	return {name, id: created.id, keyId: key?.id ?? null};
 }
 
-async function smokeNow(name: string): Promise<void> {
-	for await (const event of runSmoke(tc.ctx, {provider: name}, new AbortController().signal)) void event;
+async function smokeNow(name: string, model?: string): Promise<void> {
+	for await (const event of runSmoke(tc.ctx, {provider: name, model}, new AbortController().signal)) void event;
 }
 
-/** A run as an older eval752 (or another operator, days ago) left it. */
-async function insertRun(providerId: string, name: string, options: {outcome: 'ok' | 'failed' | 'cancelled'; errorClass?: string; hoursAgo: number; totalMs?: number}): Promise<void> {
+/** A run as an older eval752 (or another operator, days ago) left it, with the provider's key. */
+async function insertRun(
+	p: {id: string; name: string; keyId: string | null},
+	options: {outcome: 'ok' | 'failed' | 'cancelled'; errorClass?: string; hoursAgo: number; totalMs?: number; model?: string; keyId?: string | null},
+): Promise<void> {
 	const at = new Date(Date.now() - options.hoursAgo * 3_600_000);
+	const keyId = options.keyId === undefined ? p.keyId : options.keyId;
 	await tc.ctx.db.sql`
-		insert into smoke_runs (provider_id, provider_name, model_name, started_at, finished_at, outcome, error_class, total_ms, actor)
-		values (${providerId}, ${name}, 'mock-small', ${at}, ${at}, ${options.outcome}, ${options.errorClass ?? null}, ${options.totalMs ?? 420}, 'someone@else')`;
+		insert into smoke_runs (provider_id, provider_name, key_row_id, model_name, started_at, finished_at, outcome, error_class, total_ms, actor)
+		values (${p.id}, ${p.name}, ${keyId}, ${options.model ?? 'mock-small'}, ${at}, ${at}, ${options.outcome}, ${options.errorClass ?? null}, ${options.totalMs ?? 420}, 'someone@else')`;
 }
 
 /** The table row of a provider, split into cells (two or more spaces apart). */
@@ -81,7 +90,7 @@ function row(stdout: string, name: string): string[] {
 }
 
 describe('eval752 status', () => {
-	it('a freshly smoke-tested provider is healthy → exit 0, with its limits worded as eval752-only pacing', async () => {
+	it('a freshly probed provider is healthy → exit 0, with its limits worded as eval752-only pacing', async () => {
 		const p = await provider('alpha', {rateLimits: {rpm: 60, concurrency: 2}});
 		await smokeNow(p.name);
 
@@ -90,16 +99,16 @@ describe('eval752 status', () => {
 		expect(result.stderr).toBe('');
 		expect(result.code).toBe(0);
 		const cells = row(result.stdout, p.name);
-		expect(cells.slice(0, 5)).toEqual([p.name, 'healthy', '1/0', '1', 'ok']);
+		expect(cells.slice(0, 5)).toEqual([p.name, 'healthy', '1/0', '1/1', 'ok · stream']);
 		expect(cells[5]).toMatch(/^\d+s$/);
 		expect(cells[6]).toMatch(/^\d+ ms$/);
-		expect(result.stdout).toContain(`  ${p.name}  rpm 60 · concurrency 2 — enforced by eval752 for its own requests`);
+		expect(result.stdout).toContain(`  ${p.name}  declared: rpm 60 · concurrency 2 — enforced by eval752 for its own requests`);
 		expect(result.stdout).not.toMatch(/provider-side|budget/i);
-		expect(result.stdout).not.toContain('Problems:');
-		expect(result.stdout).toContain('1 of 1 enabled provider healthy; smoke tests count for 24h.');
+		expect(result.stdout).not.toContain('Health:');
+		expect(result.stdout).toContain('1 of 1 enabled provider healthy; probes count for 24h.');
 	});
 
-	it('a failed last smoke test → exit 1, naming the error class', async () => {
+	it('a failed probe → exit 1 (failing), the reason and what to run next', async () => {
 		const good = await provider('alpha');
 		await smokeNow(good.name);
 		const bad = await provider('bravo');
@@ -109,58 +118,50 @@ describe('eval752 status', () => {
 		const result = await status();
 
 		expect(result.code).toBe(1);
-		expect(row(result.stdout, bad.name).slice(0, 5)).toEqual([bad.name, 'UNHEALTHY', '1/0', '1', 'failed (auth)']);
+		expect(row(result.stdout, bad.name).slice(0, 5)).toEqual([bad.name, 'failing', '1/0', '0/1', 'failed (auth) · stream']);
 		expect(row(result.stdout, good.name)[1]).toBe('healthy');
-		expect(result.stdout).toContain(`Problems:\n  ${bad.name}  last smoke test failed (auth)\n`);
-		expect(result.stdout).toContain('1 of 2 enabled providers healthy');
-		expect(result.stdout).toContain(`try: eval752 smoke ${bad.name} --all-models\n`);
+		expect(result.stdout).toContain(`Health:\n  ${bad.name}  failing — the key is rejected (auth on mock-small)\n`);
+		expect(result.stdout).toContain('1 of 2 enabled providers healthy, 1 failing');
+		expect(result.stdout).toContain(`try: eval752 probe ${bad.name}\n`);
 	});
 
-	it('a cancelled run is no verdict: the last finished one decides, healthy or not', async () => {
+	it('a cancelled run is no verdict: the last finished one decides', async () => {
 		const fine = await provider('charlie');
-		await insertRun(fine.id, fine.name, {outcome: 'ok', hoursAgo: 2});
-		await insertRun(fine.id, fine.name, {outcome: 'cancelled', hoursAgo: 1});
+		await insertRun(fine, {outcome: 'ok', hoursAgo: 2});
+		await insertRun(fine, {outcome: 'cancelled', hoursAgo: 1});
 		const broken = await provider('delta');
-		await insertRun(broken.id, broken.name, {outcome: 'failed', errorClass: 'server', hoursAgo: 2});
-		await insertRun(broken.id, broken.name, {outcome: 'cancelled', hoursAgo: 1});
+		await insertRun(broken, {outcome: 'failed', errorClass: 'server', hoursAgo: 2});
+		await insertRun(broken, {outcome: 'cancelled', hoursAgo: 1});
 
 		const result = await status();
 
 		expect(row(result.stdout, fine.name)[1]).toBe('healthy');
-		expect(row(result.stdout, broken.name).slice(1, 5)).toEqual(['UNHEALTHY', '1/0', '1', 'failed (server)']);
+		expect(row(result.stdout, broken.name).slice(1, 5)).toEqual(['failing', '1/0', '0/1', 'failed (server) · stream']);
 		expect(result.code).toBe(1);
 	});
 
-	it('a last smoke test older than --max-age is stale → exit 1; a longer --max-age accepts it', async () => {
+	it('a probe older than --max-age is no evidence → unknown, exit 4; a longer --max-age accepts it', async () => {
 		const p = await provider('charlie');
-		await insertRun(p.id, p.name, {outcome: 'ok', hoursAgo: 72, totalMs: 812});
+		await insertRun(p, {outcome: 'ok', hoursAgo: 72, totalMs: 812});
 
 		const stale = await status();
-		expect(stale.code).toBe(1);
-		expect(row(stale.stdout, p.name)).toEqual([p.name, 'UNHEALTHY', '1/0', '1', 'ok', '3d', '812 ms']);
-		expect(stale.stdout).toContain(`  ${p.name}  last smoke test is older than 24h`);
+		expect(stale.code).toBe(4);
+		expect(row(stale.stdout, p.name)).toEqual([p.name, 'unknown', '1/0', '0/1', 'ok · stream', '3d', '812 ms']);
+		expect(stale.stdout).toContain(`  ${p.name}  unknown — last probe 3d ago, older than 24h`);
 
 		const week = await status(['--max-age', '7d']);
 		expect(week.code).toBe(0);
 		expect(row(week.stdout, p.name)[1]).toBe('healthy');
-		expect(week.stdout).toContain('smoke tests count for 7d.');
+		expect(week.stdout).toContain('probes count for 7d.');
 
 		const hour = await status(['--max-age', '30m']);
-		expect(hour.code).toBe(1);
+		expect(hour.code).toBe(4);
 		expect(hour.stdout).toContain('older than 30m');
 	});
 
-	it('a provider never smoke-tested → exit 1', async () => {
-		const p = await provider('delta');
-		const result = await status();
-		expect(result.code).toBe(1);
-		expect(row(result.stdout, p.name)).toEqual([p.name, 'UNHEALTHY', '1/0', '1', 'never', '—', '—']);
-		expect(result.stdout).toContain(`  ${p.name}  never smoke-tested`);
-	});
-
-	it('no active key on a family that needs one → exit 1, even with a fresh passing run; a keyless local family is fine', async () => {
+	it('no active key on a family that needs one → failing, exit 1, even with a fresh passing run; a keyless local family is fine', async () => {
 		const p = await provider('echo');
-		await insertRun(p.id, p.name, {outcome: 'ok', hoursAgo: 1});
+		await insertRun(p, {outcome: 'ok', hoursAgo: 1});
 		await setKeyStatus(tc.ctx, p.keyId!, 'disabled');
 		const local = await provider('ollama', {type: 'ollama', key: false});
 		await smokeNow(local.name);
@@ -168,13 +169,13 @@ describe('eval752 status', () => {
 		const result = await status();
 
 		expect(result.code).toBe(1);
-		expect(row(result.stdout, p.name).slice(0, 5)).toEqual([p.name, 'UNHEALTHY', '0/1', '1', 'ok']);
-		expect(result.stdout).toContain(`  ${p.name}  no active key\n`);
+		expect(row(result.stdout, p.name).slice(0, 3)).toEqual([p.name, 'failing', '0/1']);
+		expect(result.stdout).toContain(`  ${p.name}  failing — no active key\n`);
 		expect(result.stdout).toContain(`try: eval752 keys add ${p.name} --from-stdin\n`);
-		expect(row(result.stdout, local.name).slice(0, 5)).toEqual([local.name, 'healthy', '0/0', '1', 'ok']);
+		expect(row(result.stdout, local.name).slice(0, 5)).toEqual([local.name, 'healthy', '0/0', '1/1', 'ok · stream']);
 	});
 
-	it('a disabled provider is listed but never makes the status unhealthy', async () => {
+	it('a disabled provider is listed but never judged', async () => {
 		const good = await provider('alpha');
 		await smokeNow(good.name);
 		const off = await provider('foxtrot');
@@ -183,8 +184,49 @@ describe('eval752 status', () => {
 		const result = await status();
 
 		expect(result.code).toBe(0);
-		expect(row(result.stdout, off.name).slice(0, 5)).toEqual([off.name, 'disabled', '1/0', '1', 'never']);
+		expect(row(result.stdout, off.name).slice(0, 5)).toEqual([off.name, 'disabled', '1/0', '0/1', 'never']);
 		expect(result.stdout).toContain('1 of 1 enabled provider healthy (1 disabled, not checked)');
+	});
+
+	it('case 40: a failed rotation candidate or one failing model never reports the provider as failing; a provider never tested is unknown, not unhealthy', async () => {
+		// A rotation whose new key the provider rejects: the old key still serves and passes.
+		const rotated = await provider('golf');
+		await smokeNow(rotated.name);
+		const rejected = `sk-rejected-${'y'.repeat(12)}${Date.now()}`;
+		mock.setDefault((request) => (request.headers['authorization'] === `Bearer ${rejected}` ? mockErrors.unauthorized('full')(request) : {kind: 'stream', text: 'pong'}));
+		const rotation = await startRotation(tc.ctx, rotated.id, {secret: rejected, label: 'candidate'});
+		const validation = validateRotation(tc.ctx, rotation, {}, new AbortController().signal);
+		let step = await validation.next();
+		while (!step.done) step = await validation.next();
+		expect(step.value.ok).toBe(false);
+		expect(step.value.parked).toBe(true);
+		// The newest run of the provider is the candidate's failure…
+		expect((await listProviders(tc.ctx)).find((entry) => entry.id === rotated.id)!.lastSmoke).toMatchObject({outcome: 'failed', errorClass: 'auth'});
+
+		// …one model of five fails…
+		const five = await provider('hotel', {models: ['m1', 'm2', 'm3', 'm4', 'm5']});
+		for (const model of ['m1', 'm2', 'm3', 'm4']) await insertRun(five, {outcome: 'ok', hoursAgo: 1, model});
+		await insertRun(five, {outcome: 'failed', errorClass: 'model_not_found', hoursAgo: 1, model: 'm5'});
+
+		const degraded = await status();
+		expect(row(degraded.stdout, rotated.name).slice(0, 2)).toEqual([rotated.name, 'healthy']);
+		expect(degraded.stdout).toMatch(new RegExp(`Notes:\\n  ${rotated.name}\\s+key sk-…\\w{4} \\(candidate, disabled\\) failed its last validation \\(auth on mock-small\\) \\d+s ago; it serves no traffic\\n`));
+		expect(row(degraded.stdout, five.name).slice(0, 4)).toEqual([five.name, 'degraded', '1/0', '4/5']);
+		expect(degraded.stdout).toContain(`  ${five.name}  degraded — 1 of 5 models failing: m5 (model_not_found)`);
+		expect(degraded.stdout).not.toMatch(/failing —/);
+		expect(degraded.code).toBe(3);
+
+		// …and a provider never tested is unknown (exit 4 once nothing is degraded).
+		await deleteProvider(tc.ctx, five.id, {force: true});
+		const never = await provider('india');
+		const unknown = await status(['--json']);
+		const report = JSON.parse(unknown.stdout) as {state: string; exitCode: number; providers: Array<{name: string; health: string; reason: string; notes: string[]}>};
+		expect(unknown.code).toBe(4);
+		expect(report).toMatchObject({state: 'unknown', exitCode: 4});
+		expect(report.providers.find((entry) => entry.name === never.name)).toMatchObject({health: 'unknown', reason: 'never probed'});
+		expect(report.providers.find((entry) => entry.name === rotated.name)).toMatchObject({health: 'healthy', reason: '1 of 1 model ok'});
+		expect(report.providers.find((entry) => entry.name === rotated.name)!.notes).toHaveLength(1);
+		expect(unknown.stdout).not.toMatch(/unhealthy/i);
 	});
 
 	it('--json has the documented shape', async () => {
@@ -198,25 +240,88 @@ describe('eval752 status', () => {
 		const result = await status(['--json', '--max-age', '2h']);
 
 		expect(result.code).toBe(1);
-		const report = JSON.parse(result.stdout) as {healthy: boolean; checkedAt: string; maxAgeSeconds: number; providers: Array<Record<string, unknown>>};
-		expect(Object.keys(report).sort()).toEqual(['checkedAt', 'healthy', 'maxAgeSeconds', 'providers']);
-		expect(report).toMatchObject({healthy: false, maxAgeSeconds: 7200});
+		const report = JSON.parse(result.stdout) as {healthy: boolean; state: string; exitCode: number; checkedAt: string; maxAgeSeconds: number; counts: Record<string, number>; providers: Array<Record<string, unknown>>};
+		expect(Object.keys(report).sort()).toEqual(['checkedAt', 'counts', 'exitCode', 'healthy', 'maxAgeSeconds', 'providers', 'state']);
+		expect(report).toMatchObject({healthy: false, state: 'failing', exitCode: 1, maxAgeSeconds: 7200, counts: {healthy: 1, degraded: 0, failing: 2, unknown: 0, disabled: 0}});
 		expect(new Date(report.checkedAt).toISOString()).toBe(report.checkedAt);
 		expect(report.providers.map((entry) => entry['name'])).toEqual([good.name, bad.name, never.name]);
 		for (const entry of report.providers) {
-			expect(Object.keys(entry).sort()).toEqual(['enabled', 'health', 'id', 'keys', 'lastSmoke', 'limits', 'models', 'name', 'problems', 'rateLimits', 'type']);
+			expect(Object.keys(entry).sort()).toEqual(['enabled', 'health', 'id', 'keys', 'lastProbe', 'limits', 'models', 'name', 'notes', 'observedLimits', 'probeKind', 'rateLimits', 'reason', 'type']);
 		}
 		const [first, second, third] = report.providers;
-		expect(first).toMatchObject({id: good.id, type: 'openai', enabled: true, health: 'healthy', problems: [], keys: {active: 1, disabled: 0}, models: 1, rateLimits: {rpm: null, rps: 2, concurrency: null}, limits: 'rps 2 — enforced by eval752 for its own requests'});
-		expect(Object.keys(first!['lastSmoke'] as object).sort()).toEqual(['ageSeconds', 'at', 'errorClass', 'latencyMs', 'model', 'outcome']);
-		expect(first!['lastSmoke']).toMatchObject({outcome: 'ok', errorClass: null, model: 'mock-small'});
-		expect(second).toMatchObject({health: 'unhealthy', problems: ['last smoke test failed (model_not_found)'], lastSmoke: {outcome: 'failed', errorClass: 'model_not_found'}});
-		expect(third).toMatchObject({health: 'unhealthy', problems: ['no active key', 'never smoke-tested'], lastSmoke: null, keys: {active: 0, disabled: 0}, limits: 'no limits set'});
+		expect(first).toMatchObject({id: good.id, type: 'openai', enabled: true, probeKind: 'stream', health: 'healthy', reason: '1 of 1 model ok', notes: [], keys: {active: 1, disabled: 0}, rateLimits: {rpm: null, rps: 2, concurrency: null}, limits: 'rps 2 — enforced by eval752 for its own requests', observedLimits: null});
+		expect(first!['models']).toMatchObject({total: 1, ok: 1, failing: 0, stale: 0, untested: 0, each: [{model: 'mock-small', state: 'ok', outcome: 'ok', errorClass: null, probeKind: 'stream'}]});
+		expect(Object.keys(first!['lastProbe'] as object).sort()).toEqual(['ageSeconds', 'at', 'errorClass', 'latencyMs', 'model', 'outcome', 'probeKind']);
+		expect(second).toMatchObject({health: 'failing', reason: 'every model fails: mock-small (model_not_found)', lastProbe: {outcome: 'failed', errorClass: 'model_not_found'}});
+		expect(third).toMatchObject({health: 'failing', reason: 'no active key', lastProbe: null, keys: {active: 0, disabled: 0}, limits: 'no limits set'});
+	});
+
+	it('shows what the provider said about its limits beside the declared ones, labelled with when, in text and JSON', async () => {
+		const p = await provider('kilo', {rateLimits: {rpm: 60}});
+		mock.setDefault({kind: 'stream', text: 'pong', headers: {'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': '59', 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-limit-tokens': '150000', 'x-ratelimit-remaining-tokens': '149990'}});
+		await smokeNow(p.name);
+		const [stored] = await tc.ctx.db.sql<{rate_headers: Record<string, string>}[]>`select rate_headers from smoke_runs where provider_id = ${p.id}`;
+		expect(stored!.rate_headers).toEqual({'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': '59', 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-limit-tokens': '150000', 'x-ratelimit-remaining-tokens': '149990'});
+
+		const text = await status();
+		expect(text.stdout).toContain(`  ${p.name}  declared: rpm 60 — enforced by eval752 for its own requests\n`);
+		// Wrapped to the width: read as one text.
+		const flat = text.stdout.replace(/\s+/g, ' ');
+		expect(flat).toMatch(/observed: provider said \d+s ago \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ, stream probe\): requests 59 of 60 left \(resets 1s\); tokens 149990 of 150000 left/);
+		expect(flat).toContain("observed: what the provider's response headers said, and when (never enforced)");
+
+		const json = JSON.parse((await status(['--json'])).stdout) as {providers: Array<{observedLimits: Record<string, unknown>}>};
+		expect(json.providers[0]!.observedLimits).toMatchObject({
+			source: 'rate-limit headers of a probe response: what the provider said, not enforced by eval752',
+			probeKind: 'stream',
+			headers: {'x-ratelimit-remaining-requests': '59'},
+		});
+		expect(new Date(json.providers[0]!.observedLimits['saidAt'] as string).getTime()).toBeLessThanOrEqual(Date.now());
+
+		const shown = await runCli(['providers', 'show', p.name], {database: tc.t.db, env});
+		expect(shown.stdout).toMatch(/observed {6}provider said \d+s ago .*requests 59 of 60 left .*\(eval752 enforces only the limits above, for its own requests\)/);
+		const shownJson = JSON.parse((await runCli(['providers', 'show', p.name, '--json'], {database: tc.t.db, env})).stdout) as {observedLimits: {headers: Record<string, string>}};
+		expect(shownJson.observedLimits.headers['x-ratelimit-remaining-tokens']).toBe('149990');
+	});
+
+	it('--format openmetrics: valid exposition with health, latency and age per provider, label values escaped', async () => {
+		const odd = await provider('we"ird\\name ');
+		await smokeNow(odd.name);
+		const never = await provider('lima');
+
+		const result = await status(['--format', 'openmetrics']);
+		expect(result.code).toBe(4);
+		const lines = result.stdout.trimEnd().split('\n');
+		expect(lines.at(-1)).toBe('# EOF');
+		const families = new Map<string, string>();
+		for (const line of lines.slice(0, -1)) {
+			const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/.exec(line);
+			if (meta) {
+				if (meta[1] === 'TYPE') families.set(meta[2]!, meta[3]!);
+				continue;
+			}
+			// name{label="value",…} number — values with \\, \" and \n escaped, nothing else special.
+			const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\["\\n])*",?)*\})? (-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|NaN|[+-]Inf)$/.exec(line);
+			expect(sample, line).not.toBeNull();
+			expect(families.get(sample![1]!), `TYPE before ${line}`).toBe('gauge');
+		}
+		const escaped = odd.name.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+		expect(result.stdout).toContain(`eval752_provider_health{provider="${escaped}",type="openai",state="healthy"} 1\n`);
+		expect(result.stdout).toContain(`eval752_provider_health{provider="${escaped}",type="openai",state="unknown"} 0\n`);
+		expect(result.stdout).toMatch(new RegExp(`eval752_provider_probe_latency_seconds\\{provider="${escaped.replace(/[\\"]/g, '\\$&')}",type="openai",model="mock-small",probe="stream",outcome="ok"\\} \\d+(\\.\\d+)?\\n`));
+		expect(result.stdout).toMatch(new RegExp(`eval752_provider_probe_age_seconds\\{provider="${escaped.replace(/[\\"]/g, '\\$&')}",type="openai"\\} \\d+(\\.\\d+)?\\n`));
+		expect(result.stdout).toContain(`eval752_provider_health{provider="${never.name}",type="openai",state="unknown"} 1\n`);
+		// Never probed: no latency or age sample at all, rather than a zero that reads as fresh.
+		expect(result.stdout).not.toContain(`eval752_provider_probe_age_seconds{provider="${never.name}"`);
+		expect(result.stdout).toMatch(/^eval752_status_generated_timestamp_seconds \d+(\.\d+)?$/m);
+
+		expect((await status(['--format', 'yaml'])).code).toBe(2);
+		expect((await status(['--format', 'text', '--json'])).code).toBe(2);
 	});
 
 	it('reads at 80 columns: no line wider, long names and limits wrap onto their own line', async () => {
 		const p = await provider('the-shared-gateway-for-the-evaluation-team-in-eu-west-', {rateLimits: {rpm: 3500, rps: 50, concurrency: 16}});
-		await insertRun(p.id, p.name, {outcome: 'failed', errorClass: 'rate_limited', hoursAgo: 30});
+		await insertRun(p, {outcome: 'failed', errorClass: 'rate_limited', hoursAgo: 1});
 		const stdout = new (class {
 			text = '';
 			readonly isTTY = true;
@@ -233,10 +338,9 @@ describe('eval752 status', () => {
 		expect(await main(['status'], io)).toBe(1);
 
 		for (const line of stdout.text.split('\n')) expect(width(line), line).toBeLessThanOrEqual(80);
-		expect(stdout.text).toContain(`  ${p.name}\n    rpm 3500 · rps 50 · concurrency 16 — enforced by eval752 for its own\n    requests\n`);
-		expect(stdout.text).toContain(`  ${p.name}\n    last smoke test failed (rate_limited); last smoke test is older than 24h\n`);
-		// The exact command would not fit: the general form does.
-		expect(stdout.text).toContain('\ntry: eval752 smoke PROVIDER --all-models (eval752 keys add PROVIDER if keyless)\n');
+		expect(stdout.text).toContain(`  ${p.name}\n    declared: rpm 3500 · rps 50 · concurrency 16 — enforced by eval752 for its\n    own requests\n`);
+		expect(stdout.text).toContain(`  ${p.name}\n    failing — every model fails: mock-small (rate_limited)\n`);
+		expect(stdout.text).toContain(`\ntry: eval752 probe ${p.name}\n`);
 	});
 
 	it('never decrypts: it runs without ENCRYPTION_KEY, and with no providers says how to add one', async () => {
@@ -267,22 +371,37 @@ describe('eval752 status', () => {
 		expect(parseDuration('7d')).toBe(7 * 86_400_000);
 	});
 
-	it('--help documents the rules, the exit codes and the JSON shape', async () => {
+	it('--help documents the states, the exit code of each, the formats and the JSON shape', async () => {
 		const help = await runCli(['status', '--help']);
 		expect(help.code).toBe(0);
-		for (const text of ['--max-age DURATION', 'default 24h', '--json', 'Exit codes: 0', '1 any enabled', '"health": "healthy" | "unhealthy" | "disabled"', '"lastSmoke": null |', 'enforced by eval752 for its own requests', 'Disabled providers']) {
+		for (const text of [
+			'--max-age DURATION',
+			'default 24h',
+			'--json',
+			'--format FORMAT',
+			'openmetrics',
+			'  0  every enabled provider is healthy',
+			'  1  at least one is failing',
+			'  3  none failing; at least one degraded',
+			'  4  none failing or degraded; at least one unknown',
+			'  2  usage or configuration error',
+			'"health": "healthy" | "degraded" | "failing" | "unknown" | "disabled"',
+			'"observedLimits": null |',
+			'enforced by eval752 for its own requests',
+			'A rotation candidate or a retired key that failed is a note',
+		]) {
 			expect(help.stdout).toContain(text);
 		}
 	});
 
 	it('the service judges from the clock it is given', async () => {
 		const p = await provider('hotel');
-		await insertRun(p.id, p.name, {outcome: 'ok', hoursAgo: 0});
+		await insertRun(p, {outcome: 'ok', hoursAgo: 0});
 		const now = new Date();
-		expect((await providerStatus(tc.ctx, {now})).healthy).toBe(true);
+		expect((await providerStatus(tc.ctx, {now})).state).toBe('healthy');
 		const tomorrow = new Date(now.getTime() + 25 * 3_600_000);
 		const later = await providerStatus(tc.ctx, {now: tomorrow});
-		expect(later.healthy).toBe(false);
-		expect(later.providers[0]!.problems).toEqual(['last smoke test is older than 24h']);
+		expect(later).toMatchObject({state: 'unknown', exitCode: 4});
+		expect(later.providers[0]!.health.reason).toMatch(/^last probe 1d ago, older than 24h$/);
 	});
 });

@@ -25,7 +25,13 @@ describe('provider rules', () => {
 			rateLimits: {rpm: null, rps: null, concurrency: null},
 			extraHeaders: {},
 			enabled: true,
+			probeKind: 'stream',
 		});
+	});
+
+	it('takes a probe kind in any case and refuses an unknown one', () => {
+		expect(parseProviderInput({name: 'x', type: 'openai', probeKind: ' Models '}).probeKind).toBe('models');
+		expect(() => parseProviderInput({name: 'x', type: 'openai', probeKind: 'ping'})).toThrow(/Probe kind must be one of models, chat, stream \(got "ping"\)/);
 	});
 
 	it('reports every bad field at once, one message each', () => {

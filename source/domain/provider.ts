@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {ValidationError} from '../errors.js';
 import {capabilities, capabilityLabels, families, providerTypes, type Capability, type ProviderType} from './families.js';
+import {isProbeKind, probeKinds, type ProbeKind} from './probe.js';
 
 /**
  * Providers as operators define them, and the input rules every front end shares. The rules
@@ -10,6 +11,7 @@ import {capabilities, capabilityLabels, families, providerTypes, type Capability
  */
 
 export type {Capability, ProviderType} from './families.js';
+export type {ProbeKind} from './probe.js';
 
 export interface RateLimits {
 	rpm: number | null;
@@ -26,6 +28,8 @@ export interface Provider {
 	rateLimits: RateLimits;
 	extraHeaders: Record<string, string>;
 	enabled: boolean;
+	/** The check a probe runs unless told otherwise (`eval752 smoke --probe`, `eval752 probe --kind`). */
+	probeKind: ProbeKind;
 	version: number;
 	createdAt: Date;
 	updatedAt: Date;
@@ -40,6 +44,7 @@ export interface ProviderInput {
 	rateLimits?: Partial<RateLimits>;
 	extraHeaders?: Record<string, string>;
 	enabled?: boolean;
+	probeKind?: ProbeKind;
 }
 
 /** What `createProvider` stores: every field decided. */
@@ -51,6 +56,7 @@ export interface ProviderFields {
 	rateLimits: RateLimits;
 	extraHeaders: Record<string, string>;
 	enabled: boolean;
+	probeKind: ProbeKind;
 }
 
 /** A thrown rule failure: the message for one field. */
@@ -295,6 +301,18 @@ export function parseHeaderLine(line: string): {name: string; value: string} {
 	return {name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim()};
 }
 
+/** `models`, `chat` or `stream`, any case. */
+export function parseProbeKind(value: unknown): ProbeKind {
+	const message = `Probe kind must be one of ${probeKinds.join(', ')}`;
+	if (typeof value !== 'string') throw new FieldProblem(message);
+	const kind = value.trim().toLowerCase();
+	if (!isProbeKind(kind)) throw new FieldProblem(UNSAFE.test(value) || value.length > 40 ? message : `${message} (got "${value.trim()}")`);
+	return kind;
+}
+
+/** A new provider's probe kind: the full streaming smoke test, what every check was before probe kinds existed. */
+export const DEFAULT_PROBE_KIND: ProbeKind = 'stream';
+
 function parseEnabled(value: unknown): boolean {
 	if (typeof value === 'boolean') return value;
 	throw new FieldProblem('Enabled must be true or false');
@@ -315,6 +333,7 @@ const providerInputSchema = z
 		rateLimits: rateLimitsSchema.optional(),
 		extraHeaders: field(parseHeaders).optional(),
 		enabled: field(parseEnabled).optional(),
+		probeKind: field(parseProbeKind).optional(),
 	})
 	.strict();
 
@@ -343,6 +362,7 @@ export function parseProviderInput(raw: unknown): ProviderInput {
 		rateLimits: completeRates(input.rateLimits),
 		extraHeaders: input.extraHeaders ?? {},
 		enabled: input.enabled ?? true,
+		probeKind: input.probeKind ?? DEFAULT_PROBE_KIND,
 	};
 }
 
@@ -357,6 +377,7 @@ export function providerFields(raw: unknown): ProviderFields {
 		rateLimits: completeRates(input.rateLimits),
 		extraHeaders: input.extraHeaders ?? {},
 		enabled: input.enabled ?? true,
+		probeKind: input.probeKind ?? DEFAULT_PROBE_KIND,
 	};
 }
 
@@ -387,6 +408,7 @@ export function applyProviderPatch(current: ProviderFields, raw: unknown): Provi
 		rateLimits: patch.rateLimits ? {...current.rateLimits, ...patch.rateLimits} : current.rateLimits,
 		extraHeaders: patch.extraHeaders ?? current.extraHeaders,
 		enabled: patch.enabled ?? current.enabled,
+		probeKind: patch.probeKind ?? current.probeKind,
 	};
 }
 
@@ -400,6 +422,7 @@ export function providerProjection(provider: ProviderFields): ProviderFields {
 		rateLimits: provider.rateLimits,
 		extraHeaders: provider.extraHeaders,
 		enabled: provider.enabled,
+		probeKind: provider.probeKind,
 	};
 }
 

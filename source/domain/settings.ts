@@ -15,6 +15,7 @@ export interface Settings {
 	temperature: number;
 	smoke_prompt: string;
 	default_concurrency: number;
+	probe_max_tokens: number;
 }
 
 export type SettingKey = keyof Settings;
@@ -26,6 +27,7 @@ export const settingDefaults: Settings = {
 	temperature: 0,
 	smoke_prompt: 'Reply with the single word: pong',
 	default_concurrency: 4,
+	probe_max_tokens: 1024,
 };
 
 export const settingDescriptions: Record<SettingKey, string> = {
@@ -35,6 +37,7 @@ export const settingDescriptions: Record<SettingKey, string> = {
 	temperature: 'sampling temperature (0–2)',
 	smoke_prompt: 'the prompt a smoke test sends (1–4000 characters)',
 	default_concurrency: 'requests in flight per provider when it sets no limit (1–64)',
+	probe_max_tokens: 'output tokens a chat probe gives a reasoning model; others get at most 16 (1–200000)',
 };
 
 export const settingKeys = Object.keys(settingDefaults) as SettingKey[];
@@ -71,6 +74,7 @@ export const settingRules: {[K in SettingKey]: (value: unknown) => Settings[K]} 
 	temperature: decimal('temperature', 0, 2),
 	smoke_prompt: (value) => textRule(value, {label: 'smoke_prompt', max: 4000, multiline: true}),
 	default_concurrency: integer('default_concurrency', 1, 64),
+	probe_max_tokens: integer('probe_max_tokens', 1, 200_000),
 };
 
 function schemaFor<K extends SettingKey>(key: K) {
@@ -97,6 +101,7 @@ export const settingsSchema = z
 		temperature: schemaFor('temperature'),
 		smoke_prompt: schemaFor('smoke_prompt'),
 		default_concurrency: schemaFor('default_concurrency'),
+		probe_max_tokens: schemaFor('probe_max_tokens'),
 	})
 	.strict();
 

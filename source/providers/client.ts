@@ -5,11 +5,11 @@
  */
 import type OpenAI from 'openai';
 import type {Capability, ProviderType} from '../domain/families.js';
-import {screenModelIds} from '../domain/model.js';
 import {classifyError, ProviderError, ProviderTimeoutError, type ClassifiedError} from './errors.js';
 import {endpointUrl, normaliseModelList, requestHeaders} from './families.js';
-import {redactSecret} from './redact.js';
-import {sanitizeText} from '../lib/sanitize.js';
+import {screenModelIds} from '../domain/model.js';
+import {pickRateHeaders} from '../domain/observed-limits.js';
+import {redactSecret, redactValues} from './redact.js';
 
 /** A provider as the provider layer needs it: no key (that comes separately, decrypted just in time). */
 export interface ProviderConnection {
@@ -35,6 +35,14 @@ export const DEFAULT_LIST_TIMEOUT_MS = 30_000;
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 /**
+ * Loads the SDK ahead of the first request: a long-running prober (`eval752 watch`) pays the
+ * import once at start, not inside the first interval it has claimed.
+ */
+export async function preloadClient(): Promise<void> {
+	await import('openai');
+}
+
+/**
  * An SDK client for one provider and key. Its own retries are off (the smoke
  * settings decide), it logs nothing (it would write to the console, over the
  * dashboard), and every value it would otherwise take from the environment
@@ -57,7 +65,111 @@ export async function createClient(provider: ProviderConnection, apiKey: string 
 		defaultHeaders: headers,
 		maxRetries: 0,
 		logLevel: 'off',
+		fetch: keepWholeErrors(globalThis.fetch),
 	});
+}
+
+/**
+ * The SDK keeps only the `error` field of an error body (and nothing of a body that has none:
+ * vLLM's and Mistral's flat `{object: "error", message, type, code}`, Gemini's `[{error: …}]`,
+ * FastAPI's `{detail}` all become "404 status code (no body)"), and reads a body of any size.
+ * This fetch reads an error body up to {@link ERROR_BODY_LIMIT} and hands the SDK one with the
+ * whole error under `error`, so classification sees status, type, code and message together.
+ */
+function keepWholeErrors(inner: typeof fetch): typeof fetch {
+	return async (input, init) => {
+		const response = await inner(input, init);
+		if (response.status < 400) return response;
+		const text = await readCapped(response, ERROR_BODY_LIMIT);
+		const headers = new Headers(response.headers);
+		headers.delete('content-length');
+		headers.delete('content-encoding');
+		return new Response(errorEnvelope(text), {status: response.status, statusText: response.statusText, headers});
+	};
+}
+
+/** An error body with everything it said under `error` (text that is not JSON stays as it is). */
+export function errorEnvelope(text: string): string {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(text);
+	} catch {
+		return text;
+	}
+	if (Array.isArray(parsed)) parsed = parsed[0];
+	if (parsed && typeof parsed === 'object' && 'error' in parsed) return JSON.stringify(parsed);
+	if (parsed === undefined || parsed === null) return text;
+	return JSON.stringify({error: parsed});
+}
+
+/** A model list as fetched: the ids, or the classified failure; with the response's rate-limit headers either way. */
+export type ModelListResult =
+	| {readonly ok: true; readonly models: string[]; readonly rateHeaders: Record<string, string> | null; readonly status: number}
+	| {readonly ok: false; readonly error: ClassifiedError; readonly rateHeaders: Record<string, string> | null};
+
+/**
+ * GET `<baseUrl>/models`, normalised for the family and sorted, without throwing: a failure comes
+ * back classified (a 404 here always means the base URL is wrong). Uses a plain GET rather than
+ * the SDK's paginated list: Together answers with a bare array the SDK's page class does not read.
+ */
+export async function fetchModelList(
+	provider: ProviderConnection,
+	apiKey: string | null,
+	signal?: AbortSignal,
+	options: {timeoutMs?: number} = {},
+): Promise<ModelListResult> {
+	const timeoutMs = options.timeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
+	const url = endpointUrl(provider.baseUrl, 'models');
+	const ctx = {providerName: provider.name, providerType: provider.type, model: '', secret: apiKey, endpoint: {path: 'models' as const, url}};
+
+	const controller = new AbortController();
+	let timedOut = false;
+	const onAbort = () => controller.abort();
+	signal?.addEventListener('abort', onAbort, {once: true});
+	if (signal?.aborted) controller.abort();
+	const timer = setTimeout(() => {
+		timedOut = true;
+		controller.abort();
+	}, timeoutMs);
+	const failed = (error: ClassifiedError, rateHeaders: Record<string, string> | null = null): ModelListResult => ({ok: false, error, rateHeaders});
+
+	try {
+		let response: Response;
+		try {
+			response = await fetch(url, {
+				headers: {Accept: 'application/json', ...requestHeaders(provider, apiKey)},
+				signal: controller.signal,
+			});
+		} catch (error) {
+			if (timedOut) return failed(classifyError({error: new ProviderTimeoutError('request', timeoutMs)}, ctx));
+			return failed(classifyError({error}, ctx));
+		}
+		const rateHeaders = redactValues(pickRateHeaders(response.headers), apiKey);
+
+		if (!response.ok) {
+			const body = await readCapped(response, ERROR_BODY_LIMIT);
+			return failed(classifyError({status: response.status, body, headers: response.headers}, ctx), rateHeaders);
+		}
+
+		let text: string;
+		try {
+			text = await response.text();
+		} catch (error) {
+			if (timedOut) return failed(classifyError({error: new ProviderTimeoutError('request', timeoutMs)}, ctx), rateHeaders);
+			return failed(classifyError({error}, ctx), rateHeaders);
+		}
+		let parsed: unknown;
+		try {
+			parsed = JSON.parse(text);
+			return {ok: true, models: normaliseModelList(provider.type, parsed), rateHeaders, status: response.status};
+		} catch (error) {
+			// A 200 whose body is an error (LM Studio answers an unknown path so) classifies as one.
+			return failed(classifyError({status: response.status, error, body: text.slice(0, ERROR_BODY_LIMIT)}, ctx), rateHeaders);
+		}
+	} finally {
+		clearTimeout(timer);
+		signal?.removeEventListener('abort', onAbort);
+	}
 }
 
 /** What a provider's `/models` list gives, fit to show. */
@@ -69,12 +181,11 @@ export interface ServedModels {
 }
 
 /**
- * The provider's model ids, normalised for its family, screened and sorted. An id is
- * provider text like any other: ids that fail the model-name rule (`screenModelIds`) are
- * only counted, and an id that echoes the key (`keyecho-sk-…`) is redacted like an error
- * body would be. Uses a plain GET rather than the SDK's paginated list: Together answers
- * with a bare array the SDK's page class does not read. Failures throw a
- * {@link ProviderError} carrying the classified error.
+ * The provider's model ids, normalised for its family, screened and sorted (see
+ * {@link fetchModelList}). An id is provider text like any other: ids that fail the model-name
+ * rule (`screenModelIds`) are only counted, and an id that echoes the key (`keyecho-sk-…`) is
+ * redacted like an error body would be. Failures throw a {@link ProviderError} carrying the
+ * classified error.
  */
 export async function listModels(
 	provider: ProviderConnection,
@@ -82,70 +193,11 @@ export async function listModels(
 	signal?: AbortSignal,
 	options: {timeoutMs?: number} = {},
 ): Promise<ServedModels> {
-	const timeoutMs = options.timeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
-	const url = endpointUrl(provider.baseUrl, 'models');
-	const ctx = {providerName: provider.name, providerType: provider.type, model: '', secret: apiKey};
-	const fail = (classified: ClassifiedError): never => {
-		throw new ProviderError(classified);
-	};
-
-	const controller = new AbortController();
-	let timedOut = false;
-	const onAbort = () => controller.abort();
-	signal?.addEventListener('abort', onAbort, {once: true});
-	if (signal?.aborted) controller.abort();
-	const timer = setTimeout(() => {
-		timedOut = true;
-		controller.abort();
-	}, timeoutMs);
-
-	try {
-		let response: Response;
-		try {
-			response = await fetch(url, {
-				headers: {Accept: 'application/json', ...requestHeaders(provider, apiKey)},
-				signal: controller.signal,
-			});
-		} catch (error) {
-			if (timedOut) return fail(classifyError({error: new ProviderTimeoutError('request', timeoutMs)}, ctx));
-			return fail(classifyError({error}, ctx));
-		}
-
-		if (!response.ok) {
-			const body = await readCapped(response, ERROR_BODY_LIMIT);
-			const classified = classifyError({status: response.status, body, headers: response.headers}, ctx);
-			if (response.status === 404) {
-				// On /models a 404 means the base URL is wrong, not the model.
-				return fail({
-					...classified,
-					class: 'protocol',
-					message: `Provider ${provider.name} has no model list at ${sanitizeText(url)} (404)`,
-					hint: 'Check the base URL: it usually ends in /v1 (for Gemini: /v1beta/openai)',
-				});
-			}
-			return fail(classified);
-		}
-
-		let text: string;
-		try {
-			text = await response.text();
-		} catch (error) {
-			if (timedOut) return fail(classifyError({error: new ProviderTimeoutError('request', timeoutMs)}, ctx));
-			return fail(classifyError({error}, ctx));
-		}
-		let listed: string[];
-		try {
-			listed = normaliseModelList(provider.type, JSON.parse(text));
-		} catch (error) {
-			return fail(classifyError({error, body: text.slice(0, ERROR_BODY_LIMIT)}, ctx));
-		}
-		const {valid, skipped} = screenModelIds(listed);
-		const ids = [...new Set(valid.map((id) => redactSecret(id, apiKey)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-		return {ids, skipped};
-	} finally {
-		clearTimeout(timer);
-		signal?.removeEventListener('abort', onAbort);
-	}
+	const result = await fetchModelList(provider, apiKey, signal, options);
+	if (!result.ok) throw new ProviderError(result.error);
+	const {valid, skipped} = screenModelIds(result.models);
+	const ids = [...new Set(valid.map((id) => redactSecret(id, apiKey)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+	return {ids, skipped};
 }
 
 async function readCapped(response: Response, limit: number): Promise<string> {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import type {ProviderType} from '../domain/families.js';
-import {classifyError, errorClasses, MESSAGE_LIMIT, ProviderError, ProviderTimeoutError, readRetryAfter, type ErrorInput} from './errors.js';
+import {classifyError, errorClasses, isRetryable, MESSAGE_LIMIT, ProviderError, ProviderTimeoutError, readRetryAfter, type ErrorInput} from './errors.js';
 
 const secret = 'sk-live-7f3K9qLm2Xv8Rt4Wz1Yb6Nc0Pd5Hs';
 
@@ -48,7 +48,8 @@ describe('classifyError by status', () => {
 		expect(openai.hint).toContain('eval752 models discover groq');
 		expect(classify({status: 400, body: json({error: {message: 'Invalid model: foo'}})}).class).toBe('model_not_found');
 		expect(classify({status: 404, body: json({error: {code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.'}})}, 'azure-openai').hint).toMatch(/deployment name/);
-		expect(classify({status: 404, body: ''}, 'gemini').hint).toContain('models/');
+		const gemini = json([{error: {code: 404, message: 'models/gemini-9 is not found for API version v1main', status: 'NOT_FOUND'}}]);
+		expect(classify({status: 404, body: gemini}, 'gemini').hint).toContain('models/');
 		expect(classify({status: 404, body: json({error: 'model "llama9" not found, try pulling it first'})}, 'ollama').class).toBe('model_not_found');
 	});
 
@@ -135,6 +136,25 @@ describe('classifyError by thrown error', () => {
 		expect(result).toMatchObject({class: 'rate_limited', status: 429, retryAfterMs: 1500});
 	});
 
+	it('an empty 404 is the route, not the model: it points at the base URL', () => {
+		const result = classify({status: 404, body: ''});
+		expect(result.class).toBe('protocol');
+		expect(result.hint).toBe('Check the base URL: it usually ends in /v1');
+		expect(result.hint).not.toContain('models discover');
+		expect(classify({status: 404, body: ''}, 'gemini').hint).toContain('/v1beta/openai');
+	});
+
+	it('an invalid_request_error event mid-stream (code null) is a bad request, never retried', () => {
+		class APIError extends Error {
+			readonly status = undefined;
+			readonly headers = undefined;
+			readonly error = {message: "Invalid value for 'temperature'", type: 'invalid_request_error', param: 'temperature', code: null};
+		}
+		const result = classify({error: new APIError('x')});
+		expect(result.class).toBe('bad_request');
+		expect(isRetryable(result.class)).toBe(false);
+	});
+
 	it('an error event mid-stream is classified by its words', () => {
 		class APIError extends Error {
 			readonly status = undefined;
@@ -188,7 +208,7 @@ describe('messages', () => {
 			permission: {status: 403},
 			quota: {status: 402},
 			rate_limited: {status: 429},
-			model_not_found: {status: 404},
+			model_not_found: {status: 404, body: json({error: {message: 'The model `x` does not exist', code: 'model_not_found'}})},
 			bad_request: {status: 400},
 			context: {status: 400, body: 'maximum context length exceeded'},
 			server: {status: 500},

@@ -60,9 +60,13 @@ export interface ErrorContext {
 	readonly model: string;
 	/** The key used for the request; every trace of it is removed from message and hint. */
 	readonly secret: string | null;
+	/**
+	 * The endpoint the request went to. A 404 from `models` always means the base URL is wrong;
+	 * from `chat/completions` it does unless the error is about the model.
+	 */
+	readonly endpoint?: {readonly path: 'models' | 'chat/completions'; readonly url: string};
 }
 
-/** Longest message kept; the UI shows it on one line and the database stores it. */
 export const MESSAGE_LIMIT = 300;
 
 /** Classes worth another attempt: the same request may well succeed a moment later. */
@@ -138,18 +142,16 @@ function classify(input: ErrorInput, ctx: ErrorContext): Draft {
 	const headers = input.headers ?? api?.headers;
 	const body = input.body ?? api?.body;
 	const details = readBody(body);
-	const detail = cleanDetail(details.message, ctx.secret);
-	const suffix = (code: number | undefined) => (code === undefined ? '' : ` (${code})`) + (detail ? `: ${detail}` : '');
 
 	if (status !== undefined && (status < 200 || status >= 300)) {
-		return classifyStatus(status, headers, details, suffix(status), ctx);
+		return classifyFacts({status, where: 'http'}, headers, details, ctx);
 	}
 
-	// An error event inside a stream that already answered 200: the body alone tells.
-	if (api && api.status === undefined && api.body !== undefined) {
-		const fromWords = classifyWords(details);
-		const errorClass = fromWords ?? 'server';
-		return {class: errorClass, message: `Provider ${name} reports an error mid-stream${suffix(undefined)}`, hint: hintFor(errorClass, ctx, details)};
+	// An error without an HTTP error status: an SSE `error` event inside a stream that answered
+	// 200 (the SDK throws it with no status), or a 200 whose JSON body is an error (LM Studio
+	// answers an unknown path that way). Classified from the same facts as an HTTP error.
+	if (details.isError) {
+		return classifyFacts({status: details.embeddedStatus, where: api && api.status === undefined ? 'stream' : 'body'}, headers, details, ctx);
 	}
 
 	if (error !== undefined) {
@@ -166,7 +168,8 @@ function classify(input: ErrorInput, ctx: ErrorContext): Draft {
 	}
 
 	if (body !== undefined) {
-		return {class: 'protocol', status, message: `Provider ${name} sends a response eval752 can't read${suffix(undefined)}`, hint: hintFor('protocol', ctx)};
+		const detail = cleanDetail(details.message, ctx.secret);
+		return {class: 'protocol', status, message: `Provider ${name} sends a response eval752 can't read${detail ? `: ${detail}` : ''}`, hint: hintFor('protocol', ctx)};
 	}
 
 	const text = error instanceof Error ? error.message : error === undefined ? '' : String(error);
@@ -174,61 +177,160 @@ function classify(input: ErrorInput, ctx: ErrorContext): Draft {
 	return {class: 'protocol', message: `Provider ${name} fails in an unexpected way${why ? `: ${why}` : ''}`, hint: hintFor('protocol', ctx)};
 }
 
-function classifyStatus(
-	status: number,
-	headers: ErrorInput['headers'],
-	details: BodyDetails,
-	suffix: string,
-	ctx: ErrorContext,
-): Draft {
-	const name = ctx.providerName;
-	const draft = (errorClass: ErrorClass, message: string, extra: Partial<Draft> = {}): Draft => ({
-		class: errorClass,
-		status,
-		message,
-		hint: hintFor(errorClass, ctx, details),
-		...extra,
-	});
+/**
+ * Where the error was found: an HTTP error status; an SSE error event inside a 200 stream; a
+ * 200 body that is an error. `status` is the HTTP status, or for the other two the status the
+ * body names itself (OpenRouter's and vLLM's `code: 429`, Gemini's `code: 400`), if any.
+ */
+interface Origin {
+	readonly status: number | undefined;
+	readonly where: 'http' | 'stream' | 'body';
+}
 
-	if (status === 401) return draft('auth', `Provider ${name} rejects the key${suffix}`);
-	if (status === 403) return draft('permission', `Provider ${name} denies access${suffix}`);
-	if (status === 402) return draft('quota', `Provider ${name} reports the account is out of credit${suffix}`);
-	if (status === 429) {
-		if (quotaWords.test(details.haystack)) return draft('quota', `Provider ${name} reports the quota is used up${suffix}`);
+/**
+ * The class from everything the error says at once — status, `type`, `code`, `param` and the
+ * message — so a shape classifies the same whether it came as an HTTP error or inside a stream:
+ *
+ * 1. Statuses that say it all: 401 auth, 403 permission, 402 quota, 429 rate limit (quota when
+ *    the body says so), 408 timeout, 5xx server.
+ * 2. A 404 (or a not-found code, or an "unknown URL" wording) is about the model only when the
+ *    body says so (a model code, `param: "model"`, model wording, or the model id itself);
+ *    otherwise the route is wrong and the base URL is to blame.
+ * 3. Other 4xx, and errors without a status: the body's code (more specific) or type, then its
+ *    wording: auth, quota, model, context; then `bad_request` for 4xx and for request-error
+ *    types such as `invalid_request_error` (also with `code: null`); an error event that names
+ *    nothing is a server error.
+ */
+function classifyFacts(origin: Origin, headers: ErrorInput['headers'], details: BodyDetails, ctx: ErrorContext): Draft {
+	const name = ctx.providerName;
+	const status = origin.status;
+	const detail = cleanDetail(details.message, ctx.secret);
+	const label =
+		origin.where === 'http' ? String(status)
+		: origin.where === 'stream' ? (status === undefined ? 'in the stream' : `${status} in the stream`)
+		: status === undefined ? 'in a 200 response' : `${status} in a 200 response`;
+	const suffix = ` (${label})${detail ? `: ${detail}` : ''}`;
+	const httpStatus = origin.where === 'http' ? status : undefined;
+	const draft = (errorClass: ErrorClass, message: string, extra: Partial<Draft> = {}): Draft => {
+		const result: Draft = {class: errorClass, message, hint: hintFor(errorClass, ctx, details), ...extra};
+		if (httpStatus !== undefined) result.status = httpStatus;
+		return result;
+	};
+	const named = namedClass(details);
+	const auth = () => draft('auth', `Provider ${name} rejects the key${suffix}`);
+	const quota = () =>
+		draft('quota', status === 402 ? `Provider ${name} reports the account is out of credit${suffix}` : `Provider ${name} reports the quota is used up${suffix}`);
+	const rateLimited = () => {
 		const retryAfterMs = readRetryAfter(headers, details.haystack);
 		const after = retryAfterMs === undefined ? '' : `, retry after ${formatDuration(retryAfterMs)}`;
-		const result = draft('rate_limited', `Provider ${name} is rate limiting requests${after}${suffix}`);
-		if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
-		return result;
-	}
+		return draft('rate_limited', `Provider ${name} is rate limiting requests${after}${suffix}`, retryAfterMs === undefined ? {} : {retryAfterMs});
+	};
+	const modelNotFound = () => draft('model_not_found', `Provider ${name} doesn't know model ${ctx.model}${suffix}`);
+	const server = () =>
+		status === 529 || named === 'overloaded' || overloadedWords.test(details.haystack)
+			? draft('server', `Provider ${name} is overloaded${suffix}`, {hint: overloadedHint(ctx)})
+			: draft('server', `Provider ${name} has a server error${suffix}`);
+
+	if (status === 401) return auth();
+	if (status === 403) return draft('permission', `Provider ${name} denies access${suffix}`);
+	if (status === 402) return quota();
+	if (status === 429) return named === 'quota' || quotaWords.test(details.haystack) ? quota() : rateLimited();
 	if (status === 408) return draft('timeout', `Provider ${name} times out the request${suffix}`);
-	if (status === 404 || (status >= 400 && status < 500 && modelNotFoundWords.test(details.haystack))) {
-		return draft('model_not_found', `Provider ${name} doesn't know model ${ctx.model}${suffix}`);
+
+	const notFound =
+		status === 404 || named === 'not_found' || named === 'route' || (httpStatus === undefined && routeWords.test(details.haystack));
+	if (notFound && !(ctx.endpoint?.path === 'models' && status === 404) && aboutTheModel(details, ctx, named)) return modelNotFound();
+	if (notFound) return routeMissing(draft, details, ctx, label);
+
+	if (status !== undefined && status >= 500) return server();
+
+	if (named === 'auth' || authWords.test(details.haystack)) return auth();
+	if (named === 'quota' || quotaWords.test(details.haystack)) return quota();
+	if (named === 'model' || modelNotFoundWords.test(details.haystack)) return modelNotFound();
+	if (named === 'context' || status === 413 || contextWords.test(details.haystack)) {
+		return draft('context', `Provider ${name} says the request is over the context length of ${ctx.model}${suffix}`);
 	}
-	if (status >= 400 && status < 500) {
-		// Gemini answers a bad key with 400 INVALID_ARGUMENT, not 401.
-		if (authWords.test(details.haystack)) return draft('auth', `Provider ${name} rejects the key${suffix}`);
-		if ((status === 400 || status === 413 || status === 422) && contextWords.test(details.haystack)) {
-			return draft('context', `Provider ${name} says the request is over the context length of ${ctx.model}${suffix}`);
-		}
-		return draft('bad_request', `Provider ${name} rejects the request${suffix}`);
+	if (status === undefined || origin.where !== 'http') {
+		if (named === 'rate' || /rate[ _-]?limit/i.test(details.haystack)) return rateLimited();
+		if (named === 'permission') return draft('permission', `Provider ${name} denies access${suffix}`);
+		if (named === 'timeout') return draft('timeout', `Provider ${name} times out the request${suffix}`);
+		if (named === 'bad_request' || (status !== undefined && status >= 400 && status < 500)) return draft('bad_request', `Provider ${name} rejects the request${suffix}`);
+		// An error event that names nothing we know: the provider failed while answering.
+		return server();
 	}
-	if (status === 529 || (status >= 500 && overloadedWords.test(details.haystack))) {
-		return draft('server', `Provider ${name} is overloaded${suffix}`, {hint: overloadedHint(ctx)});
-	}
-	if (status >= 500) return draft('server', `Provider ${name} has a server error${suffix}`);
+	if (status >= 400 && status < 500) return draft('bad_request', `Provider ${name} rejects the request${suffix}`);
 	return draft('protocol', `Provider ${name} answers with unexpected status${suffix}`);
 }
 
-/** Classes a mid-stream error event can be told apart by from its words alone. */
-function classifyWords(details: BodyDetails): ErrorClass | undefined {
-	const text = details.haystack;
-	if (quotaWords.test(text)) return 'quota';
-	if (/rate[ _-]?limit/i.test(text)) return 'rate_limited';
-	if (contextWords.test(text)) return 'context';
-	if (modelNotFoundWords.test(text)) return 'model_not_found';
-	if (authWords.test(text)) return 'auth';
-	return undefined;
+/** A 404 on the route: the path does not exist there, so the base URL (or a proxy) is wrong. */
+function routeMissing(draft: (errorClass: ErrorClass, message: string, extra?: Partial<Draft>) => Draft, details: BodyDetails, ctx: ErrorContext, label: string): Draft {
+	const detail = cleanDetail(details.message, ctx.secret);
+	const what = ctx.endpoint?.path === 'models' ? 'model list' : 'chat endpoint';
+	const where = ctx.endpoint ? ` at ${ctx.endpoint.url}` : '';
+	const message = `Provider ${ctx.providerName} has no ${what}${where} (${label})${detail ? `: ${detail}` : ''}`;
+	return draft('protocol', message, {hint: baseUrlHint(ctx.providerType)});
+}
+
+/** What a wrong base URL usually lacks, by family. */
+export function baseUrlHint(type: ProviderType): string {
+	if (type === 'gemini') return 'Check the base URL: for Gemini it ends in /v1beta/openai';
+	if (type === 'azure-openai') return 'Check the base URL: for Azure it is https://<resource>.openai.azure.com/openai/v1';
+	if (type === 'groq') return 'Check the base URL: for Groq it ends in /openai/v1';
+	return 'Check the base URL: it usually ends in /v1';
+}
+
+/** Whether a not-found error is about the model rather than the path. */
+function aboutTheModel(details: BodyDetails, ctx: ErrorContext, named: Named | undefined): boolean {
+	if (named === 'model') return true;
+	if (details.param.toLowerCase() === 'model') return true;
+	if (modelNotFoundWords.test(details.haystack)) return true;
+	// Anthropic's "model: claude-x", Ollama's `model "x" not found`: the message names the model.
+	return ctx.model.length >= 2 && details.message.includes(ctx.model);
+}
+
+type Named = 'auth' | 'permission' | 'quota' | 'rate' | 'model' | 'not_found' | 'route' | 'context' | 'server' | 'overloaded' | 'timeout' | 'bad_request';
+
+/**
+ * Codes and types providers use, lower-cased, and what they mean here. Sources: OpenAI's error
+ * codes guide, Anthropic's errors page, Google's Gemini troubleshooting guide (gRPC status names),
+ * Mistral, Groq, DeepSeek, OpenRouter, Together, Ollama (openai/openai.go `NewError`) and vLLM
+ * (`ErrorResponse`); the table test in errors.test.ts records one shape of each.
+ */
+const names: ReadonlyArray<readonly [Named, readonly string[]]> = [
+	['auth', ['invalid_api_key', 'incorrect_api_key', 'authentication_error', 'authenticationerror', 'invalid_authentication', 'unauthenticated', 'api_key_invalid', 'unauthorized']],
+	['permission', ['permission_error', 'permission_denied', 'permissiondeniederror', 'forbidden', 'access_denied']],
+	['quota', ['insufficient_quota', 'billing_error', 'billing_not_active', 'payment_required', 'insufficient_balance', 'insufficient_credits', 'credit_balance_exhausted', 'credit_limit']],
+	['rate', ['rate_limit_exceeded', 'rate_limit_error', 'ratelimiterror', 'rate_limited', 'rate_limit', 'too_many_requests', 'requests', 'tokens']],
+	['model', ['model_not_found', 'deploymentnotfound', 'invalid_model', 'unknown_model', 'model_not_available']],
+	['not_found', ['not_found_error', 'notfounderror', 'not_found']],
+	['route', ['unknown_url', 'invalid_url']],
+	['context', ['context_length_exceeded', 'context_window_exceeded', 'request_too_large', 'string_above_max_length']],
+	['overloaded', ['overloaded_error', 'engine_overloaded', 'server_is_overloaded']],
+	['server', ['server_error', 'api_error', 'internal', 'internal_error', 'internalservererror', 'unavailable', 'service_unavailable', 'service_unavailable_error']],
+	['timeout', ['deadline_exceeded', 'timeout', 'timeout_error']],
+	[
+		'bad_request',
+		['invalid_request_error', 'invalid_argument', 'failed_precondition', 'badrequesterror', 'invalid_request', 'unprocessableentityerror', 'invalid_value', 'unsupported_parameter', 'unsupported_value', 'invalid_type', 'validation_error'],
+	],
+];
+
+function nameOfCode(value: string): Named | undefined {
+	const lower = value.trim().toLowerCase();
+	if (!lower) return undefined;
+	return names.find(([, list]) => list.includes(lower))?.[0];
+}
+
+const generic: ReadonlySet<Named> = new Set(['bad_request', 'server', 'not_found']);
+
+/**
+ * What the body's `code` and `type` name: the code first (usually the more specific of the two,
+ * like OpenAI's `model_not_found` under `invalid_request_error`), but a specific name beats a
+ * generic one whichever field it is in (DeepSeek sends `type: authentication_error` with
+ * `code: invalid_request_error`).
+ */
+function namedClass(details: BodyDetails): Named | undefined {
+	const found = [nameOfCode(details.code), nameOfCode(details.type)].filter((name): name is Named => name !== undefined);
+	return found.find((name) => !generic.has(name)) ?? found[0];
 }
 
 const quotaWords =
@@ -236,9 +338,11 @@ const quotaWords =
 const contextWords =
 	/context_length_exceeded|maximum context length|context length|context window|too many tokens|prompt is too long|input is too long|reduce the length of the messages/i;
 const modelNotFoundWords =
-	/model_not_found|\bmodel\b[^.\n]{0,120}(?:not found|does ?n[o']t exist|not exist)|(?:unknown|invalid|no such) model|DeploymentNotFound|deployment[^.\n]{0,80}(?:does ?n[o']t exist|not found)/i;
+	/model_not_found|\bmodels?\b[^.\n]{0,120}(?:not found|does ?n[o']t exist|not exist|is not a valid model)|(?:unknown|invalid|no such) model|not a valid model|DeploymentNotFound|deployment[^.\n]{0,80}(?:does ?n[o']t exist|not found)|unable to access model/i;
 const authWords = /api key not valid|api_key_invalid|invalid[ _]api[ _]key|incorrect api key/i;
 const overloadedWords = /overloaded/i;
+/** How servers word a path that does not exist (OpenAI, Groq, LM Studio, Express, Go, FastAPI). */
+const routeWords = /invalid url \(|unknown request url|unknown_url|unexpected endpoint|cannot (?:get|post) \/|404 page not found/i;
 
 // ————————————————————————————————————————— bodies
 
@@ -247,24 +351,52 @@ interface BodyDetails {
 	readonly message: string;
 	/** Everything searchable for wording rules: the raw body plus the extracted message. */
 	readonly haystack: string;
+	/** The error's `type` (Gemini: its `status`, like INVALID_ARGUMENT); '' when none. */
+	readonly type: string;
+	/** The error's `code` as text ('' when none or null). */
+	readonly code: string;
+	/** The error's `param` ('' when none). */
+	readonly param: string;
+	/** A status the body names itself: a numeric `code` (OpenRouter, vLLM, Gemini) or "429" (Azure). */
+	readonly embeddedStatus?: number;
+	/** The body is an error object (not a completion or a page): `{error: …}`, `{object: "error"}`, `{type: "error"}`. */
+	readonly isError: boolean;
 }
 
+const noDetails: BodyDetails = {message: '', haystack: '', type: '', code: '', param: '', isError: false};
+
 /**
- * The human part of an error body. Providers disagree on the shape: OpenAI
- * `{error: {message, type, code}}`, Ollama `{error: "…"}`, vLLM/FastAPI
- * `{detail}` or `{message}`, Gemini's `[{error: {…}}]`, or plain text.
+ * The parts of an error body. Providers disagree on the shape: OpenAI `{error: {message, type,
+ * param, code}}`, Anthropic `{type: "error", error: {type, message}}`, Gemini
+ * `[{error: {code: 400, message, status}}]`, OpenRouter `{error: {code: 429, message}}`, Mistral
+ * and older vLLM flat `{object: "error", message, type, code}`, Ollama and LM Studio
+ * `{error: "…"}`, FastAPI `{detail}`, or plain text.
  */
 function readBody(body: string | undefined): BodyDetails {
-	if (body === undefined || body.trim() === '') return {message: '', haystack: ''};
+	if (body === undefined || body.trim() === '') return noDetails;
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(body);
 	} catch {
-		return {message: looksLikeHtml(body) ? htmlText(body) : body, haystack: body};
+		return {...noDetails, message: looksLikeHtml(body) ? htmlText(body) : body, haystack: body};
 	}
 	if (Array.isArray(parsed)) parsed = parsed[0];
 	const message = messageOf(parsed) ?? body;
-	return {message, haystack: `${body}\n${message}`};
+	const base = {...noDetails, message, haystack: `${body}\n${message}`};
+	if (!parsed || typeof parsed !== 'object') return base;
+	const record = parsed as Record<string, unknown>;
+	const wrapped = record['error'];
+	const inner = wrapped && typeof wrapped === 'object' && !Array.isArray(wrapped) ? (wrapped as Record<string, unknown>) : record;
+	const isError = (wrapped !== undefined && wrapped !== null && wrapped !== false) || record['object'] === 'error' || record['type'] === 'error';
+	const text = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : '');
+	const innerType = text(inner['type']);
+	// Gemini puts a gRPC status name in `status` (INVALID_ARGUMENT); Azure's content filter a number.
+	const status = inner['status'];
+	const type = innerType && innerType !== 'error' ? innerType : typeof status === 'string' ? status : '';
+	const code = text(inner['code']);
+	const numeric = /^\d{3}$/.test(code) ? Number(code) : typeof status === 'number' ? status : undefined;
+	const details: BodyDetails = {...base, type, code, param: text(inner['param']), isError};
+	return numeric !== undefined && numeric >= 400 && numeric < 600 ? {...details, embeddedStatus: numeric} : details;
 }
 
 function looksLikeHtml(body: string): boolean {
@@ -465,6 +597,16 @@ function formatDuration(ms: number): string {
 }
 
 // ————————————————————————————————————————— hints
+
+/**
+ * The hint a stored run's error class gets in history views: the same wording a live failure of
+ * that class gets for this provider (details of the body are not stored, so body-specific hints
+ * fall back to the class's general one). Null for a class this eval752 does not know.
+ */
+export function hintForClass(errorClass: string, ctx: Pick<ErrorContext, 'providerName' | 'providerType' | 'model'>): string | null {
+	if (!(errorClasses as readonly string[]).includes(errorClass)) return null;
+	return oneLine(hintFor(errorClass as ErrorClass, {...ctx, secret: null}), MESSAGE_LIMIT);
+}
 
 function overloadedHint(ctx: ErrorContext): string {
 	return families[ctx.providerType].local

@@ -2,10 +2,12 @@
  * The provider layer: pure logic and HTTP, no database. Services import from
  * here; the `openai` SDK itself stays behind `createClient` and loads lazily.
  */
-export {createClient, listModels, DEFAULT_LIST_TIMEOUT_MS, type ProviderConnection, type ServedModels} from './client.js';
+export {createClient, fetchModelList, listModels, preloadClient, DEFAULT_LIST_TIMEOUT_MS, type ModelListResult, type ProviderConnection, type ServedModels} from './client.js';
 export {
+	baseUrlHint,
 	classifyError,
 	errorClasses,
+	hintForClass,
 	isRetryable,
 	readRetryAfter,
 	MESSAGE_LIMIT,
@@ -24,9 +26,11 @@ export {
 	smoke,
 	smokeRequestBody,
 	outputBudget,
+	estimateTokens,
 	EXCERPT_LENGTH,
 	MAX_RETRY_WAIT_MS,
 	type SmokeEvent,
 	type SmokeMetrics,
 	type SmokeRequest,
 } from './smoke.js';
+export {modelListAttempts, modelListVerdict, modelsProbe, verdictEvents, ZERO_TOKENS, type ModelVerdict, type ModelsProbeRequest} from './probe.js';

@@ -304,3 +304,13 @@ export function untrustedTextStage(secret: string | null | undefined): TextStage
 		flush: () => redactor.push(sanitizer.flush()) + redactor.flush(),
 	};
 }
+
+/**
+ * Values of a header map with the secret redacted: a provider's response headers are its own
+ * text like any other, and a hostile one can echo the key there too.
+ */
+export function redactValues(headers: Record<string, string> | null, secret: string | null | undefined): Record<string, string> | null {
+	if (!headers || !secret) return headers;
+	const redact = createRedactor(secret);
+	return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, redact(value)]));
+}

@@ -356,3 +356,100 @@ describe('smoke: retries', () => {
 		expect(events.filter((event) => event.type === 'started')).toHaveLength(3);
 	});
 });
+
+describe('smoke: one non-streaming request (no streaming capability, or the chat probe)', () => {
+	it('sends stream: false, takes the whole answer through the same text step, with the usage it reports', async () => {
+		const mock = await server();
+		mock.script({kind: 'stream', tokens: ['po', 'ng', ` \u001b]52;c;aGk=\u0007${key}`], headers: {'x-ratelimit-remaining-requests': '41', 'x-ratelimit-limit-requests': '60'}});
+		const events = await run(request(mock.baseUrl, {stream: false}));
+		expectOneTerminal(events);
+		const body = mock.chatRequests[0]?.body as Record<string, unknown>;
+		expect(body['stream']).toBe(false);
+		expect(body['stream_options']).toBeUndefined();
+		expect(events.filter((event) => event.type === 'delta')).toHaveLength(1);
+		// The answer passes the same sanitise-and-redact step as a streamed delta.
+		expect(deltaText(events)).toBe('pong [redacted]');
+		for (const value of allStrings(events)) {
+			expect(value).not.toContain('\u001b');
+			expect(value).not.toContain(key.slice(4, 14));
+		}
+		const finished = last(events);
+		if (finished.type !== 'finished') throw new Error('expected finished');
+		expect(finished.metrics.outputTokens).toBe(3);
+		expect(finished.metrics.inputTokens).toBeGreaterThan(0);
+		expect(finished.metrics.outputTokensEstimated).toBeUndefined();
+		expect(finished.metrics.ttftMs).toBe(finished.metrics.totalMs);
+		expect(finished.rateHeaders).toEqual({'x-ratelimit-remaining-requests': '41', 'x-ratelimit-limit-requests': '60'});
+	});
+
+	it('without usage data the tokens are estimated from the length of the answer, and say so', async () => {
+		const mock = await server();
+		mock.script({kind: 'stream', text: 'a twenty char answer', usage: false});
+		const finished = last(await run(request(mock.baseUrl, {stream: false})));
+		if (finished.type !== 'finished') throw new Error('expected finished');
+		expect(finished.metrics).toMatchObject({outputTokens: 5, outputTokensEstimated: true, inputTokens: null});
+	});
+
+	it('a reasoning answer counts its reasoning as output: a budget spent thinking still answers', async () => {
+		const mock = await server();
+		mock.script({kind: 'stream', tokens: [], reasoning: 'the user wants one word', finishReason: 'length', usage: false});
+		const finished = last(await run(request(mock.baseUrl, {stream: false})));
+		if (finished.type !== 'finished') throw new Error('expected finished');
+		expect(finished.excerpt).toBe('');
+		expect(finished.metrics.ttftMs).not.toBeNull();
+		expect(finished.metrics.outputTokens).toBe(6);
+	});
+
+	it('exactBudget sends the budget as given, also for a reasoning model', async () => {
+		const mock = await server();
+		await run(request(mock.baseUrl, {stream: false, maxOutputTokens: 16, exactBudget: true}, {type: 'openai', capabilities: ['reasoning']}));
+		expect((mock.chatRequests[0]?.body as Record<string, unknown>)['max_completion_tokens']).toBe(16);
+	});
+
+	it('a 200 whose JSON body is an error (LM Studio on a path without /v1) → the base URL, not a model', async () => {
+		const mock = await server();
+		mock.script({kind: 'error', status: 200, body: {error: 'Unexpected endpoint or method. (POST /chat/completions)'}});
+		const failed = failure(await run(request(mock.baseUrl, {stream: false})));
+		expect(failed.error.class).toBe('protocol');
+		expect(failed.error.hint).toMatch(/^Check the base URL/);
+	});
+
+	it('a rate limit keeps the headers the provider sent with it', async () => {
+		const mock = await server();
+		mock.script({kind: 'error', status: 429, headers: {'retry-after': '3', 'x-ratelimit-remaining-tokens': '0', 'x-request-id': 'req_1'}, body: {error: {message: 'slow down', type: 'tokens', code: 'rate_limit_exceeded'}}});
+		const failed = failure(await run(request(mock.baseUrl, {stream: false})));
+		expect(failed.error.class).toBe('rate_limited');
+		expect(failed.rateHeaders).toEqual({'retry-after': '3', 'x-ratelimit-remaining-tokens': '0'});
+	});
+});
+
+describe('smoke: a streaming request answered with plain JSON', () => {
+	it('reads the JSON completion instead of failing with "no chunk"', async () => {
+		const mock = await server();
+		mock.script({kind: 'stream', text: 'pong', jsonEvenIfStreamed: true});
+		const events = await run(request(mock.baseUrl));
+		const finished = last(events);
+		if (finished.type !== 'finished') throw new Error(`expected finished, got ${JSON.stringify(finished)}`);
+		expect((mock.chatRequests[0]?.body as Record<string, unknown>)['stream']).toBe(true);
+		expect(finished.excerpt).toBe('pong');
+		expect(finished.metrics.outputTokens).toBe(1);
+	});
+
+	it('a hostile provider echoing the key in a rate-limit header: redacted; an endless value capped', async () => {
+		const mock = await server();
+		mock.script({kind: 'stream', text: 'pong', headers: {'x-ratelimit-limit-requests': `limit for ${key}`, 'x-ratelimit-remaining-tokens': '9'.repeat(500)}});
+		const finished = last(await run(request(mock.baseUrl)));
+		if (finished.type !== 'finished') throw new Error('expected finished');
+		expect(finished.rateHeaders!['x-ratelimit-limit-requests']).toBe('limit for [redacted]');
+		expect(finished.rateHeaders!['x-ratelimit-remaining-tokens']).toHaveLength(100);
+		for (const value of allStrings(finished)) expect(value).not.toContain(key.slice(10, 20));
+	});
+
+	it('keeps the rate-limit headers of a streamed answer', async () => {
+		const mock = await server();
+		mock.script({kind: 'stream', text: 'pong', headers: {'anthropic-ratelimit-requests-remaining': '49', 'anthropic-ratelimit-requests-limit': '50', 'set-cookie': 'x=1'}});
+		const finished = last(await run(request(mock.baseUrl)));
+		if (finished.type !== 'finished') throw new Error('expected finished');
+		expect(finished.rateHeaders).toEqual({'anthropic-ratelimit-requests-remaining': '49', 'anthropic-ratelimit-requests-limit': '50'});
+	});
+});

@@ -1,8 +1,13 @@
 /**
- * The smoke test: one streaming chat completion with the exact model, as an async
- * generator of typed events. The TUI pane and `eval752 smoke` consume the same
- * generator; it never throws for a provider failure and always ends with exactly
- * one `finished` or `failed` event.
+ * The smoke test: one chat completion with the exact model — streamed, or one
+ * non-streaming request when `stream` is false (a provider without the `streaming`
+ * capability, or the small `chat` probe) — as an async generator of typed events.
+ * The TUI pane and `eval752 smoke` consume the same generator; it never throws for a
+ * provider failure and always ends with exactly one `finished` or `failed` event.
+ *
+ * A non-streaming answer, and a JSON answer to a streaming request (some servers
+ * ignore `stream: true`), are turned into one chunk and go through the same loop as a
+ * streamed chunk: the same text step (sanitise, redact), token count and usage.
  *
  * What it guards against, measured on the `openai` SDK 6.x:
  * - the SDK's `timeout` stops at the response headers, so a stream that stalls
@@ -10,18 +15,20 @@
  * - an abort mid-stream ends the SDK's `for await` silently, so after the loop we
  *   check which of our signals fired (the caller's or a timer);
  * - provider text can carry escape sequences and echoes of the key — split across
- *   deltas, percent-encoded, with zero-width characters inside — so every delta
- *   passes one {@link untrustedTextStage} per attempt (the sanitiser, then a
- *   rolling-window redactor that holds back a possible start of the key until
- *   it is known not to be one) before it becomes an event. Every consumer (the
- *   CLI, the smoke pane, comparisons, key rotation) sees only that stage's output.
+ *   deltas, percent-encoded, with zero-width characters inside — so every piece of
+ *   text, streamed or not, passes one {@link untrustedTextStage} per attempt (the
+ *   sanitiser, then a rolling-window redactor that holds back a possible start of the
+ *   key until it is known not to be one) in one place (`emit`) before it becomes an
+ *   event. Every consumer (the CLI, the smoke pane, comparisons, key rotation) sees
+ *   only that stage's output.
  */
 import type OpenAI from 'openai';
+import {pickRateHeaders} from '../domain/observed-limits.js';
 import {log} from '../log.js';
 import {createClient, type ProviderConnection} from './client.js';
-import {classifyError, isRetryable, ProviderTimeoutError, type ClassifiedError, type ErrorContext} from './errors.js';
-import {requestModel} from './families.js';
-import {createRedactor, untrustedTextStage} from './redact.js';
+import {classifyError, isRetryable, ProviderTimeoutError, type ClassifiedError, type ErrorContext, type ErrorInput} from './errors.js';
+import {endpointUrl, requestModel} from './families.js';
+import {createRedactor, redactValues, untrustedTextStage} from './redact.js';
 
 export interface SmokeRequest {
 	readonly provider: ProviderConnection;
@@ -37,6 +44,16 @@ export interface SmokeRequest {
 	readonly timeoutMs: number;
 	/** Extra attempts for rate limits, server and network errors before the first token. */
 	readonly maxRetries: number;
+	/**
+	 * Stream the answer (default). False: one non-streaming request, for a provider without the
+	 * `streaming` capability or a cheap `chat` probe; time to first token is then the whole wait.
+	 */
+	readonly stream?: boolean;
+	/**
+	 * The output budget exactly as sent, instead of {@link outputBudget}'s: the `chat` probe asks
+	 * for the smallest budget the model can answer in.
+	 */
+	readonly exactBudget?: boolean;
 }
 
 export interface SmokeMetrics {
@@ -45,6 +62,8 @@ export interface SmokeMetrics {
 	/** Request start to the end of the last attempt. */
 	readonly totalMs: number;
 	readonly outputTokens: number | null;
+	/** Prompt tokens the provider reported; null when it reported none (or nothing was sent). */
+	readonly inputTokens?: number | null;
 	/** Output tokens over the time from the first token to the end; null before any token. */
 	readonly tokensPerSecond: number | null;
 	/** True when the provider reported no usage and `outputTokens` counts content chunks instead. */
@@ -61,8 +80,14 @@ export type SmokeEvent =
 			/** True when the provider sent no usage and the count is of content chunks. */
 			readonly estimated?: boolean;
 	  }
-	| {readonly type: 'finished'; readonly metrics: SmokeMetrics; readonly excerpt: string}
-	| {readonly type: 'failed'; readonly error: ClassifiedError; readonly metrics: SmokeMetrics};
+	| {
+			readonly type: 'finished';
+			readonly metrics: SmokeMetrics;
+			readonly excerpt: string;
+			/** Rate-limit headers of the response (x-ratelimit-*, anthropic-ratelimit-*, retry-after), if any. */
+			readonly rateHeaders?: Record<string, string> | null;
+	  }
+	| {readonly type: 'failed'; readonly error: ClassifiedError; readonly metrics: SmokeMetrics; readonly rateHeaders?: Record<string, string> | null};
 
 /** Characters of output kept as the excerpt that is shown and stored. */
 export const EXCERPT_LENGTH = 500;
@@ -75,14 +100,16 @@ export function outputBudget(maxOutputTokens: number, reasoning: boolean): numbe
 	return reasoning ? Math.max(maxOutputTokens * 4, 2048) : maxOutputTokens;
 }
 
-type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming;
+type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming | OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
 type ChatChunk = OpenAI.Chat.Completions.ChatCompletionChunk;
+type Completion = OpenAI.Chat.Completions.ChatCompletion;
 
 /**
  * The request body. OpenAI and Azure take `max_completion_tokens` (their
  * reasoning models reject `max_tokens`); every other family still reads
  * `max_tokens`. Reasoning models on OpenAI accept only the default temperature,
- * so none is sent for a provider with the `reasoning` capability.
+ * so none is sent for a provider with the `reasoning` capability. A streaming
+ * request asks for the usage chunk; a non-streaming answer carries usage anyway.
  */
 export function smokeRequestBody(req: SmokeRequest): ChatParams {
 	const {provider} = req;
@@ -90,23 +117,27 @@ export function smokeRequestBody(req: SmokeRequest): ChatParams {
 	const messages: ChatParams['messages'] = [];
 	if (req.systemPrompt && provider.capabilities.includes('system_prompt')) messages.push({role: 'system', content: req.systemPrompt});
 	messages.push({role: 'user', content: req.prompt});
-	const budget = outputBudget(req.maxOutputTokens, reasoning);
-	const body: ChatParams = {
-		model: requestModel(provider.type, req.model),
-		messages,
-		stream: true,
-		stream_options: {include_usage: true},
-	};
+	const budget = req.exactBudget ? req.maxOutputTokens : outputBudget(req.maxOutputTokens, reasoning);
+	const body: ChatParams =
+		req.stream === false
+			? {model: requestModel(provider.type, req.model), messages, stream: false}
+			: {model: requestModel(provider.type, req.model), messages, stream: true, stream_options: {include_usage: true}};
 	if (provider.type === 'openai' || provider.type === 'azure-openai') body.max_completion_tokens = budget;
 	else body.max_tokens = budget;
 	if (!reasoning) body.temperature = req.temperature;
 	return body;
 }
 
-type AttemptResult = {ok: true} | {ok: false; error: ClassifiedError; metrics: SmokeMetrics; sawToken: boolean};
+type AttemptResult = {ok: true} | {ok: false; error: ClassifiedError; metrics: SmokeMetrics; sawToken: boolean; rateHeaders: Record<string, string> | null};
 
 export async function* smoke(req: SmokeRequest, signal: AbortSignal): AsyncGenerator<SmokeEvent> {
-	const ctx: ErrorContext = {providerName: req.provider.name, providerType: req.provider.type, model: req.model, secret: req.apiKey};
+	const ctx: ErrorContext = {
+		providerName: req.provider.name,
+		providerType: req.provider.type,
+		model: req.model,
+		secret: req.apiKey,
+		endpoint: {path: 'chat/completions', url: endpointUrl(req.provider.baseUrl, 'chat/completions')},
+	};
 	const cancelled = () => classifyError({error: new DOMException('The smoke test is cancelled', 'AbortError')}, ctx);
 	const noMetrics: SmokeMetrics = {ttftMs: null, totalMs: 0, outputTokens: null, tokensPerSecond: null};
 
@@ -128,15 +159,15 @@ export async function* smoke(req: SmokeRequest, signal: AbortSignal): AsyncGener
 		const result: AttemptResult = yield* runAttempt(client, req, signal, ctx);
 		if (result.ok) return;
 
-		const {error, metrics, sawToken} = result;
+		const {error, metrics, sawToken, rateHeaders} = result;
 		log.warn('smoke attempt failed', {provider: req.provider.id, model: req.model, attempt, class: error.class, status: error.status});
 		if (sawToken || !isRetryable(error.class) || attempt > req.maxRetries) {
-			yield {type: 'failed', error, metrics};
+			yield {type: 'failed', error, metrics, rateHeaders};
 			return;
 		}
 		const wait = error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, MAX_RETRY_WAIT_MS) : backoff(attempt);
 		if (!(await sleep(wait, signal))) {
-			yield {type: 'failed', error: cancelled(), metrics};
+			yield {type: 'failed', error: cancelled(), metrics, rateHeaders};
 			return;
 		}
 	}
@@ -169,11 +200,13 @@ async function* runAttempt(
 	signal: AbortSignal,
 	ctx: ErrorContext,
 ): AsyncGenerator<SmokeEvent, AttemptResult> {
+	const streaming = req.stream !== false;
 	const startedAt = performance.now();
 	const controller = new AbortController();
+	type Phase = 'first-byte' | 'idle' | 'request';
 	/** Which of our signals ended the request; the SDK's silent end of iteration does not say. */
-	let fired: 'caller' | 'first-byte' | 'idle' | undefined;
-	const abortWith = (why: 'caller' | 'first-byte' | 'idle') => {
+	let fired: 'caller' | Phase | undefined;
+	const abortWith = (why: 'caller' | Phase) => {
 		fired ??= why;
 		controller.abort();
 	};
@@ -182,7 +215,7 @@ async function* runAttempt(
 	if (signal.aborted) abortWith('caller');
 
 	let timer: ReturnType<typeof setTimeout> | undefined;
-	const arm = (phase: 'first-byte' | 'idle') => {
+	const arm = (phase: Phase) => {
 		clearTimeout(timer);
 		timer = setTimeout(() => abortWith(phase), req.timeoutMs);
 	};
@@ -195,6 +228,9 @@ async function* runAttempt(
 	let tokenChunks = 0;
 	let usage: {input: number | null; output: number} | undefined;
 	let excerpt = '';
+	let rateHeaders: Record<string, string> | null = null;
+	/** The answer came whole (not streamed): its token estimate is by length, not by chunk. */
+	let wholeAnswer = false;
 
 	const metricsAt = (endedAt: number, final: boolean): SmokeMetrics => {
 		const outputTokens = usage ? usage.output : tokenChunks > 0 || final ? tokenChunks : null;
@@ -203,19 +239,27 @@ async function* runAttempt(
 			ttftMs: firstTokenAt === undefined ? null : Math.round(firstTokenAt - startedAt),
 			totalMs: Math.round(endedAt - startedAt),
 			outputTokens,
+			inputTokens: usage ? usage.input : null,
 			tokensPerSecond: outputTokens !== null && outputTokens >= 1 && generationMs > 0 ? outputTokens / (generationMs / 1000) : null,
 		};
 		return usage || outputTokens === null ? metrics : {...metrics, outputTokensEstimated: true};
 	};
-	const failure = (error: unknown): AttemptResult => {
+	const failWith = (input: ErrorInput): AttemptResult => {
 		const endedAt = performance.now();
 		let classified: ClassifiedError;
 		if (fired === 'caller') classified = classifyError({error: new DOMException('The smoke test is cancelled', 'AbortError')}, ctx);
 		else if (fired) classified = classifyError({error: new ProviderTimeoutError(fired, req.timeoutMs)}, ctx);
-		else classified = classifyError({error}, ctx);
-		return {ok: false, error: classified, metrics: metricsAt(endedAt, false), sawToken: firstTokenAt !== undefined};
+		else classified = classifyError(input, ctx);
+		// An error carries its response's headers (a 429 says most about the limits).
+		const headers = input.headers ?? headersOf(input.error);
+		rateHeaders = redactValues(pickRateHeaders(headers), req.apiKey) ?? rateHeaders;
+		return {ok: false, error: classified, metrics: metricsAt(endedAt, false), sawToken: firstTokenAt !== undefined, rateHeaders};
 	};
-	/** Text already through the stage becomes a delta event (and the excerpt). */
+	const failure = (error: unknown): AttemptResult => failWith({error});
+	/**
+	 * The one step every piece of provider text takes before anyone sees it, streamed or not:
+	 * sanitised (state kept across pieces), redacted, kept for the excerpt.
+	 */
 	const emit = (text: string): SmokeEvent | undefined => {
 		if (!text) return undefined;
 		if (excerpt.length < EXCERPT_LENGTH) excerpt += text.slice(0, EXCERPT_LENGTH - excerpt.length);
@@ -223,21 +267,38 @@ async function* runAttempt(
 	};
 
 	try {
-		arm('first-byte');
-		let stream: AsyncIterable<ChatChunk>;
+		arm(streaming ? 'first-byte' : 'request');
+		let chunkSource: AsyncIterable<ChatChunk>;
 		try {
-			stream = await client.chat.completions.create(smokeRequestBody(req), {
+			const options = {
 				signal: controller.signal,
-				// A backstop only: our first-byte timer fires first.
+				// A backstop only: our own timer fires first.
 				timeout: Math.ceil(req.timeoutMs) + 1000,
 				maxRetries: 0,
-			});
+			};
+			const body = smokeRequestBody(req);
+			if (streaming) {
+				const {data: stream, response} = await client.chat.completions.create(body as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming, options).withResponse();
+				rateHeaders = redactValues(pickRateHeaders(response.headers), req.apiKey);
+				// A server that ignores `stream: true` answers with one JSON body; the SDK's SSE
+				// reader would see no event in it. Read it as the answer (or the error) it is.
+				wholeAnswer = isJson(response.headers.get('content-type'));
+				chunkSource = wholeAnswer ? answerChunks(await readAnswer(response), response.status) : stream;
+			} else {
+				const {data, response} = await client.chat.completions
+					.create(body as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, options)
+					.withResponse();
+				rateHeaders = redactValues(pickRateHeaders(response.headers), req.apiKey);
+				wholeAnswer = true;
+				chunkSource = answerChunks(data as unknown, response.status);
+			}
 		} catch (error) {
+			if (error instanceof AnswerError) return failWith(error.input);
 			return failure(error);
 		}
 
 		try {
-			for await (const chunk of stream) {
+			for await (const chunk of chunkSource) {
 				disarm();
 				chunks++;
 				const now = performance.now();
@@ -246,7 +307,7 @@ async function* runAttempt(
 				const reasoning = typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : typeof delta?.reasoning === 'string' ? delta.reasoning : '';
 				if (content || reasoning) {
 					firstTokenAt ??= now;
-					tokenChunks++;
+					tokenChunks += wholeAnswer ? estimateTokens(content + reasoning) : 1;
 				}
 				if (chunk.usage && typeof chunk.usage.completion_tokens === 'number') {
 					usage = {input: typeof chunk.usage.prompt_tokens === 'number' ? chunk.usage.prompt_tokens : null, output: chunk.usage.completion_tokens};
@@ -255,12 +316,13 @@ async function* runAttempt(
 					const event = emit(stage.push(content));
 					if (event) yield event;
 				}
-				arm('idle');
+				if (streaming) arm('idle');
 			}
 		} catch (error) {
 			// What the provider did send is shown: the tail the stage still holds goes out first.
 			const tail = emit(stage.flush());
 			if (tail) yield tail;
+			if (error instanceof AnswerError) return failWith(error.input);
 			return failure(error);
 		}
 		disarm();
@@ -277,10 +339,10 @@ async function* runAttempt(
 			? {type: 'usage', inputTokens: usage.input, outputTokens: usage.output}
 			: {type: 'usage', inputTokens: null, outputTokens: tokenChunks, estimated: true};
 		// Logged before the last yield: a consumer may stop iterating once it has it.
-		log.info('smoke finished', {provider: req.provider.id, model: req.model, ttftMs: metrics.ttftMs, outputTokens: metrics.outputTokens});
+		log.info('smoke finished', {provider: req.provider.id, model: req.model, ttftMs: metrics.ttftMs, outputTokens: metrics.outputTokens, streamed: streaming});
 		// Redacted again as a whole: a fragment of the key split across two deltas
 		// escapes the per-delta pass but not this one, and the excerpt is stored.
-		yield {type: 'finished', metrics, excerpt: redact(excerpt)};
+		yield {type: 'finished', metrics, excerpt: redact(excerpt), rateHeaders};
 		return {ok: true};
 	} finally {
 		disarm();
@@ -288,5 +350,89 @@ async function* runAttempt(
 		// Closes the HTTP request if it is still open (a failure, or the consumer
 		// stopped iterating): the provider sees the disconnect and stops generating.
 		controller.abort();
+	}
+}
+
+/**
+ * Tokens in a whole answer when the provider reports no usage: about four characters a token,
+ * the usual rule of thumb for English text. Shown with "~": it is an estimate.
+ */
+export function estimateTokens(text: string): number {
+	return Math.max(1, Math.ceil(text.length / 4));
+}
+
+/** An answer that is an error although the request succeeded: classified from its body, like an HTTP error. */
+class AnswerError extends Error {
+	constructor(readonly input: ErrorInput) {
+		super('the provider answers with an error body');
+	}
+}
+
+function isJson(contentType: string | null): boolean {
+	const media = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+	return media === 'application/json' || media.endsWith('+json');
+}
+
+/** The body of a JSON answer to a streaming request; text that is not JSON stays text. */
+async function readAnswer(response: Response): Promise<unknown> {
+	const text = await response.text();
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		return text;
+	}
+}
+
+function headersOf(error: unknown): Headers | undefined {
+	if (error && typeof error === 'object' && 'headers' in error && (error as {headers?: unknown}).headers instanceof Headers) return (error as {headers: Headers}).headers;
+	return undefined;
+}
+
+/**
+ * A whole answer as the chunks the stream loop reads: a chat completion becomes one chunk with
+ * its message as the delta and its usage; an SSE body (a server that streams although asked not
+ * to) becomes its events; an error body throws {@link AnswerError}; anything else is a response
+ * eval752 can't read.
+ */
+async function* answerChunks(data: unknown, status: number): AsyncGenerator<ChatChunk> {
+	if (typeof data === 'string') {
+		if (/^\s*(?:data|event|:)/.test(data)) {
+			yield* sseChunks(data, status);
+			return;
+		}
+		throw new AnswerError({status, body: data.slice(0, 64 * 1024)});
+	}
+	if (!data || typeof data !== 'object') throw new SyntaxError('the answer is empty');
+	const record = data as Record<string, unknown>;
+	if (!Array.isArray(record['choices'])) {
+		throw new AnswerError({status, body: JSON.stringify(data).slice(0, 64 * 1024)});
+	}
+	const completion = data as Completion;
+	const message = completion.choices[0]?.message as (Completion['choices'][number]['message'] & {reasoning_content?: unknown; reasoning?: unknown}) | undefined;
+	const chunk = {
+		id: completion.id,
+		object: 'chat.completion.chunk',
+		created: completion.created,
+		model: completion.model,
+		choices: [
+			{
+				index: 0,
+				delta: {content: message?.content ?? '', reasoning_content: message?.reasoning_content, reasoning: message?.reasoning},
+				finish_reason: completion.choices[0]?.finish_reason ?? null,
+			},
+		],
+		usage: completion.usage ?? null,
+	} as unknown as ChatChunk;
+	yield chunk;
+}
+
+/** `data:` events of an SSE body read as a whole; an `{error}` event throws like a streamed one. */
+async function* sseChunks(text: string, status: number): AsyncGenerator<ChatChunk> {
+	for (const line of text.split(/\r?\n/)) {
+		const match = /^data:\s?(.*)$/.exec(line);
+		if (!match || match[1] === undefined || match[1].trim() === '[DONE]' || match[1].trim() === '') continue;
+		const event = JSON.parse(match[1]) as Record<string, unknown>;
+		if (event['error']) throw new AnswerError({status, body: JSON.stringify({error: event['error']})});
+		yield event as unknown as ChatChunk;
 	}
 }

@@ -16,6 +16,9 @@ import {
 	providerDependents,
 	updateProviderRow,
 } from '../db/repositories/providers.js';
+import type {KeyFailureRow, ModelRunRow, ProviderSummaryRow} from '../db/repositories/providers.js';
+import type {ObservedLimits} from '../domain/observed-limits.js';
+import type {ProbeKind} from '../domain/probe.js';
 import type {Queryable, Tx} from '../db/types.js';
 import {ConflictError, NotFoundError, UserError, ValidationError} from '../errors.js';
 import {changedFields} from '../domain/conflict.js';
@@ -27,16 +30,51 @@ import {mutate, read, type ServiceContext} from './context.js';
  * audit row, one NOTIFY) and every edit is optimistic: it names the version it started from.
  */
 
+/**
+ * A provider with everything the list, the board, `status` and the health model read — all from
+ * one query (see `listProviderSummaries`), so the board stays cheap with thousands of providers.
+ * Judge it with `providerHealth(summary, {now, maxAgeMs})` (services/health.ts).
+ */
 export interface ProviderSummary extends Provider {
 	keysActive: number;
 	keysTotal: number;
 	models: number;
-	lastSmoke: {outcome: string; errorClass: string | null; at: Date; totalMs: number | null; model: string} | null;
+	/** The newest run that was not cancelled, with any key. */
+	lastSmoke: {outcome: string; errorClass: string | null; at: Date; totalMs: number | null; model: string; probeKind: ProbeKind} | null;
+	/** The key calls use (first active by priority); null when none is active. */
+	servingKey: {id: string; displayHint: string; label: string} | null;
+	/** Every configured model with the serving key's newest verdict on it. */
+	modelRuns: readonly ModelRunRow[];
+	/** Other keys whose last validation failed (rotation candidates, parked or retired keys). */
+	keyFailures: readonly KeyFailureRow[];
+	/** The newest rate-limit headers a probe response carried: what the provider said, and when. */
+	observedLimits: ObservedLimits | null;
 }
 
 export async function listProviders(ctx: ServiceContext): Promise<ProviderSummary[]> {
-	const rows = await read(ctx, (sql) => listProviderSummaries(sql));
-	return rows.map((row) => ({...row.provider, keysActive: row.keysActive, keysTotal: row.keysTotal, models: row.models, lastSmoke: row.lastSmoke}));
+	return (await read(ctx, (sql) => listProviderSummaries(sql))).map(summaryOf);
+}
+
+function summaryOf(row: ProviderSummaryRow): ProviderSummary {
+	return {
+		...row.provider,
+		keysActive: row.keysActive,
+		keysTotal: row.keysTotal,
+		models: row.models,
+		lastSmoke: row.lastSmoke,
+		servingKey: row.servingKey,
+		modelRuns: row.modelRuns,
+		keyFailures: row.keyFailures,
+		observedLimits: row.observed,
+	};
+}
+
+/** One provider's summary (by name or id): the same fields as the list. */
+export async function providerSummary(ctx: ServiceContext, ref: string): Promise<ProviderSummary> {
+	const provider = await getProvider(ctx, ref);
+	const [found] = await read(ctx, (sql) => listProviderSummaries(sql, {id: provider.id}));
+	if (!found) throw new NotFoundError('That provider no longer exists — it was deleted', {hint: 'eval752 providers list shows the names'});
+	return summaryOf(found);
 }
 
 /** By id, or by name (case-insensitive). The ref is echoed only when it is short, printable text. */

@@ -1,12 +1,26 @@
 import {families} from '../domain/families.js';
 import type {KeySummary} from '../domain/key.js';
 import {normaliseModelName, skippedIdsNote} from '../domain/model.js';
-import {FieldProblem, type Provider} from '../domain/provider.js';
+import {chatProbeBudget, type ProbeKind} from '../domain/probe.js';
+import {FieldProblem, parseProbeKind, type Provider} from '../domain/provider.js';
 import type {Settings} from '../domain/settings.js';
 import {insertSmokeRun} from '../db/repositories/smoke-runs.js';
 import {UserError} from '../errors.js';
 import {log} from '../log.js';
-import {createLimiter, describeLimits, listModels, smoke, type ProviderConnection, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
+import {
+	createLimiter,
+	describeLimits,
+	listModels,
+	modelListAttempts,
+	modelListVerdict,
+	modelsProbe,
+	smoke,
+	verdictEvents,
+	type ModelListResult,
+	type ProviderConnection,
+	type SmokeEvent,
+	type SmokeMetrics,
+} from '../providers/index.js';
 import {assertWritable, mutate, type ServiceContext} from './context.js';
 import {keyForCall, recordValidation} from './keys.js';
 import {listModels as listConfiguredModels} from './models.js';
@@ -24,6 +38,8 @@ export interface SmokeTarget {
 	readonly key?: string;
 	/** Override the settings' smoke prompt (alias comparisons). */
 	readonly prompt?: string;
+	/** The check to run; defaults to the provider's probe kind. */
+	readonly probe?: ProbeKind;
 }
 
 export interface SmokeOutcome {
@@ -37,6 +53,12 @@ export interface SmokeOutcome {
 	readonly hint: string | null;
 	readonly metrics: SmokeMetrics;
 	readonly excerpt: string;
+	/** The check that ran: what it proves and what it cost. */
+	readonly probeKind: ProbeKind;
+	/** Whether the request streamed (a `stream` probe on a provider without the capability does not). */
+	readonly streamed: boolean;
+	/** What the provider said about its limits in the response, if anything. */
+	readonly rateHeaders: Readonly<Record<string, string>> | null;
 }
 
 export function connectionOf(provider: Provider): ProviderConnection {
@@ -86,18 +108,69 @@ export interface PreparedSmoke {
 	readonly chosen: ChosenKey;
 	readonly settings: Settings;
 	readonly prompt: string;
+	readonly kind: ProbeKind;
+}
+
+/** The probe kind asked for (checked like any input), else the provider's own. */
+export function probeKindFor(provider: Provider, requested: unknown): ProbeKind {
+	if (requested === undefined || requested === null) return provider.probeKind;
+	try {
+		return parseProbeKind(requested);
+	} catch (error) {
+		if (!(error instanceof FieldProblem)) throw error;
+		throw new UserError(error.message, {hint: 'models (no tokens), chat (a few tokens) or stream (the full smoke test)', exitCode: 2});
+	}
 }
 
 async function prepare(ctx: ServiceContext, provider: Provider, target: Omit<SmokeTarget, 'provider' | 'model'>): Promise<PreparedSmoke> {
+	const kind = probeKindFor(provider, target.probe);
 	const chosen = await chooseKey(ctx, provider, target.key);
 	const {values: settings} = await getSettings(ctx);
-	return {provider, chosen, settings, prompt: target.prompt ?? settings.smoke_prompt};
+	return {provider, chosen, settings, prompt: target.prompt ?? settings.smoke_prompt, kind};
+}
+
+/** Whether a `stream` probe streams: only when the provider has the capability. */
+function streams(prepared: PreparedSmoke): boolean {
+	return prepared.kind === 'stream' && prepared.provider.capabilities.includes('streaming');
 }
 
 /**
- * A smoke test as the operator runs it: resolves provider, model and key, streams the provider
- * layer's events through unchanged, then stores the run, audits it and records the key's last
- * validation in one transaction. The plaintext key lives only for the duration of the call.
+ * The provider-layer events of one probe: `models` is a GET /models (no tokens); `chat` one
+ * non-streaming completion with the smallest budget the model answers in (a reasoning model
+ * gets the whole `probe_max_tokens`); `stream` the full smoke test with the settings' budget,
+ * streamed when the provider has the `streaming` capability and one plain request otherwise.
+ */
+function probeEvents(prepared: PreparedSmoke, model: string, signal: AbortSignal): AsyncGenerator<SmokeEvent> {
+	const {provider, chosen, settings} = prepared;
+	const connection = connectionOf(provider);
+	const apiKey = chosen?.secret ?? null;
+	if (prepared.kind === 'models') {
+		return modelsProbe({provider: connection, apiKey, model, timeoutMs: settings.timeout_ms, maxRetries: settings.max_retries}, signal);
+	}
+	const chat = prepared.kind === 'chat';
+	return smoke(
+		{
+			provider: connection,
+			apiKey,
+			model,
+			prompt: prepared.prompt,
+			maxOutputTokens: chat ? chatProbeBudget(settings.probe_max_tokens, provider.capabilities.includes('reasoning')) : settings.max_output_tokens,
+			exactBudget: chat,
+			temperature: settings.temperature,
+			timeoutMs: settings.timeout_ms,
+			maxRetries: settings.max_retries,
+			stream: streams(prepared),
+		},
+		signal,
+	);
+}
+
+/**
+ * A probe as the operator runs it — the provider's probe kind unless `target.probe` says
+ * otherwise (see {@link probeEvents}): resolves provider, model and key, passes the provider
+ * layer's events through unchanged, then stores the run (its kind, tokens spent and the
+ * provider's rate-limit headers), audits it and records the key's last validation in one
+ * transaction. The plaintext key lives only for the duration of the call.
  *
  * The run is stored also when the consumer stops iterating early (a pane that closes, a
  * consumer that stops at `finished`): the provider layer closes the request then, and a run
@@ -112,25 +185,23 @@ export async function* runSmoke(ctx: ServiceContext, target: SmokeTarget, signal
 }
 
 async function* streamAndStore(ctx: ServiceContext, prepared: PreparedSmoke, model: string, signal: AbortSignal, onOutcome?: (outcome: SmokeOutcome) => void): AsyncGenerator<SmokeEvent> {
-	const {provider, chosen, settings} = prepared;
-	const startedAt = new Date();
+	yield* storeEvents(ctx, prepared, model, probeEvents(prepared, model, signal), onOutcome);
+}
+
+/** Passes a probe's events through and stores the run when they end (see {@link runSmoke}). */
+async function* storeEvents(
+	ctx: ServiceContext,
+	prepared: PreparedSmoke,
+	model: string,
+	events: AsyncIterable<SmokeEvent> | Iterable<SmokeEvent>,
+	onOutcome?: (outcome: SmokeOutcome) => void,
+	startedAt: Date = new Date(),
+): AsyncGenerator<SmokeEvent> {
 	const startedClock = performance.now();
 	let last: Extract<SmokeEvent, {type: 'finished' | 'failed'}> | undefined;
 	let threw = false;
 	try {
-		for await (const event of smoke(
-			{
-				provider: connectionOf(provider),
-				apiKey: chosen?.secret ?? null,
-				model,
-				prompt: prepared.prompt,
-				maxOutputTokens: settings.max_output_tokens,
-				temperature: settings.temperature,
-				timeoutMs: settings.timeout_ms,
-				maxRetries: settings.max_retries,
-			},
-			signal,
-		)) {
+		for await (const event of events) {
 			if (event.type === 'finished' || event.type === 'failed') last = event;
 			yield event;
 		}
@@ -160,6 +231,8 @@ async function store(ctx: ServiceContext, prepared: PreparedSmoke, model: string
 	const error = last.type === 'failed' ? last.error : null;
 	const excerpt = last.type === 'finished' ? last.excerpt : '';
 	const finishedAt = new Date();
+	const rateHeaders = last.rateHeaders ?? null;
+	const estimated = last.metrics.outputTokensEstimated === true;
 	// A cancelled run says nothing about the key: its last validation stays what it was.
 	const validates = chosen !== null && outcome !== 'cancelled';
 	const runId = await mutate(ctx, async (tx) => {
@@ -179,6 +252,10 @@ async function store(ctx: ServiceContext, prepared: PreparedSmoke, model: string
 			excerpt,
 			errorMessage: error?.message ?? null,
 			actor: ctx.actor,
+			probeKind: prepared.kind,
+			inputTokens: last.metrics.inputTokens ?? null,
+			tokensEstimated: estimated,
+			rateHeaders,
 		});
 		if (validates) {
 			await recordValidation(tx, chosen.key.id, {outcome, errorClass: error?.class ?? null, message: error?.message ?? null, model, at: finishedAt.toISOString()});
@@ -189,7 +266,20 @@ async function store(ctx: ServiceContext, prepared: PreparedSmoke, model: string
 				action: 'smoke.run',
 				targetType: 'provider',
 				targetId: provider.id,
-				details: {provider: provider.name, model, key: chosen?.key.displayHint ?? null, keyId: chosen?.key.id ?? null, outcome, errorClass: error?.class ?? null, ttftMs: last.metrics.ttftMs, totalMs: last.metrics.totalMs, outputTokens: last.metrics.outputTokens},
+				details: {
+					provider: provider.name,
+					model,
+					probe: prepared.kind,
+					key: chosen?.key.displayHint ?? null,
+					keyId: chosen?.key.id ?? null,
+					outcome,
+					errorClass: error?.class ?? null,
+					ttftMs: last.metrics.ttftMs,
+					totalMs: last.metrics.totalMs,
+					inputTokens: last.metrics.inputTokens ?? null,
+					outputTokens: last.metrics.outputTokens,
+					tokensEstimated: estimated,
+				},
 			},
 			changes: [{table: 'smoke_runs', id}, ...(validates ? [{table: 'provider_keys', id: chosen.key.id}] : [])],
 		};
@@ -205,6 +295,9 @@ async function store(ctx: ServiceContext, prepared: PreparedSmoke, model: string
 		hint: error?.hint ?? null,
 		metrics: last.metrics,
 		excerpt,
+		probeKind: prepared.kind,
+		streamed: streams(prepared),
+		rateHeaders,
 	};
 }
 
@@ -218,18 +311,25 @@ export interface SmokeBatch {
 	readonly limits: string;
 	/** Runs every model; see {@link runSmokeBatch}. */
 	readonly prepared: PreparedSmoke;
+	/** The check every model gets. A `models` batch is ONE request, whatever the number of models. */
+	readonly kind: ProbeKind;
 }
 
 /** Resolves provider, key and models for `--all-models` before anything is sent, so a missing key fails once, not per model. */
-export async function planSmokeBatch(ctx: ServiceContext, target: {provider: string; key?: string}): Promise<SmokeBatch> {
+export async function planSmokeBatch(ctx: ServiceContext, target: {provider: string; key?: string; probe?: ProbeKind}): Promise<SmokeBatch> {
 	assertWritable(ctx);
 	const provider = await getProvider(ctx, target.provider);
+	return planFor(ctx, provider, target);
+}
+
+/** {@link planSmokeBatch} for a provider already in hand (`eval752 probe` plans many at once). */
+export async function planFor(ctx: ServiceContext, provider: Provider, target: {key?: string; probe?: ProbeKind}): Promise<SmokeBatch> {
 	const models = (await listConfiguredModels(ctx, provider.id)).map((model) => model.modelName);
 	if (models.length === 0) throw noModels(provider);
 	const prepared = await prepare(ctx, provider, target);
 	const {settings} = prepared;
 	const rates = {...provider.rateLimits, concurrency: provider.rateLimits.concurrency ?? settings.default_concurrency};
-	return {provider, models, concurrency: rates.concurrency, limits: describeLimits(rates), prepared};
+	return {provider, models, concurrency: rates.concurrency, limits: describeLimits(rates), prepared, kind: prepared.kind};
 }
 
 export interface BatchHandlers {
@@ -255,6 +355,7 @@ export interface SmokeSkipped {
  */
 export async function runSmokeBatch(ctx: ServiceContext, batch: SmokeBatch, signal: AbortSignal, handlers: BatchHandlers = {}): Promise<Array<SmokeOutcome | SmokeSkipped>> {
 	const limiter = createLimiter({...batch.provider.rateLimits, concurrency: batch.concurrency});
+	if (batch.kind === 'models') return runModelsBatch(ctx, batch, limiter, signal, handlers);
 	const runOne = async (model: string): Promise<SmokeOutcome | SmokeSkipped> => {
 		let release: () => void;
 		try {
@@ -280,6 +381,46 @@ export async function runSmokeBatch(ctx: ServiceContext, batch: SmokeBatch, sign
 		throw failure.reason;
 	}
 	return settled.map((entry) => (entry as PromiseFulfilledResult<SmokeOutcome | SmokeSkipped>).value);
+}
+
+/**
+ * A `models` batch: ONE GET /models (one limiter slot) answers for every model, and each model
+ * is still its own stored, audited run with its own verdict — listed or not.
+ */
+async function runModelsBatch(ctx: ServiceContext, batch: SmokeBatch, limiter: ReturnType<typeof createLimiter>, signal: AbortSignal, handlers: BatchHandlers): Promise<Array<SmokeOutcome | SmokeSkipped>> {
+	let release: () => void;
+	try {
+		release = await limiter.acquire(signal);
+	} catch (error) {
+		if (signal.aborted) return batch.models.map((model) => ({model, outcome: 'cancelled', runId: null}));
+		throw error;
+	}
+	const {provider, chosen, settings} = batch.prepared;
+	const startedAt = new Date();
+	let listed: {result: ModelListResult; totalMs: number};
+	try {
+		for (const model of batch.models) handlers.onStart?.(model);
+		const attempts = modelListAttempts({provider: connectionOf(provider), apiKey: chosen?.secret ?? null, timeoutMs: settings.timeout_ms, maxRetries: settings.max_retries}, signal);
+		for (;;) {
+			const step = await attempts.next();
+			if (step.done) {
+				listed = step.value;
+				break;
+			}
+			for (const model of batch.models) handlers.onEvent?.(model, {...step.value, model} as SmokeEvent);
+		}
+	} finally {
+		release();
+	}
+	const results: SmokeOutcome[] = [];
+	for (const model of batch.models) {
+		let result: SmokeOutcome | undefined;
+		const events = verdictEvents(modelListVerdict(listed.result, provider, model), listed.totalMs, listed.result.rateHeaders);
+		for await (const event of storeEvents(ctx, batch.prepared, model, events, (outcome) => (result = outcome), startedAt)) handlers.onEvent?.(model, event);
+		handlers.onOutcome?.(result!);
+		results.push(result!);
+	}
+	return results;
 }
 
 /** A provider's model list next to what is configured here, fit to show. */

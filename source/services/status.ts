@@ -1,51 +1,50 @@
-import {families} from '../domain/families.js';
+import {describeObservedLimits, type ObservedLimits} from '../domain/observed-limits.js';
+import type {ProbeKind} from '../domain/probe.js';
 import type {ProviderType, RateLimits} from '../domain/provider.js';
 import {UsageError} from '../errors.js';
 import {describeLimits} from '../providers/index.js';
 import type {ServiceContext} from './context.js';
+import {healthExitCode, providerHealth, worstState, type HealthState, type HealthVerdict} from './health.js';
 import {listProviders, type ProviderSummary} from './providers.js';
 
 /**
  * `eval752 status`: every provider at a glance and one verdict a script can act on. It reads
  * the stored summaries only — it never decrypts a key and never calls a provider, so it is
- * cheap enough for a cron job and safe in read-only mode. Health is judged from the last smoke
- * test: a provider is only as healthy as the evidence is fresh.
+ * cheap enough for a cron job and safe in read-only mode. Health comes from the health model
+ * (services/health.ts): the serving key's probes of the configured models, as fresh as
+ * `--max-age` demands.
  */
 
-/** Default `--max-age`: a smoke test older than a day no longer vouches for a provider. */
+/** Default `--max-age`: a probe older than a day no longer vouches for a provider. */
 export const DEFAULT_MAX_AGE_MS = 24 * 3600 * 1000;
-
-export type Health = 'healthy' | 'unhealthy' | 'disabled';
 
 export interface ProviderStatus {
 	readonly id: string;
 	readonly name: string;
 	readonly type: ProviderType;
 	readonly enabled: boolean;
+	readonly probeKind: ProbeKind;
 	readonly keys: {readonly active: number; readonly disabled: number};
 	readonly models: number;
-	readonly lastSmoke: {
-		readonly outcome: string;
-		readonly errorClass: string | null;
-		readonly model: string;
-		readonly at: Date;
-		readonly ageMs: number;
-		readonly totalMs: number | null;
-	} | null;
+	readonly health: HealthVerdict;
 	readonly rateLimits: RateLimits;
 	/** `describeLimits` wording: what eval752 paces for its own requests, nothing more. */
 	readonly limits: string;
-	/** Disabled providers are not judged: they make nobody's status red. */
-	readonly health: Health;
-	/** Why it is unhealthy, one short phrase each; empty when healthy or disabled. */
-	readonly problems: readonly string[];
+	/** What the provider last said about its limits, and when (never enforced, only shown). */
+	readonly observed: ObservedLimits | null;
+	/** `describeObservedLimits` wording for it. */
+	readonly observedText: string;
 }
 
 export interface StatusReport {
 	readonly checkedAt: Date;
 	readonly maxAgeMs: number;
-	/** True when every enabled provider is healthy (also when there are none). */
-	readonly healthy: boolean;
+	/** The worst state among enabled providers (healthy when there are none). */
+	readonly state: Exclude<HealthState, 'disabled'>;
+	/** What `status` exits with: 0 healthy, 1 failing, 3 degraded, 4 unknown (see healthExitCodes). */
+	readonly exitCode: number;
+	/** Providers per state. */
+	readonly counts: Readonly<Record<HealthState, number>>;
 	readonly providers: readonly ProviderStatus[];
 }
 
@@ -55,11 +54,11 @@ const UNITS: Readonly<Record<string, number>> = {s: 1000, m: 60_000, h: 3_600_00
 const MAX_AGE_LIMIT_MS = 366 * 86_400_000;
 
 /** `30m`, `24h`, `7d` (also `90s`) → milliseconds; anything else is a usage error naming the form. */
-export function parseDuration(text: string, flag = '--max-age'): number {
+export function parseDuration(text: string, flag = '--max-age', command = 'status'): number {
 	const match = /^(\d{1,6})([smhd])$/.exec(text.trim());
 	const ms = match ? Number(match[1]) * UNITS[match[2]!]! : NaN;
 	if (!match || ms <= 0 || ms > MAX_AGE_LIMIT_MS) {
-		throw new UsageError(`status: ${flag} must be a duration like 30m, 24h or 7d (from 1s to 366d)`, 'eval752 status --help');
+		throw new UsageError(`${command}: ${flag} must be a duration like 30m, 24h or 7d (from 1s to 366d)`, `eval752 ${command} --help`);
 	}
 	return ms;
 }
@@ -75,37 +74,40 @@ export function formatDuration(ms: number): string {
 	return `${Math.round(ms / 1000)}s`;
 }
 
-/** The verdict for one provider, as a pure function of its summary and the clock. */
+/** The status of one provider, as a pure function of its summary and the clock. */
 export function assessProvider(summary: ProviderSummary, maxAgeMs: number, now: Date): ProviderStatus {
-	const smoke = summary.lastSmoke;
-	const ageMs = smoke ? Math.max(0, now.getTime() - smoke.at.getTime()) : 0;
-	const problems: string[] = [];
-	if (summary.enabled) {
-		if (summary.keysActive === 0 && families[summary.type].keyRequired) problems.push('no active key');
-		if (!smoke) problems.push('never smoke-tested');
-		else {
-			if (smoke.outcome === 'failed') problems.push(`last smoke test failed (${smoke.errorClass ?? 'unknown error'})`);
-			if (ageMs > maxAgeMs) problems.push(`last smoke test is older than ${formatDuration(maxAgeMs)}`);
-		}
-	}
 	return {
 		id: summary.id,
 		name: summary.name,
 		type: summary.type,
 		enabled: summary.enabled,
+		probeKind: summary.probeKind,
 		keys: {active: summary.keysActive, disabled: summary.keysTotal - summary.keysActive},
 		models: summary.models,
-		lastSmoke: smoke ? {outcome: smoke.outcome, errorClass: smoke.errorClass, model: smoke.model, at: smoke.at, ageMs, totalMs: smoke.totalMs} : null,
+		health: providerHealth(summary, {now, maxAgeMs}),
 		rateLimits: summary.rateLimits,
 		limits: describeLimits(summary.rateLimits),
-		health: !summary.enabled ? 'disabled' : problems.length > 0 ? 'unhealthy' : 'healthy',
-		problems,
+		observed: summary.observedLimits,
+		observedText: describeObservedLimits(summary.observedLimits, now),
 	};
 }
 
-export async function providerStatus(ctx: ServiceContext, options: {maxAgeMs?: number; now?: Date} = {}): Promise<StatusReport> {
+/** The report for a set of provider statuses (all of them for `status`; the probed ones for `probe`). */
+export function reportOf(providers: readonly ProviderStatus[], maxAgeMs: number, now: Date): StatusReport {
+	const states = providers.map((provider) => provider.health.state);
+	const counts = {healthy: 0, degraded: 0, failing: 0, unknown: 0, disabled: 0} as Record<HealthState, number>;
+	for (const state of states) counts[state]++;
+	return {checkedAt: now, maxAgeMs, state: worstState(states), exitCode: healthExitCode(states), counts, providers};
+}
+
+export async function providerStatus(ctx: ServiceContext, options: {maxAgeMs?: number; now?: Date; ids?: readonly string[]} = {}): Promise<StatusReport> {
 	const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
 	const now = options.now ?? new Date();
-	const providers = (await listProviders(ctx)).map((summary) => assessProvider(summary, maxAgeMs, now));
-	return {checkedAt: now, maxAgeMs, healthy: providers.every((provider) => provider.health !== 'unhealthy'), providers};
+	const wanted = options.ids ? new Set(options.ids) : undefined;
+	const summaries = (await listProviders(ctx)).filter((summary) => !wanted || wanted.has(summary.id));
+	return reportOf(
+		summaries.map((summary) => assessProvider(summary, maxAgeMs, now)),
+		maxAgeMs,
+		now,
+	);
 }

@@ -1,6 +1,7 @@
 /**
- * A local OpenAI-compatible provider for tests: `/v1/models` and streaming
- * `/v1/chat/completions` on 127.0.0.1, scriptable to fail every way a real
+ * A local OpenAI-compatible provider for tests: `/v1/models` and `/v1/chat/completions`
+ * (streamed when the request says `stream: true`, one JSON completion otherwise) on
+ * 127.0.0.1, with rate-limit headers when asked, scriptable to fail every way a real
  * provider fails (401 echoing the key, 403, 404, 429 with retry-after or
  * insufficient_quota, 500/529, slow first byte, stalls, cut streams, malformed
  * SSE, escape sequences, huge outputs).
@@ -22,6 +23,8 @@ export interface MockRequest {
 	body: unknown;
 	/** `performance.now()` when the request arrived. */
 	readonly startedAt: number;
+	/** `Date.now()` when the request arrived: wall time, comparable across processes. */
+	readonly receivedAt: number;
 	/** `performance.now()` when the response ended or the connection closed. */
 	endedAt?: number;
 	/** True when the client closed the connection before the response was complete. */
@@ -59,6 +62,14 @@ export interface StreamBehaviour {
 	/** After this many content chunks, wait for `release` before sending the rest. */
 	readonly holdAfterChunks?: number;
 	readonly release?: Promise<unknown>;
+	/** Reasoning text sent before the answer (`reasoning_content`), as one chunk or in the message. */
+	readonly reasoning?: string;
+	/** Answer with one JSON completion even when the request asked for a stream (a server that ignores `stream: true`). */
+	readonly jsonEvenIfStreamed?: boolean;
+	/** Extra response headers (rate-limit headers, say). */
+	readonly headers?: Readonly<Record<string, string>>;
+	/** `finish_reason` of the answer (default "stop"). */
+	readonly finishReason?: string;
 }
 
 export interface ErrorBehaviour {
@@ -92,6 +103,12 @@ export interface MockProvider {
 	setDefault(behaviour: BehaviourSource): void;
 	/** What `GET /models` gets instead of the model list (null: the list again). */
 	setModelsBehaviour(behaviour: BehaviourSource | null): void;
+	/** Headers sent with the model list (rate-limit headers, say). */
+	setModelsHeaders(headers: Readonly<Record<string, string>>): void;
+	/** The model ids the list serves from now on. */
+	setModels(models: readonly string[]): void;
+	/** `GET /models` requests only. */
+	readonly modelRequests: MockRequest[];
 	readonly requests: MockRequest[];
 	/** Chat requests only. */
 	readonly chatRequests: MockRequest[];
@@ -114,7 +131,8 @@ export function createGate(): {promise: Promise<void>; open: () => void} {
 const defaultBehaviour: StreamBehaviour = {kind: 'stream', text: 'Hello from the mock provider.'};
 
 export async function startMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
-	const models = options.models ?? ['mock-small', 'mock-large'];
+	let models = options.models ?? ['mock-small', 'mock-large'];
+	let modelsHeaders: Readonly<Record<string, string>> = {};
 	const shape = options.modelsShape ?? 'openai';
 	const queue: BehaviourSource[] = [];
 	let fallback: BehaviourSource = defaultBehaviour;
@@ -132,6 +150,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
 			headers: req.headers,
 			body: undefined,
 			startedAt: performance.now(),
+			receivedAt: Date.now(),
 			disconnected: false,
 			chunksWritten: 0,
 		};
@@ -175,7 +194,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
 			let behaviour: BehaviourSource;
 			if (record.method === 'GET' && path === '/v1/models') {
 				if (!modelsBehaviour) {
-					sendJson(res, 200, modelList(typeof models === 'function' ? models(record) : models, shape));
+					sendJson(res, 200, modelList(typeof models === 'function' ? models(record) : models, shape), modelsHeaders);
 					return;
 				}
 				behaviour = modelsBehaviour;
@@ -216,6 +235,15 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
 		},
 		setModelsBehaviour(behaviour) {
 			modelsBehaviour = behaviour;
+		},
+		setModelsHeaders(headers) {
+			modelsHeaders = headers;
+		},
+		setModels(list) {
+			models = list;
+		},
+		get modelRequests() {
+			return requests.filter((request) => request.method === 'GET' && request.path.split('?')[0] === '/v1/models');
 		},
 		requests,
 		get chatRequests() {
@@ -296,14 +324,32 @@ async function stream(behaviour: StreamBehaviour, record: MockRequest, res: http
 	await pause(behaviour.firstByteDelayMs ?? 0, connection);
 	if (connection.closed) return;
 
-	const body = (record.body && typeof record.body === 'object' ? record.body : {}) as {model?: string; stream_options?: {include_usage?: boolean}};
+	const body = (record.body && typeof record.body === 'object' ? record.body : {}) as {model?: string; stream?: boolean; stream_options?: {include_usage?: boolean}};
 	const model = body.model ?? 'mock-small';
 	const tokens = tokensOf(behaviour);
 	const created = Math.floor(Date.now() / 1000);
+	const promptTokens = JSON.stringify(body).length >> 2;
+	const completionTokens = behaviour.reportedOutputTokens ?? tokens.length;
+	const usage = {prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens};
+
+	if (body.stream !== true || behaviour.jsonEvenIfStreamed) {
+		// One JSON completion: what a non-streaming request gets (usage always included, unless the behaviour says the provider reports none).
+		const message: Record<string, unknown> = {role: 'assistant', content: tokens.join('')};
+		if (behaviour.reasoning) message['reasoning_content'] = behaviour.reasoning;
+		record.chunksWritten = tokens.length;
+		sendJson(
+			res,
+			200,
+			{id: 'chatcmpl-mock', object: 'chat.completion', created, model, choices: [{index: 0, message, logprobs: null, finish_reason: behaviour.finishReason ?? 'stop'}], ...((behaviour.usage ?? true) ? {usage} : {})},
+			behaviour.headers,
+		);
+		return;
+	}
+
 	const chunk = (choices: unknown[], usage?: unknown) =>
 		`data: ${JSON.stringify({id: 'chatcmpl-mock', object: 'chat.completion.chunk', created, model, choices, ...(usage ? {usage} : {})})}\n\n`;
 
-	res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive'});
+	res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...behaviour.headers});
 	res.flushHeaders();
 
 	const write = async (data: string): Promise<boolean> => {
@@ -315,6 +361,7 @@ async function stream(behaviour: StreamBehaviour, record: MockRequest, res: http
 	};
 
 	if (!(await write(chunk([{index: 0, delta: {role: 'assistant', content: ''}, logprobs: null, finish_reason: null}])))) return;
+	if (behaviour.reasoning && !(await write(chunk([{index: 0, delta: {reasoning_content: behaviour.reasoning}, logprobs: null, finish_reason: null}])))) return;
 
 	for (let index = 0; index < tokens.length; index++) {
 		if (index === behaviour.stallAfterChunks) {
@@ -352,11 +399,9 @@ async function stream(behaviour: StreamBehaviour, record: MockRequest, res: http
 		return;
 	}
 
-	if (!(await write(chunk([{index: 0, delta: {}, logprobs: null, finish_reason: 'stop'}])))) return;
+	if (!(await write(chunk([{index: 0, delta: {}, logprobs: null, finish_reason: behaviour.finishReason ?? 'stop'}])))) return;
 	if ((behaviour.usage ?? true) && body.stream_options?.include_usage) {
-		const promptTokens = JSON.stringify(body).length >> 2;
-		const completionTokens = behaviour.reportedOutputTokens ?? tokens.length;
-		if (!(await write(chunk([], {prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens})))) return;
+		if (!(await write(chunk([], usage)))) return;
 	}
 	if (!(await write('data: [DONE]\n\n'))) return;
 	res.end();

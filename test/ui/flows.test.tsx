@@ -15,7 +15,8 @@ let provider: Provider;
 beforeAll(async () => {
 	c = await testContext();
 	mock = await startMockProvider({models: ['flow-large', 'flow-small']});
-	provider = await createProvider(c.ctx, {name: 'flowco', type: 'openai-compatible', baseUrl: mock.baseUrl});
+	// Streaming: the smoke pane is seen while the answer arrives.
+	provider = await createProvider(c.ctx, {name: 'flowco', type: 'openai-compatible', baseUrl: mock.baseUrl, capabilities: ['streaming']});
 });
 afterAll(async () => {
 	await mock.close();
@@ -190,8 +191,8 @@ describe(`dashboard flows (${databaseKind})`, () => {
 			await ui.waitFor('Model list unavailable');
 			await ui.type('typed-model-1');
 			await ui.press('enter');
-			// The typed id is on screen before Enter (in the field): wait for the save itself.
-			await ui.waitFor('Model typed-model-1 attached to typed-co');
+			// The typed id shows in the form before it is saved: wait for the result, not the text.
+			await ui.waitFor('✓ Model typed-model-1 attached to typed-co');
 			expect(await c.ctx.db.sql`select model_name from models where provider_id = ${other.id} order by model_name`).toEqual([{model_name: 'seed'}, {model_name: 'typed-model-1'}]);
 		} finally {
 			ui.unmount();

@@ -181,7 +181,8 @@ describe(`rotation wizard (${databaseKind})`, () => {
 	});
 
 	it('Esc during validation closes the request, parks the new key and says what it left', async () => {
-		const {providerId, oldKey} = await providerWithKey(c.ctx, mock, 'rot-esc-run');
+		// Streaming, so the validation is seen mid-answer.
+		const {providerId, oldKey} = await providerWithKey(c.ctx, mock, 'rot-esc-run', {capabilities: ['streaming']});
 		const gate = createGate();
 		mock.setDefault({kind: 'stream', tokens: ['halfway-marker ', 'never-sent'], holdAfterChunks: 1, release: gate.promise});
 		const secret = secretFor('ui-esc-run');

@@ -3,7 +3,13 @@ import {parseHeaderLine, type Provider} from '../../domain/provider.js';
 import {UsageError, ValidationError} from '../../errors.js';
 import {listKeys} from '../../services/keys.js';
 import {listModels} from '../../services/models.js';
-import {createProvider, deleteProvider, getProvider, listProviders, setProviderEnabled, updateProvider, type ProviderSummary} from '../../services/providers.js';
+import {createProvider, deleteProvider, getProvider, listProviders, providerSummary, setProviderEnabled, updateProvider, type ProviderSummary} from '../../services/providers.js';
+import {providerHealth} from '../../services/health.js';
+import {recentRunPoints, runSparkline} from '../../services/runs.js';
+import {DEFAULT_MAX_AGE_MS, formatDuration} from '../../services/status.js';
+import {describeObservedLimits} from '../../domain/observed-limits.js';
+import {probeKindDescriptions} from '../../domain/probe.js';
+import {healthJson} from './status.js';
 import type {ServiceContext} from '../../services/context.js';
 import {intFlag, parse} from '../args.js';
 import {age, columns, printJson, table} from '../format.js';
@@ -73,11 +79,15 @@ function describe(provider: Provider): string {
 		`base URL      ${provider.baseUrl}`,
 		`enabled       ${provider.enabled ? 'yes' : 'no'}`,
 		`capabilities  ${provider.capabilities.join(', ') || 'none'}`,
+		`probe         ${provider.probeKind} — ${probeKindDescriptions[provider.probeKind]}`,
 		`rate limits   ${describeLimits(provider.rateLimits)}`,
 		`headers       ${headers.length > 0 ? headers.map(([name, value]) => `${name}: ${value}`).join('; ') : 'none'}`,
 		`version       ${provider.version} (changed ${age(provider.updatedAt)} ago by ${provider.updatedBy ?? 'unknown'})`,
 	].join('\n') + '\n';
 }
+
+/** Points in the `providers show` sparkline. */
+const SHOW_POINTS = 20;
 
 const fieldFlags = {
 	name: {type: 'string'},
@@ -88,12 +98,14 @@ const fieldFlags = {
 	rps: {type: 'string'},
 	concurrency: {type: 'string'},
 	header: {type: 'string', multiple: true},
+	probe: {type: 'string'},
 	json: {type: 'boolean'},
 } as const;
 
 /** Only the flags given become fields: an edit changes nothing else. */
-function fieldsFromFlags(values: {name?: string; type?: string; 'base-url'?: string; capabilities?: string; rpm?: string; rps?: string; concurrency?: string}): Record<string, unknown> {
+function fieldsFromFlags(values: {name?: string; type?: string; 'base-url'?: string; capabilities?: string; rpm?: string; rps?: string; concurrency?: string; probe?: string}): Record<string, unknown> {
 	const input: Record<string, unknown> = {};
+	if (values.probe !== undefined) input['probeKind'] = values.probe;
 	if (values.name !== undefined) input['name'] = values.name;
 	if (values.type !== undefined) input['type'] = values.type;
 	if (values['base-url'] !== undefined) input['baseUrl'] = values['base-url'];
@@ -128,14 +140,37 @@ const list: Subcommand = async (args, io) => {
 const show: Subcommand = async (args, io) => {
 	const {values, positionals} = parse('providers show', args, {json: {type: 'boolean'}}, {min: 1, max: 1, names: 'PROVIDER'});
 	return withContext(io, async (ctx) => {
-		const provider = await getProvider(ctx, positionals[0]!);
-		const keys = await listKeys(ctx, provider.id);
-		const models = await listModels(ctx, provider.id);
-		if (values.json) printJson(io.stdout, {provider, keys, models});
-		else {
+		const summary = await providerSummary(ctx, positionals[0]!);
+		const keys = await listKeys(ctx, summary.id);
+		const models = await listModels(ctx, summary.id);
+		const now = new Date();
+		const health = providerHealth(summary, {now, maxAgeMs: DEFAULT_MAX_AGE_MS});
+		const points = (await recentRunPoints(ctx, [summary.id], SHOW_POINTS)).get(summary.id) ?? [];
+		const {keysActive: _a, keysTotal: _t, models: _m, lastSmoke: _l, servingKey: _s, modelRuns: _r, keyFailures: _f, observedLimits, ...provider} = summary;
+		if (values.json) {
+			printJson(io.stdout, {
+				provider,
+				keys,
+				models,
+				health: healthJson(health),
+				observedLimits: observedLimits && {
+					source: 'rate-limit headers of a probe response: what the provider said, not enforced by eval752',
+					saidAt: observedLimits.at.toISOString(),
+					probeKind: observedLimits.probeKind,
+					runId: observedLimits.runId,
+					headers: observedLimits.headers,
+					text: describeObservedLimits(observedLimits, now),
+				},
+				recentRuns: points.map((point) => ({at: point.at.toISOString(), outcome: point.outcome, errorClass: point.errorClass, totalMs: point.totalMs, probeKind: point.probeKind, model: point.modelName})),
+			});
+		} else {
 			io.stdout.write(describe(provider));
+			io.stdout.write(`observed      ${describeObservedLimits(observedLimits, now)} (eval752 enforces only the limits above, for its own requests)\n`);
 			io.stdout.write(`keys          ${keys.length === 0 ? 'none' : keys.map((key) => `${key.displayHint} ${key.status}${key.label ? ` (${key.label})` : ''}`).join(', ')}\n`);
 			io.stdout.write(`models        ${models.length === 0 ? 'none' : models.map((model) => model.modelName + (model.alias ? ` → ${model.alias}` : '')).join(', ')}\n`);
+			io.stdout.write(`health        ${health.state} — ${health.reason} (probes count for ${formatDuration(DEFAULT_MAX_AGE_MS)})\n`);
+			for (const note of health.notes) io.stdout.write(`              ${note}\n`);
+			io.stdout.write(`last runs     ${points.length === 0 ? 'none' : `${runSparkline(points)} (oldest to newest, ${points.length} run${points.length === 1 ? '' : 's'}; ✕ failed, · cancelled)`}\n`);
 		}
 		return 0;
 	});
@@ -218,7 +253,8 @@ export const command: Command = {
 	help: `Usage: eval752 providers list [--json]
        eval752 providers show PROVIDER [--json]
        eval752 providers add --name NAME --type TYPE [--base-url URL] [--capabilities a,b]
-                             [--rpm N] [--rps N] [--concurrency N] [--header 'Name: value']… [--disabled] [--json]
+                             [--rpm N] [--rps N] [--concurrency N] [--header 'Name: value']…
+                             [--probe models|chat|stream] [--disabled] [--json]
        eval752 providers edit PROVIDER [same field flags] [--clear-headers] [--expect-version N] [--json]
        eval752 providers rm PROVIDER [--yes] [--json]
        eval752 providers enable|disable PROVIDER [--expect-version N] [--json]
@@ -235,6 +271,11 @@ Fields:
                         is dropped. Defaults to the family's URL (azure-openai and
                         openai-compatible have none). In edit, '' goes back to the default.
   --capabilities a,b    system_prompt, json_mode, reasoning, image_input, tools, streaming
+                        (without streaming, probes send one non-streaming request; with
+                        reasoning, a chat probe gets the whole probe_max_tokens budget)
+  --probe KIND          the check eval752 smoke, probe and watch run unless told otherwise:
+                        models (GET /models, 0 tokens), chat (a few tokens, non-streaming) or
+                        stream (the full smoke test; the default)
   --rpm/--rps/--concurrency N
                         positive whole numbers, or '' for no limit; eval752 paces only its own
                         requests by them
@@ -251,9 +292,17 @@ Fields:
 
 JSON (--json):
   list      [{id, name, type, baseUrl, capabilities, rateLimits: {rpm, rps, concurrency},
-             extraHeaders, enabled, version, createdAt, updatedAt, updatedBy,
-             keysActive, keysTotal, models, lastSmoke: {outcome, errorClass, at, totalMs, model} | null}]
-  show      {provider: {…as above without the counts}, keys: [key, …], models: [model, …]}
+             extraHeaders, enabled, probeKind, version, createdAt, updatedAt, updatedBy,
+             keysActive, keysTotal, models,
+             lastSmoke: {outcome, errorClass, at, totalMs, model, probeKind} | null,
+             servingKey: {id, displayHint, label} | null,
+             modelRuns: [{model, run: {outcome, errorClass, at, totalMs, probeKind} | null}],
+             keyFailures: [{keyId, displayHint, label, status, errorClass, model, at}],
+             observedLimits: {at, headers, runId, probeKind} | null}]
+  show      {provider: {…as above without the summary fields}, keys: [key, …], models: [model, …],
+             health: {state, reason, notes, models, lastProbe} (as eval752 status --json),
+             observedLimits: null | {source, saidAt, probeKind, runId, headers, text},
+             recentRuns: [{at, outcome, errorClass, totalMs, probeKind, model}]}
   add, edit, enable, disable   the provider {id, name, type, …, version, …}
   rm        {deleted: id, name}
   Times are ISO 8601 strings.
@@ -265,6 +314,7 @@ Examples:
   eval752 providers add --name groq --type groq --rpm 30
   eval752 providers add --name gateway --type openai-compatible --base-url http://gw:8080/v1 --header 'X-Team: evals'
   eval752 providers edit groq --rpm '' --capabilities tools,streaming
+  eval752 providers edit groq --probe models
 `,
 	run: (args, io) => dispatch('providers', args, io, {list, ls: list, show, add, edit, rm: remove, enable: toggle(true), disable: toggle(false)}),
 };

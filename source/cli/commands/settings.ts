@@ -61,7 +61,7 @@ put your value over theirs.
 
 JSON (--json):
   get       {values: {timeout_ms, max_retries, max_output_tokens, temperature, smoke_prompt,
-             default_concurrency}, versions: {key: version, …}}  (a key never set has no version)
+             default_concurrency, probe_max_tokens}, versions: {key: version, …}}  (a key never set has no version)
   get KEY   {key, value, version, default, description}
   set       the whole values object after the change
 

@@ -1,5 +1,7 @@
 import {openApp} from '../../app.js';
+import {probeKindDescriptions, probeKinds, type ProbeKind} from '../../domain/probe.js';
 import {UsageError} from '../../errors.js';
+import {tokensText} from '../../lib/tokens.js';
 import type {SmokeMetrics} from '../../providers/index.js';
 import type {ServiceContext} from '../../services/context.js';
 import {planSmokeBatch, runSmoke, runSmokeBatch, type SmokeOutcome, type SmokeSkipped} from '../../services/smoke.js';
@@ -23,13 +25,24 @@ function round(value: number | null, digits: number): number | null {
 	return Math.round(value * factor) / factor;
 }
 
-/** One line per run: outcome, provider, model, key mask, ttft, total, tokens, tok/s — unknowns as "—". */
+/** What the probe was: "models probe", "chat probe", "stream", "stream (not streamed: no streaming capability)". */
+function kindText(outcome: SmokeOutcome): string {
+	if (outcome.probeKind === 'stream') return outcome.streamed ? 'stream' : 'stream, one request (no streaming capability)';
+	return `${outcome.probeKind} probe`;
+}
+
+/**
+ * One line per run: outcome, provider, model, key mask, the probe, ttft, total, tokens spent,
+ * tok/s — unknowns as "—". A `models` probe has no ttft or tok/s and spends 0 tokens.
+ */
 export function summaryLine(outcome: SmokeOutcome): string {
 	const metrics = outcome.metrics;
 	const state = outcome.outcome === 'failed' ? `failed (${outcome.errorClass ?? 'error'})` : outcome.outcome;
-	const tokens = metrics.outputTokens === null ? '— tokens' : `${metrics.outputTokensEstimated ? '~' : ''}${metrics.outputTokens} tokens`;
+	const tokens = tokensText({inputTokens: metrics.inputTokens, outputTokens: metrics.outputTokens, estimated: metrics.outputTokensEstimated});
+	const parts = [state, outcome.provider, outcome.model, `key ${outcome.keyHint ?? 'none'}`, kindText(outcome)];
+	if (outcome.probeKind === 'models') return [...parts, `total ${milliseconds(metrics.totalMs)}`, tokens].join(' · ');
 	const rate = metrics.tokensPerSecond === null ? '— tok/s' : `${metrics.tokensPerSecond.toFixed(1)} tok/s`;
-	return [state, outcome.provider, outcome.model, `key ${outcome.keyHint ?? 'none'}`, `ttft ${milliseconds(metrics.ttftMs)}`, `total ${milliseconds(metrics.totalMs)}`, tokens, rate].join(' · ');
+	return [...parts, `ttft ${milliseconds(metrics.ttftMs)}`, `total ${milliseconds(metrics.totalMs)}`, tokens, rate].join(' · ');
 }
 
 /** The error of a run that did not pass, for stderr: class and message, then what to try. */
@@ -43,6 +56,7 @@ function metricsJson(metrics: SmokeMetrics | null) {
 	return {
 		ttftMs: metrics?.ttftMs ?? null,
 		totalMs: metrics?.totalMs ?? null,
+		inputTokens: metrics?.inputTokens ?? null,
 		outputTokens: metrics?.outputTokens ?? null,
 		outputTokensEstimated: metrics?.outputTokensEstimated ?? false,
 		tokensPerSecond: round(metrics?.tokensPerSecond ?? null, 2),
@@ -50,17 +64,20 @@ function metricsJson(metrics: SmokeMetrics | null) {
 }
 
 /** The JSON object for one run; the shape is documented in --help and kept stable. */
-export function resultJson(result: Result, context: {provider: string; keyHint: string | null}): unknown {
+export function resultJson(result: Result, context: {provider: string; keyHint: string | null; probeKind: ProbeKind}): unknown {
 	if (result.runId === null) {
 		return {
 			runId: null,
 			provider: context.provider,
 			model: result.model,
 			key: context.keyHint,
+			probeKind: context.probeKind,
+			streamed: false,
 			outcome: 'cancelled',
 			error: {class: 'cancelled', message: 'Not started: the batch is cancelled first', hint: 'run it again'},
 			metrics: metricsJson(null),
 			excerpt: '',
+			rateHeaders: null,
 		};
 	}
 	return {
@@ -68,10 +85,13 @@ export function resultJson(result: Result, context: {provider: string; keyHint: 
 		provider: result.provider,
 		model: result.model,
 		key: result.keyHint,
+		probeKind: result.probeKind,
+		streamed: result.streamed,
 		outcome: result.outcome,
 		error: result.outcome === 'ok' ? null : {class: result.errorClass, message: result.message, hint: result.hint},
 		metrics: metricsJson(result.metrics),
 		excerpt: result.excerpt,
+		rateHeaders: result.rateHeaders,
 	};
 }
 
@@ -117,7 +137,7 @@ class StreamWriter {
 	}
 }
 
-async function smokeOne(ctx: ServiceContext, io: Io, target: {provider: string; model?: string; key?: string}, json: boolean): Promise<number> {
+async function smokeOne(ctx: ServiceContext, io: Io, target: {provider: string; model?: string; key?: string; probe?: ProbeKind}, json: boolean): Promise<number> {
 	let result: SmokeOutcome | undefined;
 	const out = new StreamWriter(io);
 	await withInterrupt(io, json, async (signal) => {
@@ -130,7 +150,7 @@ async function smokeOne(ctx: ServiceContext, io: Io, target: {provider: string; 
 		}
 	});
 	const outcome = result!;
-	if (json) printJson(io.stdout, resultJson(outcome, {provider: outcome.provider, keyHint: outcome.keyHint}));
+	if (json) printJson(io.stdout, resultJson(outcome, {provider: outcome.provider, keyHint: outcome.keyHint, probeKind: outcome.probeKind}));
 	else {
 		out.line(summaryLine(outcome));
 		io.stderr.write(errorLines(outcome));
@@ -138,14 +158,15 @@ async function smokeOne(ctx: ServiceContext, io: Io, target: {provider: string; 
 	return exitCode([outcome]);
 }
 
-async function smokeAll(ctx: ServiceContext, io: Io, target: {provider: string; key?: string}, json: boolean): Promise<number> {
+async function smokeAll(ctx: ServiceContext, io: Io, target: {provider: string; key?: string; probe?: ProbeKind}, json: boolean): Promise<number> {
 	const batch = await planSmokeBatch(ctx, target);
 	// One model at a time: its tokens can stream as they come. Several at once would interleave
-	// into nonsense, so they get a line when they start and their summary when they end.
-	const streaming = batch.concurrency <= 1;
+	// into nonsense, so they get a line when they start and their summary when they end. A
+	// `models` batch is one request for all models: nothing streams.
+	const streaming = batch.concurrency <= 1 && batch.kind !== 'models';
 	const out = new StreamWriter(io);
 	const count = batch.models.length;
-	if (!json) out.line(`Smoke testing ${count} model${count === 1 ? '' : 's'} of ${batch.provider.name} (${batch.limits})`);
+	if (!json) out.line(`Probing ${count} model${count === 1 ? '' : 's'} of ${batch.provider.name} with the ${batch.kind} probe (${batch.limits})`);
 	let started = 0;
 	const results = await withInterrupt(io, json, (signal) =>
 		runSmokeBatch(ctx, batch, signal, {
@@ -166,7 +187,7 @@ async function smokeAll(ctx: ServiceContext, io: Io, target: {provider: string; 
 		}),
 	);
 	const keyHint = batch.prepared.chosen?.key.displayHint ?? null;
-	if (json) printJson(io.stdout, results.map((result) => resultJson(result, {provider: batch.provider.name, keyHint})));
+	if (json) printJson(io.stdout, results.map((result) => resultJson(result, {provider: batch.provider.name, keyHint, probeKind: batch.kind})));
 	else {
 		const tally = (outcome: Result['outcome']) => results.filter((result) => result.outcome === outcome).length;
 		const skipped = results.filter((result) => result.runId === null).length;
@@ -175,31 +196,48 @@ async function smokeAll(ctx: ServiceContext, io: Io, target: {provider: string; 
 	return exitCode(results);
 }
 
+/** `--probe KIND` / `--kind KIND`: one of the probe kinds, or a usage error naming them. */
+export function parseProbeFlag(command: string, value: string | undefined, flag = 'probe'): ProbeKind | undefined {
+	if (value === undefined) return undefined;
+	const kind = value.trim().toLowerCase();
+	if (!(probeKinds as readonly string[]).includes(kind)) throw new UsageError(`${command}: --${flag} must be one of ${probeKinds.join(', ')}`, `eval752 ${command} --help`);
+	return kind as ProbeKind;
+}
+
 export const command: Command = {
 	name: 'smoke',
-	summary: 'run a smoke test against a provider with the exact model',
-	help: `Usage: eval752 smoke PROVIDER [--model MODEL] [--key KEY] [--json]
-       eval752 smoke PROVIDER --all-models [--key KEY] [--json]
+	summary: 'probe a provider with the exact model (models, chat or stream)',
+	help: `Usage: eval752 smoke PROVIDER [--model MODEL] [--key KEY] [--probe KIND] [--json]
+       eval752 smoke PROVIDER --all-models [--key KEY] [--probe KIND] [--json]
 
-Sends the smoke prompt (Settings: smoke_prompt) to PROVIDER with the exact model and streams
-the answer to stdout as it arrives, with escape sequences and echoes of the key removed; then
-one summary line:
-  ok · PROVIDER · MODEL · key sk-…a1b2 · ttft 312 ms · total 845 ms · 7 tokens · 13.2 tok/s
-("~7 tokens" when the provider reports no usage and chunks are counted; "—" when unknown).
+Checks PROVIDER with the exact model. The check is the provider's probe kind (eval752 providers
+edit PROVIDER --probe KIND sets it), or the one --probe asks for:
+  models   ${probeKindDescriptions.models}
+  chat     ${probeKindDescriptions.chat}
+  stream   ${probeKindDescriptions.stream}
+A stream probe on a provider without the streaming capability sends one non-streaming request.
+The answer (chat, stream) goes to stdout as it arrives, with escape sequences and echoes of the
+key removed; then one summary line with the tokens spent:
+  ok · PROVIDER · MODEL · key sk-…a1b2 · stream · ttft 312 ms · total 845 ms · 19 tokens (12 in, 7 out) · 13.2 tok/s
+  ok · PROVIDER · MODEL · key sk-…a1b2 · models probe · total 96 ms · 0 tokens
+("~7 tokens out" when the provider reports no usage and the count is an estimate; "—" when unknown).
 On failure stderr says the error class (auth, permission, quota, rate_limited, model_not_found,
 bad_request, context, server, timeout, network, protocol), the message and a "try:" hint.
-Every run is stored (eval752 status shows the last one), audited, and sets the key's last
-validation — except a cancelled run, which leaves the key's validation as it was.
-Timeout, retries, max tokens and temperature come from eval752 settings.
+Every run is stored with the rate-limit headers the provider sent (eval752 status shows them),
+audited, and sets the key's last validation — except a cancelled run, which leaves the key's
+validation as it was. Timeout, retries, max tokens, probe_max_tokens and temperature come from
+eval752 settings.
 
 Options:
   --model MODEL   the model id to send, verbatim (default: the provider's first configured model)
   --key KEY       key id or its first 4+ characters (default: the first active key by priority)
+  --probe KIND    models, chat or stream (default: the provider's probe kind)
   --all-models    every configured model of PROVIDER, paced by a client-side limiter from the
                   provider's rate limits (rpm, rps, concurrency; concurrency defaults to the
                   default_concurrency setting) — enforced by eval752 for its own requests.
                   With concurrency 1 each answer streams in turn; otherwise one line per model
-                  when it starts and its summary line when it ends.
+                  when it starts and its summary line when it ends. A models probe is one
+                  request for all the models.
   --json          no streamed text: one JSON object (an array of them for --all-models)
 
 Ctrl+C cancels: the request is closed, the run is stored as cancelled; press it again to quit
@@ -211,30 +249,35 @@ error, 130 cancelled with Ctrl+C.
 JSON shape (--json), per run:
   {"runId": uuid | null (null: never started, the batch was cancelled first),
    "provider": name, "model": model id, "key": "sk-…a1b2" | null (keyless local server),
+   "probeKind": "models" | "chat" | "stream", "streamed": boolean,
    "outcome": "ok" | "failed" | "cancelled",
    "error": null | {"class": string, "message": string, "hint": string},
-   "metrics": {"ttftMs": number | null, "totalMs": number | null, "outputTokens": number | null,
-               "outputTokensEstimated": boolean, "tokensPerSecond": number | null},
-   "excerpt": the first 500 characters of the answer, sanitised ("" unless ok)}
+   "metrics": {"ttftMs": number | null, "totalMs": number | null, "inputTokens": number | null,
+               "outputTokens": number | null, "outputTokensEstimated": boolean,
+               "tokensPerSecond": number | null},
+   "excerpt": the first 500 characters of the answer, sanitised ("" unless ok),
+   "rateHeaders": null | {header: value} (x-ratelimit-*, anthropic-ratelimit-*, retry-after)}
 
 Examples:
   eval752 smoke openai --model gpt-4o-mini
+  eval752 smoke groq --probe models --all-models
   eval752 smoke groq --all-models --json | jq '.[] | select(.outcome != "ok")'
 `,
 	async run(args: readonly string[], io: Io) {
 		const {values, positionals} = parse(
 			'smoke',
 			args,
-			{model: {type: 'string'}, key: {type: 'string'}, 'all-models': {type: 'boolean'}, json: {type: 'boolean'}},
+			{model: {type: 'string'}, key: {type: 'string'}, probe: {type: 'string'}, 'all-models': {type: 'boolean'}, json: {type: 'boolean'}},
 			{min: 1, max: 1, names: 'PROVIDER'},
 		);
 		if (values['all-models'] && values.model !== undefined) throw new UsageError('smoke: --model and --all-models exclude each other', 'eval752 smoke --help');
 		const provider = positionals[0]!;
 		const json = values.json ?? false;
+		const probe = parseProbeFlag('smoke', values.probe);
 		const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
 		try {
-			if (values['all-models']) return await smokeAll(app.ctx, io, {provider, key: values.key}, json);
-			return await smokeOne(app.ctx, io, {provider, model: values.model, key: values.key}, json);
+			if (values['all-models']) return await smokeAll(app.ctx, io, {provider, key: values.key, probe}, json);
+			return await smokeOne(app.ctx, io, {provider, model: values.model, key: values.key, probe}, json);
 		} finally {
 			await app.close();
 		}

@@ -1,47 +1,98 @@
 import {openApp} from '../../app.js';
+import {UsageError} from '../../errors.js';
+import {healthExitCodes, type HealthVerdict} from '../../services/health.js';
 import {DEFAULT_MAX_AGE_MS, formatDuration, parseDuration, providerStatus, type ProviderStatus, type StatusReport} from '../../services/status.js';
 import {parse} from '../args.js';
 import {age, columns, printJson, table, truncate, width} from '../format.js';
 import type {Io} from '../io.js';
+import {renderOpenMetrics} from '../openmetrics.js';
 import type {Command} from '../registry.js';
+
+function isoOrNull(date: Date | null | undefined): string | null {
+	return date ? date.toISOString() : null;
+}
+
+/** One provider's health in JSON, shared by `status --json`, `probe --json` and `watch --json`. */
+export function healthJson(health: HealthVerdict) {
+	return {
+		state: health.state,
+		reason: health.reason,
+		notes: health.notes,
+		models: {
+			total: health.models.total,
+			ok: health.models.ok,
+			failing: health.models.failing,
+			stale: health.models.stale,
+			untested: health.models.untested,
+			each: health.perModel.map((entry) => ({
+				model: entry.model,
+				state: entry.state,
+				outcome: entry.run?.outcome ?? null,
+				errorClass: entry.run?.errorClass ?? null,
+				probeKind: entry.run?.probeKind ?? null,
+				at: isoOrNull(entry.run?.at),
+				ageSeconds: entry.ageMs === null ? null : Math.round(entry.ageMs / 1000),
+				latencyMs: entry.run?.totalMs ?? null,
+			})),
+		},
+		lastProbe: health.last && {
+			model: health.last.model,
+			outcome: health.last.outcome,
+			errorClass: health.last.errorClass,
+			probeKind: health.last.probeKind,
+			at: health.last.at.toISOString(),
+			ageSeconds: Math.round(health.last.ageMs / 1000),
+			latencyMs: health.last.totalMs,
+		},
+	};
+}
+
+/** The JSON of one provider's status; the shape is documented in --help and kept stable. */
+export function providerStatusJson(provider: ProviderStatus, now: Date) {
+	const health = healthJson(provider.health);
+	return {
+		id: provider.id,
+		name: provider.name,
+		type: provider.type,
+		enabled: provider.enabled,
+		probeKind: provider.probeKind,
+		health: health.state,
+		reason: health.reason,
+		notes: health.notes,
+		keys: provider.keys,
+		models: health.models,
+		lastProbe: health.lastProbe,
+		rateLimits: provider.rateLimits,
+		limits: provider.limits,
+		observedLimits: provider.observed && {
+			source: 'rate-limit headers of a probe response: what the provider said, not enforced by eval752',
+			saidAt: provider.observed.at.toISOString(),
+			ageSeconds: Math.max(0, Math.round((now.getTime() - provider.observed.at.getTime()) / 1000)),
+			probeKind: provider.observed.probeKind,
+			runId: provider.observed.runId,
+			headers: provider.observed.headers,
+			text: provider.observedText,
+		},
+	};
+}
 
 /** The JSON a script reads; its shape is documented in --help and kept stable. */
 export function statusJson(report: StatusReport): unknown {
 	return {
-		healthy: report.healthy,
+		state: report.state,
+		exitCode: report.exitCode,
+		healthy: report.state === 'healthy',
 		checkedAt: report.checkedAt.toISOString(),
 		maxAgeSeconds: Math.round(report.maxAgeMs / 1000),
-		providers: report.providers.map((provider) => ({
-			id: provider.id,
-			name: provider.name,
-			type: provider.type,
-			enabled: provider.enabled,
-			health: provider.health,
-			problems: provider.problems,
-			keys: provider.keys,
-			models: provider.models,
-			lastSmoke: provider.lastSmoke && {
-				outcome: provider.lastSmoke.outcome,
-				errorClass: provider.lastSmoke.errorClass,
-				model: provider.lastSmoke.model,
-				at: provider.lastSmoke.at.toISOString(),
-				ageSeconds: Math.round(provider.lastSmoke.ageMs / 1000),
-				latencyMs: provider.lastSmoke.totalMs,
-			},
-			rateLimits: provider.rateLimits,
-			limits: provider.limits,
-		})),
+		counts: report.counts,
+		providers: report.providers.map((provider) => providerStatusJson(provider, report.checkedAt)),
 	};
 }
 
-function healthCell(provider: ProviderStatus): string {
-	return provider.health === 'unhealthy' ? 'UNHEALTHY' : provider.health;
-}
-
-function smokeCell(provider: ProviderStatus): string {
-	const smoke = provider.lastSmoke;
-	if (!smoke) return 'never';
-	return smoke.outcome === 'failed' ? `failed (${smoke.errorClass ?? '?'})` : smoke.outcome;
+function lastProbeCell(provider: ProviderStatus): string {
+	const last = provider.health.last;
+	if (!last) return 'never';
+	return `${last.outcome === 'failed' ? `failed (${last.errorClass ?? '?'})` : 'ok'} · ${last.probeKind}`;
 }
 
 /** Greedy word wrap: wording like "enforced by eval752 for its own requests" must survive whole, never cut with "…". */
@@ -66,13 +117,13 @@ function labelled(name: string, text: string, max: number): string {
 	return [`  ${truncate(name, max - 2)}`, ...wrap(text, '    ', max)].join('\n');
 }
 
-/** What to run next: the exact command for one unhealthy provider when it fits, else the general form. */
-function nextStep(unhealthy: readonly ProviderStatus[], max: number): string {
-	const only = unhealthy.length === 1 ? unhealthy[0]! : undefined;
-	const keyless = only?.problems.includes('no active key') ?? false;
-	const specific = only && (keyless ? `try: eval752 keys add ${only.name} --from-stdin` : `try: eval752 smoke ${only.name} --all-models`);
+/** What to run next: the exact command for one provider that needs it when it fits, else the general form. */
+function nextStep(attention: readonly ProviderStatus[], max: number): string {
+	const only = attention.length === 1 ? attention[0]! : undefined;
+	const keyless = only?.health.reason === 'no active key';
+	const specific = only && (keyless ? `try: eval752 keys add ${only.name} --from-stdin` : `try: eval752 probe ${only.name}`);
 	if (specific && width(specific) <= max) return specific;
-	return 'try: eval752 smoke PROVIDER --all-models (eval752 keys add PROVIDER if keyless)';
+	return 'try: eval752 probe --all (eval752 keys add PROVIDER for one without a key)';
 }
 
 export function renderStatus(report: StatusReport, max: number): string {
@@ -80,81 +131,120 @@ export function renderStatus(report: StatusReport, max: number): string {
 	const now = report.checkedAt;
 	const rows = report.providers.map((provider) => [
 		provider.name,
-		healthCell(provider),
+		provider.health.state,
 		`${provider.keys.active}/${provider.keys.disabled}`,
-		String(provider.models),
-		smokeCell(provider),
-		provider.lastSmoke ? age(provider.lastSmoke.at, now) : '—',
-		provider.lastSmoke?.totalMs == null ? '—' : `${provider.lastSmoke.totalMs} ms`,
+		`${provider.health.models.ok}/${provider.health.models.total}`,
+		lastProbeCell(provider),
+		provider.health.last ? age(provider.health.last.at, now) : '—',
+		provider.health.last?.totalMs == null ? '—' : `${provider.health.last.totalMs} ms`,
 	]);
-	const out: string[] = [table(['PROVIDER', 'HEALTH', 'KEYS A/D', 'MODELS', 'LAST SMOKE', 'AGE', 'LATENCY'], rows, max).trimEnd(), ''];
+	const out: string[] = [table(['PROVIDER', 'HEALTH', 'KEYS A/D', 'OK/MODELS', 'LAST PROBE', 'AGE', 'LATENCY'], rows, max).trimEnd(), ''];
 
-	const unhealthy = report.providers.filter((provider) => provider.health === 'unhealthy');
-	if (unhealthy.length > 0) {
-		out.push('Problems:');
-		for (const provider of unhealthy) out.push(labelled(provider.name, provider.problems.join('; '), max));
+	const attention = report.providers.filter((provider) => provider.health.state !== 'healthy' && provider.health.state !== 'disabled');
+	if (attention.length > 0) {
+		out.push('Health:');
+		for (const provider of attention) out.push(labelled(provider.name, `${provider.health.state} — ${provider.health.reason}`, max));
 		out.push('');
 	}
-	out.push('Client-side rate limits:');
-	for (const provider of report.providers) out.push(labelled(provider.name, provider.limits, max));
+	const noted = report.providers.filter((provider) => provider.health.notes.length > 0 && provider.enabled);
+	if (noted.length > 0) {
+		out.push('Notes:');
+		for (const provider of noted) for (const note of provider.health.notes) out.push(labelled(provider.name, note, max));
+		out.push('');
+	}
+	out.push(...wrap("Rate limits — declared: what eval752 paces its own requests by; observed: what the provider's response headers said, and when (never enforced):", '', max));
+	for (const provider of report.providers) {
+		out.push(labelled(provider.name, `declared: ${provider.limits}`, max));
+		if (provider.observed) out.push(...wrap(`observed: ${provider.observedText}`, '    ', max));
+	}
 	out.push('');
 
-	const enabled = report.providers.filter((provider) => provider.enabled);
-	const healthy = enabled.length - unhealthy.length;
-	const disabled = report.providers.length - enabled.length;
+	const enabled = report.providers.filter((provider) => provider.enabled).length;
+	const disabled = report.counts.disabled;
+	const others = (['degraded', 'failing', 'unknown'] as const).filter((state) => report.counts[state] > 0).map((state) => `${report.counts[state]} ${state}`);
 	out.push(
-		`${healthy} of ${enabled.length} enabled provider${enabled.length === 1 ? '' : 's'} healthy` +
-			`${disabled > 0 ? ` (${disabled} disabled, not checked)` : ''}; smoke tests count for ${formatDuration(report.maxAgeMs)}.`,
+		`${report.counts.healthy} of ${enabled} enabled provider${enabled === 1 ? '' : 's'} healthy${others.length > 0 ? `, ${others.join(', ')}` : ''}` +
+			`${disabled > 0 ? ` (${disabled} disabled, not checked)` : ''}; probes count for ${formatDuration(report.maxAgeMs)}.`,
 	);
-	if (unhealthy.length > 0) out.push(nextStep(unhealthy, max));
+	if (attention.length > 0) out.push(nextStep(attention, max));
 	return out.join('\n') + '\n';
 }
 
+export const formats = ['text', 'json', 'openmetrics'] as const;
+
 export const command: Command = {
 	name: 'status',
-	summary: 'every provider at a glance; exit 1 when any is unhealthy',
-	help: `Usage: eval752 status [--max-age DURATION] [--json]
+	summary: 'every provider at a glance; exit 0 healthy, 1 failing, 3 degraded, 4 unknown',
+	help: `Usage: eval752 status [--max-age DURATION] [--json | --format text|json|openmetrics]
 
-Every provider: enabled or not, keys (active/disabled), models, the last smoke test (outcome,
-error class, age, latency) and the client-side rate limits eval752 applies to its own requests
-(never a provider-side limit or a budget). Reads stored results only: it never decrypts a key
-and never calls a provider — run eval752 smoke for a fresh result.
+Every provider: its health, keys (active/disabled), models that pass, the last probe (outcome,
+kind, age, latency), the client-side rate limits eval752 applies to its own requests, and beside
+them the rate-limit headers the provider itself last sent (labelled with when; never enforced).
+Reads stored results only: it never decrypts a key and never calls a provider — run
+eval752 probe (or eval752 smoke) for a fresh result.
 
-An enabled provider is unhealthy when its last smoke test failed, is older than --max-age,
-never happened, or when it has no active key and its family needs one. A cancelled run is no
-verdict: the last finished or failed one counts.
-Disabled providers are listed but never make the status unhealthy.
+Health is judged from the probes of the key that serves traffic (the first active key by
+priority) on the configured models, as fresh as --max-age; a cancelled run is no verdict:
+  healthy    every model probed within --max-age passes
+  degraded   some of them fail and others pass (one model of five failing, say)
+  failing    no active key where the family needs one; every model probed fails; or one fails
+             in a way that breaks them all (auth, quota, network, a wrong base URL)
+  unknown    no models, or no probe within --max-age (a provider never probed is unknown)
+  disabled   switched off: listed, never judged
+A rotation candidate or a retired key that failed is a note, never the provider failing.
 
 Options:
-  --max-age DURATION   how long a smoke test counts, like 30m, 24h or 7d (default ${formatDuration(DEFAULT_MAX_AGE_MS)})
-  --json               the report as JSON (shape below)
+  --max-age DURATION   how long a probe counts, like 30m, 24h or 7d (default ${formatDuration(DEFAULT_MAX_AGE_MS)})
+  --json               the report as JSON (shape below); the same as --format json
+  --format FORMAT      text (default), json, or openmetrics: health, latency and age per provider
+                       in the Prometheus/OpenMetrics text format, for node_exporter's textfile
+                       collector (write to a .prom file: eval752 status --format openmetrics >
+                       /var/lib/node_exporter/eval752.prom.$$ && mv … eval752.prom)
 
-Exit codes: 0 every enabled provider is healthy (also when there are none), 1 any enabled
-provider is unhealthy, 2 usage or configuration error.
+Exit codes (the worst enabled provider decides; disabled ones never count):
+  ${healthExitCodes.healthy}  every enabled provider is healthy (also when there are none)
+  ${healthExitCodes.failing}  at least one is failing
+  ${healthExitCodes.degraded}  none failing; at least one degraded
+  ${healthExitCodes.unknown}  none failing or degraded; at least one unknown
+  2  usage or configuration error
 
 JSON shape (--json):
-  {"healthy": boolean, "checkedAt": ISO time, "maxAgeSeconds": number,
+  {"state": "healthy" | "degraded" | "failing" | "unknown", "exitCode": number,
+   "healthy": boolean, "checkedAt": ISO time, "maxAgeSeconds": number,
+   "counts": {"healthy", "degraded", "failing", "unknown", "disabled": number},
    "providers": [{"id", "name", "type", "enabled": boolean,
-     "health": "healthy" | "unhealthy" | "disabled", "problems": [string],
-     "keys": {"active": number, "disabled": number}, "models": number,
-     "lastSmoke": null | {"outcome": "ok" | "failed", "errorClass": string | null,
-       "model", "at": ISO time, "ageSeconds": number, "latencyMs": number | null},
+     "probeKind": "models" | "chat" | "stream",
+     "health": "healthy" | "degraded" | "failing" | "unknown" | "disabled", "reason": string,
+     "notes": [string], "keys": {"active": number, "disabled": number},
+     "models": {"total", "ok", "failing", "stale", "untested": number,
+       "each": [{"model", "state": "ok" | "failing" | "stale" | "untested", "outcome", "errorClass",
+                 "probeKind", "at", "ageSeconds", "latencyMs"}]},
+     "lastProbe": null | {"model", "outcome": "ok" | "failed", "errorClass": string | null,
+       "probeKind", "at": ISO time, "ageSeconds": number, "latencyMs": number | null},
      "rateLimits": {"rpm", "rps", "concurrency": number | null},
-     "limits": "rpm 60 · concurrency 2 — enforced by eval752 for its own requests" | "no limits set"}]}
+     "limits": "rpm 60 · concurrency 2 — enforced by eval752 for its own requests"
+               | "no limits set",
+     "observedLimits": null | {"source": string, "saidAt": ISO time, "ageSeconds": number,
+       "probeKind", "runId", "headers": {name: value}, "text": string}}]}
 
 Examples:
   eval752 status
-  eval752 status --max-age 7d --json | jq '.providers[] | select(.health == "unhealthy")'
+  eval752 status --max-age 7d --json | jq '.providers[] | select(.health != "healthy")'
+  eval752 status --max-age 10m; [ $? -eq 4 ] && echo "nothing probed lately"
 `,
 	async run(args: readonly string[], io: Io) {
-		const {values} = parse('status', args, {json: {type: 'boolean'}, 'max-age': {type: 'string'}}, {max: 0});
+		const {values} = parse('status', args, {json: {type: 'boolean'}, format: {type: 'string'}, 'max-age': {type: 'string'}}, {max: 0});
 		const maxAgeMs = values['max-age'] === undefined ? DEFAULT_MAX_AGE_MS : parseDuration(values['max-age']);
+		const format = values.format ?? (values.json ? 'json' : 'text');
+		if (!(formats as readonly string[]).includes(format)) throw new UsageError(`status: --format must be one of ${formats.join(', ')}`, 'eval752 status --help');
+		if (values.json && format !== 'json') throw new UsageError('status: --json and --format exclude each other', 'eval752 status --help');
 		const app = await openApp(io, {readOnly: true, onProgress: (message) => io.stderr.write(`${message}\n`)});
 		try {
 			const report = await providerStatus(app.ctx, {maxAgeMs});
-			if (values.json) printJson(io.stdout, statusJson(report));
+			if (format === 'json') printJson(io.stdout, statusJson(report));
+			else if (format === 'openmetrics') io.stdout.write(renderOpenMetrics(report));
 			else io.stdout.write(renderStatus(report, Math.min(columns(io.stdout), 120)));
-			return report.healthy ? 0 : 1;
+			return report.exitCode;
 		} finally {
 			await app.close();
 		}

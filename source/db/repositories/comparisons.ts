@@ -128,3 +128,50 @@ export async function comparisonResults(sql: Queryable, runId: string): Promise<
 		order by lower(provider_name), model_name, id`;
 	return rows.map((row) => resultSchema.parse(row));
 }
+
+/** A run with how its targets ended, for history lists. */
+export interface ComparisonRunSummary extends ComparisonRunRow {
+	readonly targets: number;
+	readonly ok: number;
+	readonly failed: number;
+	/** The slowest finished target's total time (the run's wall time is close to it). */
+	readonly slowestMs: number | null;
+}
+
+const summarySchema = z
+	.object({targets: z.number().int(), ok_count: z.number().int(), failed_count: z.number().int(), slowest_ms: z.number().int().nullable()})
+	.passthrough();
+
+function toSummary(raw: unknown): ComparisonRunSummary {
+	const run = runSchema.parse(raw);
+	const extra = summarySchema.parse(raw);
+	return {...run, targets: extra.targets, ok: extra.ok_count, failed: extra.failed_count, slowestMs: extra.slowest_ms};
+}
+
+const summaryColumns = (sql: Queryable) => sql`
+	c.id, c.alias, c.prompt, c.started_at, c.finished_at, c.status, c.actor,
+	(select count(*)::int from comparison_results x where x.run_id = c.id) as targets,
+	(select count(*)::int from comparison_results x where x.run_id = c.id and x.outcome = 'ok') as ok_count,
+	(select count(*)::int from comparison_results x where x.run_id = c.id and x.outcome = 'failed') as failed_count,
+	(select max(x.total_ms)::int from comparison_results x where x.run_id = c.id and x.outcome = 'ok') as slowest_ms`;
+
+/** Runs of an alias (any case), newest first. */
+export async function comparisonRunsOfAlias(sql: Queryable, alias: string, limit: number): Promise<ComparisonRunSummary[]> {
+	const rows = await sql`select ${summaryColumns(sql)} from comparison_runs c where lower(c.alias) = lower(${alias}) order by c.started_at desc, c.id limit ${limit}`;
+	return rows.map(toSummary);
+}
+
+/** Runs in which a provider was one of the targets, newest first. */
+export async function comparisonRunsOfProvider(sql: Queryable, providerId: string, limit: number): Promise<ComparisonRunSummary[]> {
+	const rows = await sql`
+		select ${summaryColumns(sql)} from comparison_runs c
+		where exists (select 1 from comparison_results x where x.run_id = c.id and x.provider_id = ${providerId})
+		order by c.started_at desc, c.id limit ${limit}`;
+	return rows.map(toSummary);
+}
+
+/** Every run, newest first, with its counts. */
+export async function recentComparisonSummaries(sql: Queryable, limit: number): Promise<ComparisonRunSummary[]> {
+	const rows = await sql`select ${summaryColumns(sql)} from comparison_runs c order by c.started_at desc, c.id limit ${limit}`;
+	return rows.map(toSummary);
+}

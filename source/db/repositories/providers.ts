@@ -1,6 +1,8 @@
 import postgres from 'postgres';
 import {z} from 'zod';
 import {capabilities, providerTypes} from '../../domain/families.js';
+import {probeKinds, type ProbeKind} from '../../domain/probe.js';
+import {rateHeadersSchema} from './smoke-runs.js';
 import type {Provider, ProviderFields} from '../../domain/provider.js';
 import {UserError} from '../../errors.js';
 import type {Queryable, Tx} from '../types.js';
@@ -23,6 +25,8 @@ export const providerRowSchema = z
 			.transform((rates) => ({rpm: rates.rpm ?? null, rps: rates.rps ?? null, concurrency: rates.concurrency ?? null})),
 		extra_headers: z.record(z.string(), z.string()).catch({}),
 		enabled: z.boolean(),
+		// A kind a newer eval752 wrote and this one doesn't know falls back to the full smoke test.
+		probe_kind: z.enum(probeKinds).catch('stream'),
 		version: z.number().int(),
 		created_at: z.date(),
 		updated_at: z.date(),
@@ -38,6 +42,7 @@ export const providerRowSchema = z
 			rateLimits: row.rate_limits,
 			extraHeaders: row.extra_headers,
 			enabled: row.enabled,
+			probeKind: row.probe_kind,
 			version: row.version,
 			createdAt: row.created_at,
 			updatedAt: row.updated_at,
@@ -68,13 +73,82 @@ async function mapNameConflict<T>(name: string, work: () => Promise<T>): Promise
 	}
 }
 
+/** The newest verdict (a run that was not cancelled) of one configured model with the serving key. */
+export interface ModelRunRow {
+	readonly model: string;
+	readonly run: {
+		readonly outcome: 'ok' | 'failed';
+		readonly errorClass: string | null;
+		readonly at: Date;
+		readonly totalMs: number | null;
+		readonly probeKind: ProbeKind;
+	} | null;
+}
+
+/** A key other than the serving one whose last validation failed: a rotation candidate, a parked or retired key. */
+export interface KeyFailureRow {
+	readonly keyId: string;
+	readonly displayHint: string;
+	readonly label: string;
+	readonly status: 'active' | 'disabled';
+	readonly errorClass: string | null;
+	readonly model: string;
+	readonly at: Date;
+}
+
 export interface ProviderSummaryRow {
 	readonly provider: Provider;
 	readonly keysActive: number;
 	readonly keysTotal: number;
 	readonly models: number;
-	readonly lastSmoke: {outcome: string; errorClass: string | null; at: Date; totalMs: number | null; model: string} | null;
+	readonly lastSmoke: {outcome: string; errorClass: string | null; at: Date; totalMs: number | null; model: string; probeKind: ProbeKind} | null;
+	/** The key calls use: the first active key by priority (what `keyForCall` picks). */
+	readonly servingKey: {readonly id: string; readonly displayHint: string; readonly label: string} | null;
+	/** Per configured model, by name. */
+	readonly modelRuns: readonly ModelRunRow[];
+	readonly keyFailures: readonly KeyFailureRow[];
+	/** The newest run that carried rate-limit headers. */
+	readonly observed: {readonly at: Date; readonly headers: Readonly<Record<string, string>>; readonly runId: string; readonly probeKind: ProbeKind} | null;
 }
+
+const jsonDate = z.union([z.date(), z.string()]).transform((value) => (value instanceof Date ? value : new Date(value)));
+const kindSchema = z.enum(probeKinds).catch('stream');
+
+const modelRunsSchema = z
+	.array(
+		z.object({
+			model: z.string(),
+			outcome: z.enum(['ok', 'failed']).nullable(),
+			errorClass: z.string().nullable(),
+			at: jsonDate.nullable(),
+			totalMs: z.number().int().nullable(),
+			kind: kindSchema.nullable(),
+		}),
+	)
+	.transform((rows): ModelRunRow[] =>
+		rows.map((row) => ({
+			model: row.model,
+			run: row.outcome && row.at ? {outcome: row.outcome, errorClass: row.errorClass, at: row.at, totalMs: row.totalMs, probeKind: row.kind ?? 'stream'} : null,
+		})),
+	);
+
+const keyFailuresSchema = z
+	.array(
+		z.object({
+			keyId: z.string(),
+			hint: z.string(),
+			label: z.string(),
+			status: z.enum(['active', 'disabled']),
+			errorClass: z.string().nullable(),
+			model: z.string().nullable(),
+			at: jsonDate.nullable(),
+		}),
+	)
+	.transform((rows): KeyFailureRow[] =>
+		rows
+			.filter((row) => row.at !== null)
+			.map((row) => ({keyId: row.keyId, displayHint: row.hint, label: row.label, status: row.status, errorClass: row.errorClass, model: row.model ?? '', at: row.at!})),
+	);
 
 const summaryExtras = z.object({
 	keys_active: z.number().int(),
@@ -85,23 +159,68 @@ const summaryExtras = z.object({
 	smoke_at: z.date().nullable(),
 	smoke_total_ms: z.number().int().nullable(),
 	smoke_model: z.string().nullable(),
+	smoke_kind: kindSchema.nullable(),
+	serving_key_id: z.string().nullable(),
+	serving_key_hint: z.string().nullable(),
+	serving_key_label: z.string().nullable(),
+	model_runs: modelRunsSchema,
+	key_failures: keyFailuresSchema,
+	observed_run_id: z.string().nullable(),
+	observed_at: z.date().nullable(),
+	observed_kind: kindSchema.nullable(),
+	observed_headers: rateHeadersSchema,
 });
 
-/** Every provider with its key and model counts and its latest smoke run, by name. */
-export async function listProviderSummaries(sql: Queryable): Promise<ProviderSummaryRow[]> {
+/**
+ * Every provider with what the list, the board, `status` and the health model need, in ONE
+ * query however many providers there are: key and model counts, the serving key (first active
+ * by priority), per configured model the newest verdict of that key (an index scan per model:
+ * smoke_runs_provider_model), other keys whose last validation failed, the latest run overall,
+ * and the newest rate-limit headers. A cancelled run says nothing about health and is skipped.
+ */
+export async function listProviderSummaries(sql: Queryable, filter: {id?: string} = {}): Promise<ProviderSummaryRow[]> {
 	const rows = await sql`
 		select p.*,
 			(select count(*)::int from provider_keys k where k.provider_id = p.id and k.status = 'active') as keys_active,
 			(select count(*)::int from provider_keys k where k.provider_id = p.id) as keys_total,
 			(select count(*)::int from models m where m.provider_id = p.id) as model_count,
 			s.outcome as smoke_outcome, s.error_class as smoke_error_class, coalesce(s.finished_at, s.started_at) as smoke_at,
-			s.total_ms as smoke_total_ms, s.model_name as smoke_model
+			s.total_ms as smoke_total_ms, s.model_name as smoke_model, s.probe_kind as smoke_kind,
+			sk.id as serving_key_id, sk.display_hint as serving_key_hint, sk.label as serving_key_label,
+			(select coalesce(json_agg(json_build_object(
+					'model', m.model_name, 'outcome', lr.outcome, 'errorClass', lr.error_class, 'at', lr.at, 'totalMs', lr.total_ms, 'kind', lr.probe_kind
+				) order by m.model_name), '[]'::json)
+				from models m
+				left join lateral (
+					select r.outcome, r.error_class, coalesce(r.finished_at, r.started_at) as at, r.total_ms, r.probe_kind
+					from smoke_runs r
+					where r.provider_id = p.id and r.model_name = m.model_name and r.outcome <> 'cancelled'
+						and (r.key_row_id = sk.id or (sk.id is null and r.key_row_id is null))
+					order by r.started_at desc limit 1
+				) lr on true
+				where m.provider_id = p.id) as model_runs,
+			(select coalesce(json_agg(json_build_object(
+					'keyId', k.id, 'hint', k.display_hint, 'label', k.label, 'status', k.status,
+					'errorClass', k.last_validation->>'errorClass', 'model', k.last_validation->>'model', 'at', k.last_validated_at
+				) order by k.priority, k.created_at, k.id), '[]'::json)
+				from provider_keys k
+				where k.provider_id = p.id and k.id is distinct from sk.id and k.last_validation->>'outcome' = 'failed') as key_failures,
+			o.id as observed_run_id, coalesce(o.finished_at, o.started_at) as observed_at, o.probe_kind as observed_kind, o.rate_headers as observed_headers
 		from providers p
 		left join lateral (
-			select outcome, error_class, started_at, finished_at, total_ms, model_name from smoke_runs r
-			-- A cancelled run says nothing about the provider's health: the board and status show the last verdict.
+			select k.id, k.display_hint, k.label from provider_keys k
+			where k.provider_id = p.id and k.status = 'active'
+			order by k.priority, k.created_at, k.id limit 1
+		) sk on true
+		left join lateral (
+			select outcome, error_class, started_at, finished_at, total_ms, model_name, probe_kind from smoke_runs r
 			where r.provider_id = p.id and r.outcome <> 'cancelled' order by r.started_at desc limit 1
 		) s on true
+		left join lateral (
+			select id, started_at, finished_at, probe_kind, rate_headers from smoke_runs r
+			where r.provider_id = p.id and r.rate_headers is not null order by r.started_at desc limit 1
+		) o on true
+		${filter.id === undefined ? sql`` : sql`where p.id = ${filter.id}`}
 		order by lower(p.name), p.id`;
 	return rows.map((raw) => {
 		const extra = summaryExtras.parse(raw);
@@ -112,7 +231,14 @@ export async function listProviderSummaries(sql: Queryable): Promise<ProviderSum
 			models: extra.model_count,
 			lastSmoke:
 				extra.smoke_outcome && extra.smoke_at
-					? {outcome: extra.smoke_outcome, errorClass: extra.smoke_error_class, at: extra.smoke_at, totalMs: extra.smoke_total_ms, model: extra.smoke_model ?? ''}
+					? {outcome: extra.smoke_outcome, errorClass: extra.smoke_error_class, at: extra.smoke_at, totalMs: extra.smoke_total_ms, model: extra.smoke_model ?? '', probeKind: extra.smoke_kind ?? 'stream'}
+					: null,
+			servingKey: extra.serving_key_id ? {id: extra.serving_key_id, displayHint: extra.serving_key_hint ?? '', label: extra.serving_key_label ?? ''} : null,
+			modelRuns: extra.model_runs,
+			keyFailures: extra.key_failures,
+			observed:
+				extra.observed_run_id && extra.observed_at && extra.observed_headers
+					? {at: extra.observed_at, headers: extra.observed_headers, runId: extra.observed_run_id, probeKind: extra.observed_kind ?? 'stream'}
 					: null,
 		};
 	});
@@ -137,9 +263,9 @@ export async function providerByName(sql: Queryable, name: string): Promise<Prov
 export async function insertProvider(tx: Tx, fields: ProviderFields, actor: string): Promise<Provider> {
 	return mapNameConflict(fields.name, async () => {
 		const [row] = await tx`
-			insert into providers (name, type, base_url, capabilities, rate_limits, extra_headers, enabled, updated_by)
+			insert into providers (name, type, base_url, capabilities, rate_limits, extra_headers, enabled, probe_kind, updated_by)
 			values (${fields.name}, ${fields.type}, ${fields.baseUrl}, ${tx.array(fields.capabilities)}::text[],
-				${tx.json(fields.rateLimits as never)}, ${tx.json(fields.extraHeaders as never)}, ${fields.enabled}, ${actor})
+				${tx.json(fields.rateLimits as never)}, ${tx.json(fields.extraHeaders as never)}, ${fields.enabled}, ${fields.probeKind}, ${actor})
 			returning *`;
 		return toProvider(row);
 	});
@@ -153,7 +279,7 @@ export async function updateProviderRow(tx: Tx, id: string, expectedVersion: num
 				name = ${fields.name}, type = ${fields.type}, base_url = ${fields.baseUrl},
 				capabilities = ${tx.array(fields.capabilities)}::text[],
 				rate_limits = ${tx.json(fields.rateLimits as never)}, extra_headers = ${tx.json(fields.extraHeaders as never)},
-				enabled = ${fields.enabled},
+				enabled = ${fields.enabled}, probe_kind = ${fields.probeKind},
 				version = version + 1, updated_at = now(), updated_by = ${actor}
 			where id = ${id} and version = ${expectedVersion}
 			returning *`;

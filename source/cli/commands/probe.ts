@@ -1,0 +1,138 @@
+import {openApp} from '../../app.js';
+import {probeKindDescriptions, type ProbeKind} from '../../domain/probe.js';
+import {UsageError} from '../../errors.js';
+import {healthExitCodes} from '../../services/health.js';
+import {DEFAULT_PARALLEL, MAX_PARALLEL, probeProviders, selectProviders, type ProbeRound, type ProviderProbe} from '../../services/probe.js';
+import {DEFAULT_MAX_AGE_MS, formatDuration, parseDuration} from '../../services/status.js';
+import {intFlag, parse} from '../args.js';
+import {printJson, width} from '../format.js';
+import type {Io} from '../io.js';
+import type {Command} from '../registry.js';
+import {EXIT_CANCELLED, parseProbeFlag, resultJson, summaryLine} from './smoke.js';
+import {providerStatusJson} from './status.js';
+
+/** The JSON of a round: every run, every provider skipped and why, and the health afterwards. */
+export function roundJson(round: ProbeRound): Record<string, unknown> {
+	return {
+		startedAt: round.startedAt.toISOString(),
+		finishedAt: round.finishedAt.toISOString(),
+		cancelled: round.cancelled,
+		state: round.report.state,
+		exitCode: round.report.exitCode,
+		counts: round.report.counts,
+		probes: round.probes.map((probe) => probeJson(probe)),
+		providers: round.report.providers.map((provider) => providerStatusJson(provider, round.report.checkedAt)),
+	};
+}
+
+function probeJson(probe: ProviderProbe): Record<string, unknown> {
+	return {
+		provider: probe.provider,
+		kind: probe.kind,
+		skipped: probe.skipped,
+		runs: probe.results.map((result) => resultJson(result, {provider: probe.provider, keyHint: null, probeKind: probe.kind ?? 'stream'})),
+	};
+}
+
+/** `name  state — reason` per provider, wrapped at the width. */
+export function healthLines(round: ProbeRound, max: number): string[] {
+	const lines: string[] = [];
+	for (const provider of round.report.providers) {
+		const line = `  ${provider.name}  ${provider.health.state} — ${provider.health.reason}`;
+		lines.push(width(line) <= max ? line : `  ${provider.name}\n    ${provider.health.state} — ${provider.health.reason}`);
+	}
+	return lines;
+}
+
+export function parseSelection(command: string, positionals: readonly string[], all: boolean | undefined): {all?: boolean; names?: string[]} {
+	if (all && positionals.length > 0) throw new UsageError(`${command}: give --all or provider names, not both`, `eval752 ${command} --help`);
+	if (!all && positionals.length === 0) throw new UsageError(`${command}: name the providers to probe, or give --all`, `eval752 ${command} --help`);
+	return all ? {all: true} : {names: [...positionals]};
+}
+
+export function parallelFlag(command: string, value: string | undefined): number {
+	return intFlag(command, 'parallel', value, {min: 1, max: MAX_PARALLEL}) ?? DEFAULT_PARALLEL;
+}
+
+export const command: Command = {
+	name: 'probe',
+	summary: 'probe many providers at once within their limits; exit with the health verdict',
+	help: `Usage: eval752 probe (--all | PROVIDER…) [--kind KIND] [--parallel N] [--max-age DURATION] [--json]
+
+Probes each provider named (or every enabled one with --all) on every configured model, with its
+own probe kind or the one --kind gives:
+  models   ${probeKindDescriptions.models}
+  chat     ${probeKindDescriptions.chat}
+  stream   ${probeKindDescriptions.stream}
+Each provider is paced by its own client-side limits (rpm, rps, concurrency — concurrency
+defaulting to the default_concurrency setting), enforced by eval752 for its own requests;
+--parallel providers are probed at a time. Every run is stored and audited like a smoke test,
+with the rate-limit headers the provider sent. A provider without models or without an active
+key is reported and not probed. Then one line per provider with its health (see eval752 status
+--help for the rules) and the exit code of the health model.
+
+Options:
+  --all                every enabled provider
+  --kind KIND          models, chat or stream for every provider (default: each provider's own)
+  --parallel N         providers probed at the same time, 1–${MAX_PARALLEL} (default ${DEFAULT_PARALLEL})
+  --max-age DURATION   how long a probe counts for the verdict (default ${formatDuration(DEFAULT_MAX_AGE_MS)})
+  --json               one JSON object: {startedAt, finishedAt, cancelled, state, exitCode,
+                       counts, probes: [{provider, kind, skipped: reason | null,
+                       runs: [run as smoke --json]}], providers: [status as status --json]}
+
+Exit codes (the health of the providers probed, as eval752 status): ${healthExitCodes.healthy} healthy, ${healthExitCodes.failing} failing,
+${healthExitCodes.degraded} degraded, ${healthExitCodes.unknown} unknown; 2 usage or configuration error; ${EXIT_CANCELLED} cancelled with Ctrl+C.
+
+Examples:
+  eval752 probe --all --kind models
+  eval752 probe groq openai --json | jq '.providers[] | {name, health}'
+`,
+	async run(args: readonly string[], io: Io) {
+		const {values, positionals} = parse('probe', args, {
+			all: {type: 'boolean'},
+			kind: {type: 'string'},
+			parallel: {type: 'string'},
+			'max-age': {type: 'string'},
+			json: {type: 'boolean'},
+		});
+		const selection = parseSelection('probe', positionals, values.all);
+		const kind: ProbeKind | undefined = parseProbeFlag('probe', values.kind, 'kind');
+		const parallel = parallelFlag('probe', values.parallel);
+		const maxAgeMs = values['max-age'] === undefined ? DEFAULT_MAX_AGE_MS : parseDuration(values['max-age'], '--max-age', 'probe');
+		const json = values.json ?? false;
+		const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
+		const controller = new AbortController();
+		const onInterrupt = () => {
+			if (!json) io.stderr.write('\neval752: cancelling — Ctrl+C again to quit at once\n');
+			controller.abort();
+		};
+		process.once('SIGINT', onInterrupt);
+		try {
+			const providers = await selectProviders(app.ctx, selection);
+			if (providers.length === 0) {
+				if (json) printJson(io.stdout, {probes: [], providers: [], state: 'healthy', exitCode: 0});
+				else io.stdout.write('No enabled providers to probe — add one: eval752 providers add --name NAME --type TYPE\n');
+				return 0;
+			}
+			const round = await probeProviders(app.ctx, providers, {kind, parallel, maxAgeMs}, controller.signal, {
+				onOutcome: (_provider, outcome) => {
+					if (json) return;
+					io.stdout.write(`${summaryLine(outcome)}\n`);
+					if (outcome.outcome === 'failed') io.stderr.write(`  ${outcome.provider}: ${outcome.errorClass ?? 'error'}: ${outcome.message ?? ''}\n  try: ${outcome.hint ?? ''}\n`);
+				},
+				onProviderDone: (probe) => {
+					if (!json && probe.skipped) io.stdout.write(`skipped · ${probe.provider} · ${probe.skipped}\n`);
+				},
+			});
+			if (json) printJson(io.stdout, roundJson(round));
+			else {
+				const max = Math.min(io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120, 120);
+				io.stdout.write(['', 'Health:', ...healthLines(round, max), ''].join('\n'));
+			}
+			return round.cancelled ? EXIT_CANCELLED : round.report.exitCode;
+		} finally {
+			process.off('SIGINT', onInterrupt);
+			await app.close();
+		}
+	},
+};
