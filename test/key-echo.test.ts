@@ -56,7 +56,8 @@ beforeAll(async () => {
 	mock = await startMockProvider();
 	const first = secretFor('echo');
 	secrets.push(first);
-	await providerWithKey(t.ctx, mock, 'echo', {secret: first, alias: 'echo'});
+	// Streaming: the mid-stream cases need a streamed answer (without the capability a probe asks for one whole answer).
+	await providerWithKey(t.ctx, mock, 'echo', {secret: first, alias: 'echo', capabilities: ['streaming']});
 });
 
 afterAll(async () => {

@@ -189,7 +189,8 @@ describe(`probe kinds (${databaseKind})`, () => {
 		expect((await cli('providers', 'show', p.name)).stdout).toContain('probe         chat — one small non-streaming completion');
 		expect((await json<RunJson>('smoke', p.name)).value.probeKind).toBe('chat');
 		const bad = await cli('providers', 'edit', p.name, '--probe', 'everything');
-		expect(bad.code).toBe(1);
+		// A value refused by validation is a usage error.
+		expect(bad.code).toBe(2);
 		expect(bad.stderr).toContain('Probe kind must be one of models, chat, stream');
 	});
 

@@ -366,7 +366,9 @@ describe('smoke: one non-streaming request (no streaming capability, or the chat
 		const body = mock.chatRequests[0]?.body as Record<string, unknown>;
 		expect(body['stream']).toBe(false);
 		expect(body['stream_options']).toBeUndefined();
-		expect(events.filter((event) => event.type === 'delta')).toHaveLength(1);
+		// One answer, shown as it passes the stage: the rolling-window redactor may hold back an end
+		// that could still be the start of the key and let it go at the end, as a second delta.
+		expect(events.filter((event) => event.type === 'delta').length).toBeGreaterThanOrEqual(1);
 		// The answer passes the same sanitise-and-redact step as a streamed delta.
 		expect(deltaText(events)).toBe('pong [redacted]');
 		for (const value of allStrings(events)) {

@@ -1,3 +1,4 @@
+import {probeKinds} from '../domain/probe.js';
 import {FULL_MASK, parseEnvelope} from '../crypto/index.js';
 import type {BackupTable, JsonRow} from '../db/repositories/backup.js';
 import {lastValidationSchema, normaliseLabel, parseKeyStatus, parsePriority} from '../domain/key.js';
@@ -225,6 +226,7 @@ const RULES: Readonly<Record<BackupTable, TableRules>> = {
 			created_at: timestamp,
 			updated_at: timestamp,
 			updated_by: nullable(actor),
+			probe_kind: oneOf(probeKinds),
 		},
 	},
 	provider_keys: {
@@ -290,6 +292,18 @@ const RULES: Readonly<Record<BackupTable, TableRules>> = {
 			excerpt: nullable(sanitisedText(10_000, {multiline: true})),
 			error_message: nullable(sanitisedText(1000)),
 			actor,
+			probe_kind: oneOf(probeKinds),
+			input_tokens: nullable(integer(0, 2_147_483_647)),
+			tokens_estimated: bool,
+			// Rate-limit headers as a probe stored them: a flat object of short safe strings.
+			rate_headers: (value) => {
+				if (value === null) return;
+				if (typeof value !== 'object' || Array.isArray(value)) throw new FieldProblem('must be an object of header values');
+				for (const [name, header] of Object.entries(value as Record<string, unknown>)) {
+					if (!/^[a-z0-9-]{1,64}$/.test(name)) throw new FieldProblem('holds a header name eval752 does not store');
+					sanitisedText(256)(header);
+				}
+			},
 		},
 	},
 	comparison_runs: {

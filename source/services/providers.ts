@@ -19,10 +19,12 @@ import {
 import type {KeyFailureRow, ModelRunRow, ProviderSummaryRow} from '../db/repositories/providers.js';
 import type {ObservedLimits} from '../domain/observed-limits.js';
 import type {ProbeKind} from '../domain/probe.js';
+import type {RateLimits} from '../domain/provider.js';
 import type {Queryable, Tx} from '../db/types.js';
 import {ConflictError, NotFoundError, UserError, ValidationError} from '../errors.js';
 import {changedFields} from '../domain/conflict.js';
 import {conflictError} from './conflict-details.js';
+import {describeLimits} from '../providers/index.js';
 import {mutate, read, type ServiceContext} from './context.js';
 
 /**
@@ -212,4 +214,9 @@ export async function deleteProvider(ctx: ServiceContext, id: string, options: {
 			changes: [{table: 'providers', id: current.id}],
 		};
 	});
+}
+
+/** What eval752 paces for its own requests to a provider, in the words `status` uses. */
+export function describeDeclaredLimits(limits: RateLimits): string {
+	return describeLimits(limits);
 }

@@ -15,6 +15,10 @@ import {ComparisonPane} from './panes/aliases/ComparisonPane.js';
 import {ComparisonRunnerProvider, useComparisonRunner} from './panes/aliases/use-comparison.js';
 import {AuditPane} from './panes/audit/AuditPane.js';
 import {AuditRowView} from './panes/audit/AuditRowView.js';
+import {ProviderView} from './panes/provider/ProviderView.js';
+import {RunsPane} from './panes/runs/RunsPane.js';
+import {RunView} from './panes/runs/RunView.js';
+import {StatusPane} from './panes/status/StatusPane.js';
 import {KeysPane} from './panes/keys/KeysPane.js';
 import {ModelsPane} from './panes/models/ModelsPane.js';
 import {ProvidersPane} from './panes/providers/ProvidersPane.js';
@@ -92,7 +96,8 @@ function Opening({theme, opening, readOnly, columns, height}: AppProps & {readon
 		<Box flexDirection="column" width={columns} height={height} overflow="hidden">
 			<Header info={info} theme={theme} width={columns} banners={[]} />
 			<Box flexDirection="column" flexGrow={1} borderStyle="single" borderColor={theme.border} paddingX={1}>
-				<Spinner label={opening ?? 'Opening the database…'} />
+				<Spinner label="Opening the database…" />
+				{opening ? <Text wrap="wrap">{opening}</Text> : null}
 				<Text color={theme.muted}>Nothing typed now is shown or acted on; Ctrl+C cancels.</Text>
 			</Box>
 			<Text> </Text>
@@ -358,8 +363,16 @@ function ViewBody({view, active, width, height, state}: {readonly view: View; re
 			return <AliasesPane active={active} width={width} height={height} query={view.query} />;
 		case 'compare':
 			return <ComparisonPane width={width} height={height} />;
-		default:
-			return <Text>{`(${view.kind})`}</Text>;
+		case 'status':
+			return <StatusPane active={active} width={width} height={height} />;
+		case 'provider':
+			return <ProviderView key={view.providerId} providerId={view.providerId} active={active} width={width} height={height} />;
+		case 'runs':
+			return <RunsPane key={`${view.providerId ?? ''}/${view.alias ?? ''}`} providerId={view.providerId} alias={view.alias} active={active} width={width} height={height} />;
+		case 'run':
+			return <RunView key={view.runId} runId={view.runId} active={active} width={width} height={height} />;
+		case 'board':
+			return null;
 	}
 }
 

@@ -174,6 +174,8 @@ export const keymap: readonly Binding[] = [
 	{id: 'smoke', keys: 's', description: 'smoke-test the selected provider again', scope: 'smoke', mutating: true, hint: true, short: 'again', match: char('s')},
 	// Settings
 	{id: 'edit', keys: 'Enter/e', description: 'edit the selected setting', scope: 'settings', mutating: true, hint: true, short: 'edit', match: (input, key) => key.return || char('e')(input, key)},
+	// Status
+	{id: 'open', keys: 'Enter/i', description: 'the selected provider in full', scope: 'status', hint: true, short: 'open', match: (input, key) => key.return || char('i')(input, key)},
 	// Audit
 	{id: 'open', keys: 'Enter/i', description: 'the selected audit row in full: details, names, before/after', scope: 'audit', hint: true, short: 'open', match: (input, key) => key.return || char('i')(input, key)},
 	{id: 'filter', keys: '/', description: 'filter the audit log by actor, action or target (e.g. bob provider.edit groq)', scope: 'audit', hint: true, short: 'filter', match: char('/')},

@@ -8,7 +8,9 @@ import {addKey, deleteKey, listKeys, setKeyPriority, setKeyStatus, updateKey} fr
 import {saveOverConflict} from '../services/conflicts.js';
 import {ConflictError} from '../errors.js';
 import {addModel, deleteModel, listAliases, listModels, updateModel} from '../services/models.js';
-import {createProvider, deleteProvider, getProvider, listProviders, setProviderEnabled, updateProvider} from '../services/providers.js';
+import {createProvider, deleteProvider, getProvider, listProviders, providerSummary, setProviderEnabled, updateProvider} from '../services/providers.js';
+import {getRun, listRuns, recentRunPoints} from '../services/runs.js';
+import {providerStatus} from '../services/status.js';
 import {getSettings, setSetting} from '../services/settings.js';
 import {discoverModels, runSmoke} from '../services/smoke.js';
 import type {DashboardServices} from './services.js';
@@ -28,6 +30,11 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 			readOnly: ctx.readOnly,
 		},
 		listProviders: () => listProviders(ctx),
+		providerSummary: (id) => providerSummary(ctx, id),
+		statusReport: () => providerStatus(ctx),
+		listRuns: (filter) => listRuns(ctx, filter),
+		getRun: (id) => getRun(ctx, id),
+		recentRuns: (providerIds, count) => recentRunPoints(ctx, providerIds, count),
 		getProvider: (id) => getProvider(ctx, id),
 		listKeys: (providerId) => listKeys(ctx, providerId),
 		listModels: (providerId) => listModels(ctx, providerId),
@@ -47,7 +54,7 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 			const found = await discoverModels(ctx, providerId, signal);
 			return {names: found.served, skippedNote: found.skippedNote};
 		},
-		smoke: (request, signal) => runSmoke(ctx, {provider: request.providerId, model: request.modelName, key: request.keyId}, signal),
+		smoke: (request, signal) => runSmoke(ctx, {provider: request.providerId, model: request.modelName, key: request.keyId, probe: request.probe}, signal),
 		getSettings: () => getSettings(ctx),
 		updateKey: (id, version, patch) => updateKey(ctx, id, version, patch),
 		saveOverConflict: (conflict, patch) => {

@@ -101,7 +101,8 @@ export async function runDashboard(options: {readOnly: boolean}, io: Io): Promis
 		const theme = createTheme(Boolean(io.env['NO_COLOR']));
 		// Said on screen while the dashboard runs, and again on the normal screen when it ends.
 		const notices: string[] = [];
-		let opening = 'Opening the database…';
+		/** What the opening is busy with beyond the usual (the first start creates the database). */
+		let opening: string | undefined;
 		let services: DashboardServices | undefined;
 		let readOnly = options.readOnly;
 		const tree = () => (

@@ -7,6 +7,9 @@ import type {ChainResult, StoredAuditRow} from '../services/audit.js';
 import type {AuditEntryDetail, AuditListItem} from '../services/audit-browse.js';
 import type {AliasOverview, CompareEvent} from '../services/compare.js';
 import type {ProviderSummary} from '../services/providers.js';
+import type {ProbeKind} from '../domain/probe.js';
+import type {RunDetail, RunFilter, RunListItem, RunPoint} from '../services/runs.js';
+import type {StatusReport} from '../services/status.js';
 import type {FinishMode, FinishResult, Rotation, RotationProgress, RotationValidation} from '../services/rotate.js';
 import type {SmokeEvent} from '../services/smoke.js';
 
@@ -32,11 +35,22 @@ export interface SmokeRequest {
 	readonly modelName?: string;
 	/** Defaults to the first active key by priority. */
 	readonly keyId?: string;
+	/** The check to run (models, chat, stream); defaults to the provider's probe kind. */
+	readonly probe?: ProbeKind;
 }
 
 export interface DashboardServices {
 	readonly info: DashboardInfo;
 	listProviders(): Promise<ProviderSummary[]>;
+	/** One provider's summary: the same fields as the list (health inputs, observed limits). */
+	providerSummary(id: string): Promise<ProviderSummary>;
+	/** What `eval752 status` reports: every provider's health, limits declared and observed. */
+	statusReport(): Promise<StatusReport>;
+	/** Smoke runs (every probe kind) and comparison runs, newest first. */
+	listRuns(filter: RunFilter): Promise<RunListItem[]>;
+	getRun(id: string): Promise<RunDetail>;
+	/** The last `count` runs of each provider, oldest first (sparklines). */
+	recentRuns(providerIds: readonly string[], count: number): Promise<Map<string, RunPoint[]>>;
 	getProvider(id: string): Promise<Provider>;
 	listKeys(providerId: string): Promise<KeySummary[]>;
 	listModels(providerId: string): Promise<Model[]>;

@@ -80,7 +80,7 @@ describe('the dashboard in a real terminal (80×24, embedded database)', () => {
 		const streaming = await term.waitFor(/word3 .*\n[\s\S]*streaming from e2e-provider/);
 		expect(streaming).not.toContain('word59');
 		await term.waitFor(/✓ ok · ttft \d+ ms · total \d+ ms · 60 tokens/);
-		await term.waitFor(/e2e-provider\s+openai-compatible\s+on\s+1\/1\s+✓ ok/);
+		await term.waitFor(/e2e-provider\s+openai-compatible\s+on\s+1\/1\s+✓ healthy/);
 
 		await term.send(['1', 'd']);
 		await term.waitFor(/Delete provider e2e-provider .*y\/N/);

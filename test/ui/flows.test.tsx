@@ -54,7 +54,7 @@ describe(`dashboard flows (${databaseKind})`, () => {
 			expect(done).toMatch(/40 tokens/);
 			// Streaming is incremental: some frame showed early tokens without the last one.
 			expect(ui.frames().some((f) => f.includes('tok3 ') && !f.includes('tok39'))).toBe(true);
-			await ui.waitFor(/flowco\s+openai-compatible\s+on\s+1\/1\s+✓ ok/);
+			await ui.waitFor(/flowco\s+openai-compatible\s+on\s+1\/1\s+✓ healthy/);
 			await ui.waitFor(/sk-flow-…WXYZ.*✓/);
 			const runs = await c.ctx.db.sql`select outcome, model_name, output_tokens from smoke_runs`;
 			expect(runs).toEqual([{outcome: 'ok', model_name: 'flow-small', output_tokens: 40}]);

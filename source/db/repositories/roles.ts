@@ -28,6 +28,8 @@ export const RUNTIME_GRANTS: readonly TableGrant[] = [
 	{table: 'audit_log', privileges: ['select', 'insert']},
 	{table: 'audit_head', privileges: ['select', 'update']},
 	{table: 'encryption_canary', privileges: ['select', 'insert']},
+	// `eval752 watch` claims a provider per interval here (coordination state, not audited).
+	{table: 'probe_leases', privileges: ['select', 'insert', 'update', 'delete']},
 	{table: 'schema_migrations', privileges: ['select']},
 ];
 

@@ -1,4 +1,5 @@
 import {capabilities, capabilityLabels, defaultCapabilities, families, providerTypes, type ProviderType} from '../../../domain/families.js';
+import {probeKindDescriptions, probeKinds} from '../../../domain/probe.js';
 import type {Provider} from '../../../domain/provider.js';
 import {Form, type FormValues} from '../../components/Form.js';
 import {saveOutcome} from '../../components/form-outcome.js';
@@ -15,12 +16,13 @@ const numberOrNull = (value: string | readonly string[] | undefined): number | n
 const rateFields = {rpm: 'rpm', rps: 'rps', concurrency: 'concurrency'} as const;
 
 function valuesOf(provider: Provider | undefined): FormValues {
-	if (!provider) return {name: '', type: 'openai', baseUrl: families.openai.defaultBaseUrl ?? '', capabilities: defaultCapabilities, rpm: '', rps: '', concurrency: ''};
+	if (!provider) return {name: '', type: 'openai', baseUrl: families.openai.defaultBaseUrl ?? '', capabilities: defaultCapabilities, probeKind: 'stream', rpm: '', rps: '', concurrency: ''};
 	return {
 		name: provider.name,
 		type: provider.type,
 		baseUrl: provider.baseUrl,
 		capabilities: provider.capabilities,
+		probeKind: provider.probeKind,
 		rpm: provider.rateLimits.rpm?.toString() ?? '',
 		rps: provider.rateLimits.rps?.toString() ?? '',
 		concurrency: provider.rateLimits.concurrency?.toString() ?? '',
@@ -58,6 +60,7 @@ export function ProviderForm({provider, onSaved}: {readonly provider?: Provider;
 				{kind: 'text', name: 'baseUrl', label: 'Base URL', placeholder: 'https://…/v1 (a family below fills its own)'},
 				{kind: 'choice', name: 'type', label: 'Family', options: providerTypes.map((t) => ({value: t, label: `${families[t].label} (${t})`}))},
 				{kind: 'flags', name: 'capabilities', label: 'Capabilities', options: capabilities.map((c) => ({value: c, label: capabilityLabels[c]}))},
+				{kind: 'choice', name: 'probeKind', label: 'Probe kind', options: probeKinds.map((k) => ({value: k, label: `${k} — ${probeKindDescriptions[k]}`}))},
 				{kind: 'text', name: 'rpm', label: 'Requests/min', placeholder: 'empty: no limit'},
 				{kind: 'text', name: 'rps', label: 'Requests/s', placeholder: 'empty: no limit'},
 				{kind: 'text', name: 'concurrency', label: 'Concurrency', placeholder: 'empty: no limit'},
@@ -78,6 +81,7 @@ export function ProviderForm({provider, onSaved}: {readonly provider?: Provider;
 							type: values['type'],
 							baseUrl: blank(values['baseUrl']) || undefined,
 							capabilities: values['capabilities'],
+							probeKind: values['probeKind'],
 							rateLimits: {rpm: numberOrNull(values['rpm']), rps: numberOrNull(values['rps']), concurrency: numberOrNull(values['concurrency'])},
 						});
 						ui.flash(`Provider ${created.name} created`, 'ok');

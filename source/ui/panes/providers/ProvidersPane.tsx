@@ -4,13 +4,14 @@ import type {ProviderSummary} from '../../../services/providers.js';
 import {Pane} from '../../components/Pane.js';
 import {useAsyncResource} from '../../hooks/use-async-resource.js';
 import {useLive} from '../../hooks/use-live.js';
-import {listCommands, useSelection} from '../../hooks/use-selection.js';
+import {listCommands, useSelection, windowStart} from '../../hooks/use-selection.js';
 import {useServices} from '../../services.js';
 import {useClock, useCommands, useUi} from '../../ui-context.js';
 import {RotationWizard} from '../rotation/RotationWizard.js';
 import {useSmokeRunner} from '../smoke/use-smoke.js';
+import {ProbePicker} from './ProbePicker.js';
 import {ProviderForm} from './ProviderForm.js';
-import {ProvidersView} from './ProvidersView.js';
+import {ProvidersView, TREND_POINTS, visibleRows} from './ProvidersView.js';
 
 export interface ProvidersPaneProps {
 	readonly focused: boolean;
@@ -44,6 +45,11 @@ export const ProvidersPane = memo(function ProvidersPane({focused, active, width
 	const shown = useMemo(() => filterProviders(providers.data, filter), [providers.data, filter]);
 	const selection = useSelection(shown, (p) => p.id);
 	const selected = selection.selected;
+	// Trends for the rows on screen only: one query, however long the list.
+	const rows = visibleRows(height - 3);
+	const start = windowStart(selection.index, shown?.length ?? 0, rows);
+	const visibleIds = (shown ?? []).slice(start, start + rows).map((p) => p.id);
+	const trends = useAsyncResource(visibleIds.length > 0 && width >= 100 ? () => services.recentRuns(visibleIds, TREND_POINTS) : undefined, [visibleIds.join(','), width >= 100], refresh);
 
 	useEffect(() => {
 		onSelect(selected ?? null);
@@ -97,7 +103,22 @@ export const ProvidersPane = memo(function ProvidersPane({focused, active, width
 			smoke: () => {
 				if (!selected) return ui.flash('Select a provider to smoke-test', 'error');
 				if (selected.models === 0) return ui.flash(`Attach a model to ${selected.name} first (focus [3], press a)`, 'error');
-				smoke.start({providerId: selected.id}, selected.name);
+				smoke.start({providerId: selected.id}, `${selected.name} · ${selected.probeKind}`);
+			},
+			probe: () => {
+				if (!selected) return ui.flash('Select a provider to probe', 'error');
+				if (selected.models === 0) return ui.flash(`Attach a model to ${selected.name} first (focus [3], press a)`, 'error');
+				const target = selected;
+				ui.openModal(
+					<ProbePicker
+						providerName={target.name}
+						current={target.probeKind}
+						onPick={(probe) => {
+							ui.closeModal();
+							smoke.start({providerId: target.id, probe}, `${target.name} · ${probe}`);
+						}}
+					/>,
+				);
 			},
 			rotate: () => {
 				if (!selected) return ui.flash('Add a provider first (focus [1] and press a)', 'error');
@@ -112,7 +133,7 @@ export const ProvidersPane = memo(function ProvidersPane({focused, active, width
 	const footer = providers.data ? `${count === 0 ? 0 : selection.index + 1} of ${count}${filter ? ` (${total} in all)` : ''}` : undefined;
 	return (
 		<Pane title={`Providers${filter ? ` /${filter}` : ''}`} number={1} focused={focused} theme={ui.theme} width={width} height={height} footer={footer}>
-			<ProvidersView providers={shown} error={providers.error} index={selection.index} focused={focused} width={width - 2} height={height - 3} theme={ui.theme} filter={filter} now={now} />
+			<ProvidersView providers={shown} error={providers.error} index={selection.index} focused={focused} width={width - 2} height={height - 3} theme={ui.theme} filter={filter} now={now} trends={trends.data} />
 		</Pane>
 	);
 });
