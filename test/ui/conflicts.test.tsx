@@ -51,8 +51,10 @@ describe(`a form meets another operator's save (case 28, ${databaseKind})`, () =
 		const ui = await renderDashboard(c.ctx);
 		try {
 			await openForm(ui, ['1', 'e'], /Edit provider conflicted/);
-			// Our change: rpm 10 → 25 (Requests/min is the fifth field).
-			await ui.press('tab', 'tab', 'tab', 'tab', 'ctrl-u');
+			// Our change: rpm 10 → 25 (Requests/min is the sixth field).
+			await ui.press('tab', 'tab', 'tab', 'tab', 'tab');
+			await ui.waitFor(/› Requests\/min/);
+			await ui.press('ctrl-u');
 			await ui.type('25');
 			// Theirs, meanwhile: the base URL.
 			await updateProvider(bob, provider.id, (await getProvider(c.ctx, provider.id)).version, {baseUrl: 'http://127.0.0.1:10/v1'});

@@ -11,7 +11,7 @@ import {RotationWizard} from '../rotation/RotationWizard.js';
 import {useSmokeRunner} from '../smoke/use-smoke.js';
 import {ProbePicker} from './ProbePicker.js';
 import {ProviderForm} from './ProviderForm.js';
-import {ProvidersView, TREND_POINTS, visibleRows} from './ProvidersView.js';
+import {ProvidersView, TREND_POINTS, TREND_WIDTH, visibleRows} from './ProvidersView.js';
 
 export interface ProvidersPaneProps {
 	readonly focused: boolean;
@@ -49,7 +49,7 @@ export const ProvidersPane = memo(function ProvidersPane({focused, active, width
 	const rows = visibleRows(height - 3);
 	const start = windowStart(selection.index, shown?.length ?? 0, rows);
 	const visibleIds = (shown ?? []).slice(start, start + rows).map((p) => p.id);
-	const trends = useAsyncResource(visibleIds.length > 0 && width >= 100 ? () => services.recentRuns(visibleIds, TREND_POINTS) : undefined, [visibleIds.join(','), width >= 100], refresh);
+	const trends = useAsyncResource(visibleIds.length > 0 && width - 2 >= TREND_WIDTH ? () => services.recentRuns(visibleIds, TREND_POINTS) : undefined, [visibleIds.join(','), width - 2 >= TREND_WIDTH], refresh);
 
 	useEffect(() => {
 		onSelect(selected ?? null);

@@ -30,6 +30,9 @@ export const visibleRows = (height: number) => Math.max(1, height - 1);
 /** Points a trend cell shows. */
 export const TREND_POINTS = 12;
 
+/** From this width (the pane's inside) the board has a trend column. */
+export const TREND_WIDTH = 98;
+
 const columns: readonly ColumnSpec[] = [
 	{header: 'NAME', min: 10, max: 24, keep: 9},
 	{header: 'TYPE', min: 8, max: 17, keep: 3},
@@ -50,7 +53,8 @@ export function ProvidersView({providers, error, index, focused, width, height, 
 	const empty = filter ? `No provider matches “${filter}”. Esc clears the filter.` : 'No providers yet. Press a to add one, or run eval752 import-env to bring in OPENAI_API_KEY and friends.';
 	const status = listStatus({items: providers, error, noun: 'providers', empty, theme});
 	if (status || !providers) return status;
-	const widths = layoutColumns(width - 1, columns);
+	// The trend needs a wide terminal: below that its columns go to the name and the type.
+	const widths = layoutColumns(width - 1, width >= TREND_WIDTH ? columns : columns.map((c) => (c.header === 'TREND' ? {...c, min: width, keep: -1} : c)));
 	const rows = visibleRows(height);
 	const start = windowStart(index, providers.length, rows);
 	const cell = (text: string, i: number) => (widths[i]! > 0 ? ` ${pad(truncate(text, widths[i]!), widths[i]!)}` : '');
