@@ -120,7 +120,10 @@ function Dashboard(props: DashboardProps) {
 	const hub = useMemo(() => createLiveHub(), []);
 	const registry = useMemo<CommandRegistry>(() => ({handlers: new Map()}), []);
 	const now = useTicker();
-	const health = useDatabaseHealth(services, () => hub.changed('*'));
+	const health = useDatabaseHealth(services, () => {
+		dispatch({type: 'flash', text: 'Database reachable again — reloaded', tone: 'ok'});
+		hub.changed('*');
+	});
 	const prompt = useRef<(prompt: string | undefined) => void>(() => undefined);
 	const holdWhile = useHoldWhile();
 
