@@ -70,4 +70,39 @@ describe.runIf(databaseKind === 'server')('dashboards on a shared PostgreSQL', (
 			await admin.end({timeout: 5});
 		}
 	});
+
+	it('a save whose connection is terminated: one clear line in the form, nothing half-applied, Enter again saves', async () => {
+		const ctx = await connect();
+		const ui = await renderDashboard(ctx);
+		const admin = postgres(testServerUrl!, {max: 1, onnotice: () => undefined});
+		try {
+			await ui.waitFor(/shared-one/);
+			await ui.press(':');
+			await ui.type('provider shared-one');
+			await ui.press('enter');
+			await ui.waitFor(/›shared-one/);
+			await ui.press('e');
+			await ui.waitFor('Edit provider shared-one');
+			await ui.press('tab', 'tab', 'tab', 'tab', 'tab');
+			await ui.waitFor(/› Requests\/min/);
+			await ui.type('77');
+			const before = await ctx.db.sql`select version, rate_limits from providers where name = 'shared-one'`;
+			const dbName = new URL(c.t.url!).pathname.slice(1);
+			// Every connection of this dashboard, as a server restart or a failover would do it.
+			await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${dbName} and application_name = 'eval752' and pid <> pg_backend_pid()`;
+			await ui.press('enter');
+			const failed = await ui.waitFor(/✕ .*(connection|database)/i);
+			expect(failed).not.toMatch(/at .*\(.*\.ts:\d+|TypeError|unexpected error/);
+			const during = await c.ctx.db.sql`select version, rate_limits from providers where name = 'shared-one'`;
+			expect(during).toEqual(before);
+			// The form kept what was typed; Enter again goes through on a new connection.
+			await ui.press('enter');
+			await ui.waitFor('Provider shared-one saved');
+			const [after] = await c.ctx.db.sql<{rpm: number}[]>`select (rate_limits->>'rpm')::int as rpm from providers where name = 'shared-one'`;
+			expect(after!.rpm).toBe(77);
+		} finally {
+			ui.unmount();
+			await admin.end({timeout: 5});
+		}
+	});
 });
