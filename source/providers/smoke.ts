@@ -231,6 +231,8 @@ async function* runAttempt(
 	let rateHeaders: Record<string, string> | null = null;
 	/** The answer came whole (not streamed): its token estimate is by length, not by chunk. */
 	let wholeAnswer = false;
+	/** When a whole answer arrived: its first token and its end are that one moment. */
+	let answeredAt: number | undefined;
 
 	const metricsAt = (endedAt: number, final: boolean): SmokeMetrics => {
 		const outputTokens = usage ? usage.output : tokenChunks > 0 || final ? tokenChunks : null;
@@ -290,6 +292,7 @@ async function* runAttempt(
 					.withResponse();
 				rateHeaders = redactValues(pickRateHeaders(response.headers), req.apiKey);
 				wholeAnswer = true;
+				answeredAt = performance.now();
 				chunkSource = answerChunks(data as unknown, response.status);
 			}
 		} catch (error) {
@@ -301,7 +304,7 @@ async function* runAttempt(
 			for await (const chunk of chunkSource) {
 				disarm();
 				chunks++;
-				const now = performance.now();
+				const now = answeredAt ?? performance.now();
 				const delta = chunk.choices?.[0]?.delta as (ChatChunk['choices'][number]['delta'] & {reasoning_content?: unknown; reasoning?: unknown}) | undefined;
 				const content = typeof delta?.content === 'string' ? delta.content : '';
 				const reasoning = typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : typeof delta?.reasoning === 'string' ? delta.reasoning : '';
@@ -333,7 +336,7 @@ async function* runAttempt(
 			return failure(new SyntaxError('the stream ends without a single chunk'));
 		}
 
-		const endedAt = performance.now();
+		const endedAt = answeredAt ?? performance.now();
 		const metrics = metricsAt(endedAt, true);
 		yield usage
 			? {type: 'usage', inputTokens: usage.input, outputTokens: usage.output}
