@@ -1,4 +1,5 @@
 import type {ReactNode} from 'react';
+import type {Scope} from './keymap.js';
 
 /**
  * What the App itself holds: which view is open (a stack, so Esc goes back where the operator
@@ -117,5 +118,21 @@ export function appReducer(state: AppState, action: AppAction): AppState {
 			return {...state, flash: {text: action.text, tone: action.tone, id: ++flashId}};
 		case 'clearFlash':
 			return state.flash?.id === action.id ? {...state, flash: null} : state;
+	}
+}
+
+/** The scopes whose keys are live: the open view's (or focused pane's), lists, then global ones. */
+export function scopesFor(view: View, focus: PaneId): Scope[] {
+	switch (view.kind) {
+		case 'board':
+			return [focus, 'list', 'global'];
+		case 'compare':
+			return ['compare', 'global'];
+		case 'provider':
+		case 'auditRow':
+		case 'run':
+			return ['detail', 'list', 'global'];
+		default:
+			return [view.kind, 'list', 'global'];
 	}
 }

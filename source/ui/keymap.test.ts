@@ -1,6 +1,6 @@
 import type {Key} from 'ink';
 import {describe, expect, it} from 'vitest';
-import {scopesFor} from './App.js';
+import {scopesFor} from './app-state.js';
 import {panes, type View} from './app-state.js';
 import {hintsFor, keymap, resolve, type Scope} from './keymap.js';
 
