@@ -1,13 +1,16 @@
 import {EventEmitter} from 'node:events';
 import {render} from 'ink';
 import type {ServiceContext} from '../source/services/context.js';
+import type {ReactNode} from 'react';
 import {App} from '../source/ui/App.js';
+import {createLiveHub, LiveContext} from '../source/ui/hooks/use-live.js';
 import {PacedInputContext} from '../source/ui/input/input-target.js';
 import {PacedInput} from '../source/ui/input/paced-input.js';
 import {countCommits, settled} from '../source/ui/input/settle.js';
 import {createDashboardServices} from '../source/ui/live-services.js';
-import type {DashboardServices} from '../source/ui/services.js';
+import {ServicesContext, type DashboardServices} from '../source/ui/services.js';
 import {createTheme} from '../source/ui/theme.js';
+import {CommandContext, UiContext, type Ui} from '../source/ui/ui-context.js';
 
 /**
  * The one way UI tests drive the dashboard: the real App over real services and a test
@@ -129,17 +132,67 @@ export interface RenderOptions {
 
 export async function renderDashboard(ctx: ServiceContext, options: RenderOptions = {}): Promise<Dashboard> {
 	const services: DashboardServices = {...createDashboardServices(ctx), ...options.services};
+	const screen = await mount(<App theme={createTheme(options.noColor ?? false)} services={services} notices={options.notices} />, options);
+	return Object.assign(screen, {services});
+}
+
+export interface ComponentScreen extends Omit<Dashboard, 'services'> {
+	/** What the component put on the flash line, in order ("tone: text"). */
+	readonly flashes: string[];
+}
+
+/**
+ * One pane, dialog or input on its own, without booting the dashboard: the same paced keys and
+ * plain frames as `renderDashboard`, with the contexts a pane reads (the actions, live reloads,
+ * the key registry, the clock) and, when given, the services. `ui` overrides actions.
+ */
+export async function renderComponent(
+	node: ReactNode,
+	options: Omit<RenderOptions, 'services'> & {readonly services?: DashboardServices; readonly ui?: Partial<Ui>} = {},
+): Promise<ComponentScreen> {
+	const flashes: string[] = [];
+	const nothing = () => undefined;
+	const ui: Ui = {
+		theme: createTheme(options.noColor ?? false),
+		readOnly: false,
+		flash: (text, tone = 'info') => void flashes.push(`${tone}: ${text}`),
+		open: nothing,
+		back: nothing,
+		focus: nothing,
+		openModal: nothing,
+		closeModal: nothing,
+		confirm: nothing,
+		act: (run) => void run().then((text) => flashes.push(`ok: ${text}`), (error: unknown) => flashes.push(`error: ${String(error)}`)),
+		editAuditFilter: nothing,
+		editFilter: nothing,
+		askPrompt: nothing,
+		...options.ui,
+	};
+	const wrapped = (
+		<UiContext.Provider value={ui}>
+			<LiveContext.Provider value={createLiveHub()}>
+				<CommandContext.Provider value={{handlers: new Map()}}>{options.services ? <ServicesContext.Provider value={options.services}>{node}</ServicesContext.Provider> : node}</CommandContext.Provider>
+			</LiveContext.Provider>
+		</UiContext.Provider>
+	);
+	return Object.assign(await mount(wrapped, options), {flashes});
+}
+
+/** Renders a tree into a fake terminal of a fixed size behind the paced input; frames come out as plain text. */
+async function mount(node: ReactNode, options: {readonly columns?: number; readonly rows?: number}): Promise<Omit<Dashboard, 'services'>> {
 	const stdin = new FakeTerminalIn();
 	const stdout = new FakeTerminalOut(options.columns ?? 80, options.rows ?? 24);
 	const commits = countCommits(stdout);
 	const paced = new PacedInput(stdin as never, {settled: () => settled(commits), commits});
 	paced.start();
-	const instance = render(
-		<PacedInputContext.Provider value={paced}>
-			<App theme={createTheme(options.noColor ?? false)} services={services} notices={options.notices} />
-		</PacedInputContext.Provider>,
-		{stdin: paced as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream, stderr: stdout as unknown as NodeJS.WriteStream, debug: true, exitOnCtrlC: false, patchConsole: false},
-	);
+	const instance = render(<PacedInputContext.Provider value={paced}>{node}</PacedInputContext.Provider>, {
+		stdin: paced as unknown as NodeJS.ReadStream,
+		stdout: stdout as unknown as NodeJS.WriteStream,
+		stderr: stdout as unknown as NodeJS.WriteStream,
+		debug: true,
+		exitOnCtrlC: false,
+		patchConsole: false,
+	});
 	let unmounted = false;
 
 	const settle = async () => {
@@ -154,8 +207,7 @@ export async function renderDashboard(ctx: ServiceContext, options: RenderOption
 	};
 	await settle();
 
-	const dashboard: Dashboard = {
-		services,
+	const dashboard: Omit<Dashboard, 'services'> = {
 		paced,
 		frame: () => plain(stdout.writes.at(-1)),
 		frames: () => stdout.writes.map(plain),
