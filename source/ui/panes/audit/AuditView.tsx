@@ -1,11 +1,11 @@
 import {Box} from 'ink';
-import {age, layoutColumns, pad, truncate, type ColumnSpec} from '../../../lib/text.js';
+import {age, layoutColumns, truncate, type ColumnSpec, layoutRow} from '../../../lib/text.js';
 import type {ChainResult} from '../../../services/audit.js';
 import {describeVerification} from '../../../services/audit.js';
 import type {AuditListItem} from '../../../services/audit-browse.js';
 import {listStatus} from '../../components/ListStatus.js';
+import {TableHeader, TableRows} from '../../components/Table.js';
 import {Text} from '../../components/Text.js';
-import {windowStart} from '../../hooks/use-selection.js';
 import type {Theme} from '../../theme.js';
 
 export interface AuditViewProps {
@@ -42,7 +42,6 @@ export function AuditView({rows, error, index, width, height, theme, verificatio
 	const status = listStatus({items: rows, error, noun: 'the audit log', empty, theme});
 	const widths = layoutColumns(width - 1, columns);
 	const visible = Math.max(1, height - verifyShown.length - 1);
-	const start = rows ? windowStart(index, rows.length, visible) : 0;
 	return (
 		<Box flexDirection="column">
 			{verifyShown.map((line, i) => (
@@ -52,24 +51,8 @@ export function AuditView({rows, error, index, width, height, theme, verificatio
 			))}
 			{status ?? (
 				<>
-					<Text color={theme.muted} wrap="truncate">
-						{' '}
-						{columns
-							.map((c, i) => (widths[i]! > 0 ? pad(c.header, widths[i]!) : null))
-							.filter((c) => c !== null)
-							.join(' ')}
-					</Text>
-					{rows!.slice(start, start + visible - 1).map((row, i) => {
-						const selected = start + i === index;
-						const cells = [String(row.seq), age(row.at, now), row.actor, row.action, row.target];
-						const line = cells.map((cell, c) => (widths[c]! > 0 ? pad(truncate(cell, widths[c]!), widths[c]!) : null)).filter((c) => c !== null).join(' ');
-						return (
-							<Text key={row.seq} inverse={selected} wrap="truncate">
-								{selected ? '›' : ' '}
-								{line}
-							</Text>
-						);
-					})}
+					<TableHeader columns={columns} widths={widths} theme={theme} />
+					<TableRows items={rows!} index={index} rows={visible - 1} keyOf={(row) => row.seq} line={(row) => layoutRow([String(row.seq), age(row.at, now), row.actor, row.action, row.target], widths)} />
 					{more ? <Text color={theme.muted}>loading older rows…</Text> : null}
 				</>
 			)}

@@ -1,52 +1,28 @@
 import {memo} from 'react';
 import {Pane} from '../../components/Pane.js';
-import {useAsyncResource} from '../../hooks/use-async-resource.js';
-import {useLive} from '../../hooks/use-live.js';
-import {listCommands, useSelection} from '../../hooks/use-selection.js';
+import {listCommands} from '../../hooks/use-selection.js';
 import {useServices} from '../../services.js';
 import {useClock, useCommands, useUi} from '../../ui-context.js';
+import {openAddDialog, positionOf, useProviderRows, type BoardPaneProps} from '../board-pane.js';
 import {RotationWizard} from '../rotation/RotationWizard.js';
 import {useSmokeRunner} from '../smoke/use-smoke.js';
 import {KeyEditForm, KeyForm} from './KeyForm.js';
 import {KeysView} from './KeysView.js';
 
-export interface KeysPaneProps {
-	readonly focused: boolean;
-	readonly active: boolean;
-	readonly width: number;
-	readonly height: number;
-	readonly providerId: string | null;
-	readonly providerName: string | null;
-}
-
 /** [2] Keys of the board's selected provider: masks, status, priority, last validation. */
-export const KeysPane = memo(function KeysPane({focused, active, width, height, providerId, providerName}: KeysPaneProps) {
+export const KeysPane = memo(function KeysPane({focused, active, width, height, providerId, providerName}: BoardPaneProps) {
 	const services = useServices();
 	const ui = useUi();
 	const now = useClock();
 	const smoke = useSmokeRunner();
-	const refresh = useLive(['provider_keys', 'providers']);
-	const keys = useAsyncResource(providerId ? () => services.listKeys(providerId) : undefined, [providerId], refresh);
-	const selection = useSelection(keys.data, (k) => k.id);
+	const {rows: keys, selection} = useProviderRows(providerId, ['provider_keys', 'providers'], services.listKeys);
 	const selected = selection.selected;
 
 	useCommands(
 		'keys',
 		{
 			...listCommands(selection, Math.max(1, height - 3)),
-			add: () => {
-				if (!providerId || !providerName) return ui.flash('Add a provider first (focus [1] and press a)', 'error');
-				ui.openModal(
-					<KeyForm
-						providerId={providerId}
-						providerName={providerName}
-						onSaved={(key) => {
-							ui.closeModal();
-							selection.select(key.id);
-						}}
-					/>,
-				);
-			},
+			add: () => openAddDialog(ui, {id: providerId, name: providerName}, selection.select, (provider, onSaved) => <KeyForm providerId={provider.id} providerName={provider.name} onSaved={onSaved} />),
 			edit: () => {
 				if (!selected || !providerName) return ui.flash('No key to edit: press a to add one', 'error');
 				const snapshot = selected;
@@ -94,9 +70,8 @@ export const KeysPane = memo(function KeysPane({focused, active, width, height, 
 		});
 	}
 
-	const count = keys.data?.length ?? 0;
 	return (
-		<Pane title={`Keys${providerName ? ` · ${providerName}` : ''}`} number={2} focused={focused} theme={ui.theme} width={width} height={height} footer={keys.data ? `${count === 0 ? 0 : selection.index + 1} of ${count}` : undefined}>
+		<Pane title={`Keys${providerName ? ` · ${providerName}` : ''}`} number={2} focused={focused} theme={ui.theme} width={width} height={height} footer={positionOf(keys.data, selection.index)}>
 			<KeysView keys={keys.data} error={keys.error} providerName={providerName} index={selection.index} focused={focused} width={width - 2} height={height - 3} theme={ui.theme} now={now} />
 		</Pane>
 	);

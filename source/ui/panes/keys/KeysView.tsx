@@ -1,9 +1,7 @@
-import {Box} from 'ink';
 import type {KeySummary} from '../../../domain/key.js';
 import {age, layoutColumns, layoutRow, type ColumnSpec} from '../../../lib/text.js';
 import {listStatus} from '../../components/ListStatus.js';
-import {Text} from '../../components/Text.js';
-import {windowStart} from '../../hooks/use-selection.js';
+import {TableRows} from '../../components/Table.js';
 import type {Theme} from '../../theme.js';
 
 export interface KeysViewProps {
@@ -40,20 +38,15 @@ export function KeysView({keys, error, providerName, index, focused, width, heig
 	const status = listStatus({items: keys, error, none: providerName ? undefined : 'Select a provider.', noun: 'keys', empty: `No keys for ${providerName}. Press a (here) to add one.`, theme});
 	if (status || !keys) return status;
 	const widths = layoutColumns(width - 1, columns);
-	const rows = Math.max(1, height);
-	const start = windowStart(index, keys.length, rows);
 	return (
-		<Box flexDirection="column">
-			{keys.slice(start, start + rows).map((k, i) => {
-				const selected = start + i === index;
-				const line = layoutRow([k.displayHint, k.label, k.status === 'active' ? 'on' : 'off', `p${k.priority}`, age(k.createdAt, now), validationCell(k)], widths);
-				return (
-					<Text key={k.id} inverse={selected && focused} color={k.status === 'active' ? undefined : theme.muted} wrap="truncate">
-						{selected ? '›' : ' '}
-						{line}
-					</Text>
-				);
-			})}
-		</Box>
+		<TableRows
+			items={keys}
+			index={index}
+			rows={Math.max(1, height)}
+			focused={focused}
+			keyOf={(k) => k.id}
+			line={(k) => layoutRow([k.displayHint, k.label, k.status === 'active' ? 'on' : 'off', `p${k.priority}`, age(k.createdAt, now), validationCell(k)], widths)}
+			color={(k) => (k.status === 'active' ? undefined : theme.muted)}
+		/>
 	);
 }

@@ -5,6 +5,7 @@ import type {ProviderSummary} from '../../../services/providers.js';
 import {runSparkline, type RunPoint} from '../../../services/runs.js';
 import {DEFAULT_MAX_AGE_MS} from '../../../services/status.js';
 import {listStatus} from '../../components/ListStatus.js';
+import {TableHeader} from '../../components/Table.js';
 import {Text} from '../../components/Text.js';
 import {healthColor, healthText} from '../../health-cell.js';
 import {windowStart} from '../../hooks/use-selection.js';
@@ -60,13 +61,7 @@ export function ProvidersView({providers, error, index, focused, width, height, 
 	const cell = (text: string, i: number) => (widths[i]! > 0 ? ` ${pad(truncate(text, widths[i]!), widths[i]!)}` : '');
 	return (
 		<Box flexDirection="column">
-			<Text color={theme.muted} wrap="truncate">
-				{' '}
-				{columns
-					.map((c, i) => (widths[i]! > 0 ? pad(c.header, widths[i]!) : null))
-					.filter((c) => c !== null)
-					.join(' ')}
-			</Text>
+			<TableHeader columns={columns} widths={widths} theme={theme} />
 			{providers.slice(start, start + rows).map((p, i) => {
 				const selected = start + i === index;
 				const health: HealthVerdict = providerHealth(p, {now, maxAgeMs: DEFAULT_MAX_AGE_MS});

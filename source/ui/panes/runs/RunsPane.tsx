@@ -1,13 +1,13 @@
 import {Box} from 'ink';
 import {milliseconds} from '../../../lib/metrics.js';
-import {age, layoutColumns, layoutRow, pad, type ColumnSpec} from '../../../lib/text.js';
+import {age, layoutColumns, layoutRow, type ColumnSpec} from '../../../lib/text.js';
 import type {RunListItem} from '../../../services/runs.js';
 import {listStatus} from '../../components/ListStatus.js';
 import {Pane} from '../../components/Pane.js';
-import {Text} from '../../components/Text.js';
+import {TableHeader, TableRows} from '../../components/Table.js';
 import {useAsyncResource} from '../../hooks/use-async-resource.js';
 import {useLive} from '../../hooks/use-live.js';
-import {listCommands, useSelection, windowStart} from '../../hooks/use-selection.js';
+import {listCommands, useSelection} from '../../hooks/use-selection.js';
 import {useServices} from '../../services.js';
 import {useClock, useCommands, useUi} from '../../ui-context.js';
 
@@ -57,28 +57,19 @@ export function RunsPane({providerId, alias, active, width, height}: {readonly p
 	const list = runs.data;
 	const status = listStatus({items: list, error: runs.error, noun: 'runs', empty: `No runs of ${what} yet: s on the board probes a provider, c on an alias compares it.`, theme: ui.theme});
 	const widths = layoutColumns(width - 3, columns);
-	const start = list ? windowStart(selection.index, list.length, rows) : 0;
 	return (
 		<Pane title={`Runs · ${what}`} focused theme={ui.theme} width={width} height={height} footer={list ? `${list.length === 0 ? 0 : selection.index + 1} of ${list.length}${list.length >= HISTORY ? '+' : ''}` : undefined}>
 			{status ?? (
 				<Box flexDirection="column">
-					<Text color={ui.theme.muted} wrap="truncate">
-						{' '}
-						{columns
-							.map((c, i) => (widths[i]! > 0 ? pad(c.header, widths[i]!) : null))
-							.filter((c) => c !== null)
-							.join(' ')}
-					</Text>
-					{list!.slice(start, start + rows).map((run, i) => {
-						const selected = start + i === selection.index;
-						const failed = run.kind === 'smoke' ? run.outcome === 'failed' : run.failed > 0;
-						return (
-							<Text key={run.id} inverse={selected} color={failed && !selected ? ui.theme.error : undefined} wrap="truncate">
-								{selected ? '›' : ' '}
-								{layoutRow(cells(run, now), widths)}
-							</Text>
-						);
-					})}
+					<TableHeader columns={columns} widths={widths} theme={ui.theme} />
+					<TableRows
+						items={list!}
+						index={selection.index}
+						rows={rows}
+						keyOf={(run) => run.id}
+						line={(run) => layoutRow(cells(run, now), widths)}
+						color={(run, selected) => ((run.kind === 'smoke' ? run.outcome === 'failed' : run.failed > 0) && !selected ? ui.theme.error : undefined)}
+					/>
 				</Box>
 			)}
 		</Pane>

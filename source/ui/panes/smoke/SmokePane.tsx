@@ -1,21 +1,12 @@
 import {useEffect, useState} from 'react';
 import {Pane} from '../../components/Pane.js';
 import {useCommands, useUi} from '../../ui-context.js';
+import type {BoardPaneProps} from '../board-pane.js';
 import {SmokeView} from './SmokeView.js';
 import {useSmokeRunner} from './use-smoke.js';
 
-export interface SmokePaneProps {
-	readonly focused: boolean;
-	readonly active: boolean;
-	readonly width: number;
-	readonly height: number;
-	/** The board's selected provider, for `s` here. */
-	readonly providerId: string | null;
-	readonly providerName: string | null;
-}
-
 /** [4] The running or last smoke test: its streamed text, then the outcome and metrics. */
-export function SmokePane({focused, active, width, height, providerId, providerName}: SmokePaneProps) {
+export function SmokePane({focused, active, width, height, providerId, providerName}: BoardPaneProps) {
 	const ui = useUi();
 	const smoke = useSmokeRunner();
 	const elapsed = useElapsed(smoke.running ? smoke.state.startedAt : null);

@@ -1,15 +1,16 @@
 import {Box} from 'ink';
-import {age, layoutColumns, layoutRow, pad, type ColumnSpec} from '../../../lib/text.js';
+import {age, layoutColumns, layoutRow, type ColumnSpec} from '../../../lib/text.js';
 import {healthExitCodes} from '../../../services/health.js';
 import {formatDuration} from '../../../services/status.js';
 import {ErrorText} from '../../components/ListStatus.js';
 import {Pane} from '../../components/Pane.js';
 import {Spinner} from '../../components/Spinner.js';
+import {TableHeader, TableRows} from '../../components/Table.js';
 import {Text} from '../../components/Text.js';
 import {healthColor, healthText} from '../../health-cell.js';
 import {useAsyncResource} from '../../hooks/use-async-resource.js';
 import {useLive} from '../../hooks/use-live.js';
-import {listCommands, useSelection, windowStart} from '../../hooks/use-selection.js';
+import {listCommands, useSelection} from '../../hooks/use-selection.js';
 import {useServices} from '../../services.js';
 import {useClock, useCommands, useUi} from '../../ui-context.js';
 import {providerTables} from '../providers/ProvidersPane.js';
@@ -45,7 +46,6 @@ export function StatusPane({active, width, height}: {readonly active: boolean; r
 	);
 	const widths = layoutColumns(width - 3, columns);
 	const r = report.data;
-	const start = providers ? windowStart(selection.index, providers.length, rows) : 0;
 	return (
 		<Pane title="Status" focused theme={ui.theme} width={width} height={height} footer={providers ? `${providers.length === 0 ? 0 : selection.index + 1} of ${providers.length}` : undefined}>
 			{report.error && !r ? <ErrorText error={report.error} theme={ui.theme} /> : null}
@@ -58,23 +58,15 @@ export function StatusPane({active, width, height}: {readonly active: boolean; r
 					<Text color={ui.theme.muted} wrap="truncate">
 						{(['healthy', 'degraded', 'failing', 'unknown', 'disabled'] as const).map((state) => `${r.counts[state]} ${state}`).join(' · ')}
 					</Text>
-					<Text color={ui.theme.muted} wrap="truncate">
-						{' '}
-						{columns
-							.map((c, i) => (widths[i]! > 0 ? pad(c.header, widths[i]!) : null))
-							.filter((c) => c !== null)
-							.join(' ')}
-					</Text>
-					{providers!.slice(start, start + rows).map((p, i) => {
-						const selected = start + i === selection.index;
-						const why = [p.health.reason, ...p.health.notes].join('; ');
-						return (
-							<Text key={p.id} inverse={selected} color={selected ? undefined : healthColor(p.health.state, ui.theme)} wrap="truncate">
-								{selected ? '›' : ' '}
-								{layoutRow([p.name, healthText(p.health), age(p.health.last?.at, now), why], widths)}
-							</Text>
-						);
-					})}
+					<TableHeader columns={columns} widths={widths} theme={ui.theme} />
+					<TableRows
+						items={providers!}
+						index={selection.index}
+						rows={rows}
+						keyOf={(p) => p.id}
+						line={(p) => layoutRow([p.name, healthText(p.health), age(p.health.last?.at, now), [p.health.reason, ...p.health.notes].join('; ')], widths)}
+						color={(p, selected) => (selected ? undefined : healthColor(p.health.state, ui.theme))}
+					/>
 				</Box>
 			) : null}
 		</Pane>
