@@ -1,4 +1,6 @@
 import {useCallback, useEffect, useMemo, useRef} from 'react';
+import {formatMetrics} from '../../lib/metrics.js';
+import type {SmokeEvent} from '../../services/smoke.js';
 
 /** Streaming text is redrawn at most ~30 times a second: cheap over slow links. */
 export const FRAME_MS = 33;
@@ -46,4 +48,26 @@ export function useStreamRun(active: boolean, flush: () => void): StreamRun {
 	}, []);
 	const running = useCallback(() => controller.current !== undefined, []);
 	return useMemo(() => ({begin, end, cancel, running}), [begin, end, cancel, running]);
+}
+
+/** What a smoke event adds to the streamed text: a delta its text, a retry a marker line. */
+export function streamedText(event: SmokeEvent): string {
+	if (event.type === 'delta') return event.text;
+	if (event.type === 'started' && event.attempt > 1) return `\n[retry ${event.attempt}]\n`;
+	return '';
+}
+
+export interface SmokeVerdict {
+	readonly status: 'ok' | 'failed' | 'cancelled';
+	/** The metrics, one line ("~" on estimated tokens). */
+	readonly metrics: string;
+	readonly error: {readonly errorClass: string; readonly message: string; readonly hint: string} | null;
+}
+
+/** A smoke run's last event as every pane shows it: how it ended, its metrics, the classified error. */
+export function smokeVerdict(event: Extract<SmokeEvent, {type: 'finished' | 'failed'}>): SmokeVerdict {
+	const metrics = formatMetrics(event.metrics);
+	if (event.type === 'finished') return {status: 'ok', metrics, error: null};
+	const {class: errorClass, message, hint} = event.error;
+	return {status: errorClass === 'cancelled' ? 'cancelled' : 'failed', metrics, error: {errorClass, message, hint}};
 }

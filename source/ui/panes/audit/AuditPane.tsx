@@ -32,15 +32,14 @@ export function AuditPane({active, width, height, filter}: {readonly active: boo
 	const [verification, setVerification] = useState<ChainResult | 'running' | undefined>(undefined);
 	useHold(loading, RELOAD_HOLD_MS);
 
-	// The first page (again after a change or a new filter), as many rows as were loaded before.
-	useEffect(() => {
+	/** Loads a page and hands it to `apply`, unless the effect that asked is gone by then. */
+	const loadPage = (request: Parameters<typeof services.browseAudit>[0], apply: (page: AuditListItem[]) => void) => {
 		let current = true;
 		setLoading(true);
-		services.browseAudit({filter, limit: Math.min(1000, Math.max(PAGE, loaded.current))}).then(
+		services.browseAudit(request).then(
 			(page) => {
 				if (!current) return;
-				loaded.current = page.length;
-				setRows(page);
+				apply(page);
 				setDone(page.length < PAGE);
 				setError(undefined);
 				setLoading(false);
@@ -54,30 +53,27 @@ export function AuditPane({active, width, height, filter}: {readonly active: boo
 		return () => {
 			current = false;
 		};
-	}, [services, filter, refresh]);
+	};
+
+	// The first page (again after a change or a new filter), as many rows as were loaded before.
+	useEffect(
+		() =>
+			loadPage({filter, limit: Math.min(1000, Math.max(PAGE, loaded.current))}, (page) => {
+				loaded.current = page.length;
+				setRows(page);
+			}),
+		// eslint-disable-next-line react-hooks/exhaustive-deps -- loadPage reads only stable setters and services
+		[services, filter, refresh],
+	);
 
 	// Older rows as the cursor nears the end of what is loaded.
 	useEffect(() => {
 		if (!rows || done || loading || selection.index < rows.length - 20) return;
-		let current = true;
-		setLoading(true);
-		services.browseAudit({filter, beforeSeq: rows.at(-1)!.seq, limit: PAGE}).then(
-			(page) => {
-				if (!current) return;
-				setRows((previous) => [...(previous ?? []), ...page]);
-				loaded.current += page.length;
-				setDone(page.length < PAGE);
-				setLoading(false);
-			},
-			(failure: unknown) => {
-				if (!current) return;
-				setError(failure instanceof Error ? failure : new Error(String(failure)));
-				setLoading(false);
-			},
-		);
-		return () => {
-			current = false;
-		};
+		return loadPage({filter, beforeSeq: rows.at(-1)!.seq, limit: PAGE}, (page) => {
+			setRows((previous) => [...(previous ?? []), ...page]);
+			loaded.current += page.length;
+		});
+		// eslint-disable-next-line react-hooks/exhaustive-deps -- loadPage reads only stable setters and services
 	}, [services, filter, rows, done, loading, selection.index]);
 
 	useCommands(

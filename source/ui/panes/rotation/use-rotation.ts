@@ -1,9 +1,8 @@
 import {useCallback, useMemo, useReducer, useRef} from 'react';
 import {ConflictError} from '../../../errors.js';
-import {formatMetrics} from '../../../lib/metrics.js';
 import {describeError} from '../../describe-error.js';
 import type {FinishMode, Rotation, RotationValidation} from '../../../services/rotate.js';
-import {useStreamRun} from '../../hooks/use-stream-run.js';
+import {smokeVerdict, streamedText, useStreamRun} from '../../hooks/use-stream-run.js';
 import type {DashboardServices} from '../../services.js';
 
 /**
@@ -150,6 +149,7 @@ export function useRotation(services: DashboardServices, target: RotationTarget,
 							break;
 						}
 						const {event} = next.value;
+						buffer.current += streamedText(event);
 						switch (event.type) {
 							case 'started':
 								if (next.value.model !== model) {
@@ -157,27 +157,13 @@ export function useRotation(services: DashboardServices, target: RotationTarget,
 									buffer.current = '';
 									dispatch({type: 'model-started', model});
 								}
-								if (event.attempt > 1) buffer.current += `\n[retry ${event.attempt}]\n`;
-								break;
-							case 'delta':
-								buffer.current += event.text;
-								break;
-							case 'usage':
 								break;
 							case 'finished':
-								dispatch({type: 'model-done', progress: {model: next.value.model, status: 'ok', summary: formatMetrics(event.metrics), error: null}});
+							case 'failed': {
+								const {status, metrics, error} = smokeVerdict(event);
+								dispatch({type: 'model-done', progress: {model: next.value.model, status, summary: metrics, error}});
 								break;
-							case 'failed':
-								dispatch({
-									type: 'model-done',
-									progress: {
-										model: next.value.model,
-										status: event.error.class === 'cancelled' ? 'cancelled' : 'failed',
-										summary: formatMetrics(event.metrics),
-										error: {errorClass: event.error.class, message: event.error.message, hint: event.error.hint},
-									},
-								});
-								break;
+							}
 						}
 					}
 				} catch (error) {

@@ -1,8 +1,7 @@
 import {createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode} from 'react';
-import {formatMetrics} from '../../../lib/metrics.js';
 import {presentError} from '../../../services/faults.js';
 import type {SmokeEvent} from '../../../services/smoke.js';
-import {useStreamRun} from '../../hooks/use-stream-run.js';
+import {smokeVerdict, streamedText, useStreamRun} from '../../hooks/use-stream-run.js';
 import {useServices, type SmokeRequest} from '../../services.js';
 import {useUi} from '../../ui-context.js';
 
@@ -60,32 +59,14 @@ export function SmokeRunnerProvider({children}: {readonly children: ReactNode}) 
 				let final: SmokeState = {...idle, status: 'failed', title, summary: '✕ protocol', error: {errorClass: 'protocol', message: 'The smoke test ended without a result', hint: 'run it again'}};
 				try {
 					for await (const event of services.smoke(request, abort.signal) as AsyncIterable<SmokeEvent>) {
-						switch (event.type) {
-							case 'started':
-								if (event.attempt > 1) buffer.current += `\n[retry ${event.attempt}]\n`;
-								title = `${event.provider} · ${event.model}`;
-								setState((s) => ({...s, title}));
-								break;
-							case 'delta':
-								buffer.current += event.text;
-								break;
-							case 'usage':
-								break;
-							case 'finished':
-								final = {...idle, status: 'ok', title, text: buffer.current, summary: `✓ ok · ${formatMetrics(event.metrics)}`};
-								break;
-							case 'failed': {
-								const cancelled = event.error.class === 'cancelled';
-								final = {
-									...idle,
-									status: cancelled ? 'cancelled' : 'failed',
-									title,
-									text: buffer.current,
-									summary: `${cancelled ? '■ cancelled' : `✕ ${event.error.class}`} · ${formatMetrics(event.metrics)}`,
-									error: {errorClass: event.error.class, message: event.error.message, hint: event.error.hint},
-								};
-								break;
-							}
+						buffer.current += streamedText(event);
+						if (event.type === 'started') {
+							title = `${event.provider} · ${event.model}`;
+							setState((s) => ({...s, title}));
+						} else if (event.type === 'finished' || event.type === 'failed') {
+							const {status, metrics, error} = smokeVerdict(event);
+							const head = status === 'ok' ? '✓ ok' : status === 'cancelled' ? '■ cancelled' : `✕ ${error!.errorClass}`;
+							final = {...idle, status, title, text: buffer.current, summary: `${head} · ${metrics}`, error};
 						}
 					}
 				} catch (error) {
