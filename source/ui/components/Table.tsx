@@ -47,3 +47,14 @@ export function TableRows<T>({items, index, rows, focused = true, keyOf, line, c
 		</Box>
 	);
 }
+
+/** What a view of a provider's rows (its keys, its models) is drawn from. */
+export interface ProviderRowsViewProps {
+	readonly error: Error | undefined;
+	readonly providerName: string | null;
+	readonly index: number;
+	readonly focused: boolean;
+	readonly width: number;
+	readonly height: number;
+	readonly theme: Theme;
+}

@@ -1,18 +1,10 @@
 import type {KeySummary} from '../../../domain/key.js';
 import {age, layoutColumns, layoutRow, type ColumnSpec} from '../../../lib/text.js';
 import {listStatus} from '../../components/ListStatus.js';
-import {TableRows} from '../../components/Table.js';
-import type {Theme} from '../../theme.js';
+import {TableRows, type ProviderRowsViewProps} from '../../components/Table.js';
 
-export interface KeysViewProps {
+export interface KeysViewProps extends ProviderRowsViewProps {
 	readonly keys: readonly KeySummary[] | undefined;
-	readonly error: Error | undefined;
-	readonly providerName: string | null;
-	readonly index: number;
-	readonly focused: boolean;
-	readonly width: number;
-	readonly height: number;
-	readonly theme: Theme;
 	readonly now: Date;
 }
 

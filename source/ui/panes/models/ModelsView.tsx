@@ -1,18 +1,10 @@
 import type {Model} from '../../../domain/model.js';
 import {truncate} from '../../../lib/text.js';
 import {listStatus} from '../../components/ListStatus.js';
-import {TableRows} from '../../components/Table.js';
-import type {Theme} from '../../theme.js';
+import {TableRows, type ProviderRowsViewProps} from '../../components/Table.js';
 
-export interface ModelsViewProps {
+export interface ModelsViewProps extends ProviderRowsViewProps {
 	readonly models: readonly Model[] | undefined;
-	readonly error: Error | undefined;
-	readonly providerName: string | null;
-	readonly index: number;
-	readonly focused: boolean;
-	readonly width: number;
-	readonly height: number;
-	readonly theme: Theme;
 }
 
 export function ModelsView({models, error, providerName, index, focused, width, height, theme}: ModelsViewProps) {

@@ -169,11 +169,7 @@ export function RotationWizard({providerId, providerName, oldKeyId}: RotationWiz
 						<Text color={ui.theme.ok} wrap="wrap">
 							✓ {state.outcome}
 						</Text>
-						{state.problem ? (
-							<Text color={ui.theme.error} wrap="wrap">
-								✕ {state.problem}
-							</Text>
-						) : null}
+						<Problem text={state.problem} theme={ui.theme} />
 						{state.step === 'confirm-delete' ? (
 							<Text color={ui.theme.warn} bold wrap="wrap">
 								Delete the old key {oldText}? This cannot be undone. y/N
@@ -197,11 +193,7 @@ export function RotationWizard({providerId, providerName, oldKeyId}: RotationWiz
 								<Text color={ui.theme.muted}> try: {m.error!.hint}</Text>
 							</Text>
 						))}
-						{state.problem ? (
-							<Text color={ui.theme.error} wrap="wrap">
-								✕ {state.problem}
-							</Text>
-						) : null}
+						<Problem text={state.problem} theme={ui.theme} />
 						{/* Read back from the database, not assumed: the old key's and the new key's state now. */}
 						<Text wrap="wrap">{state.outcome}</Text>
 						<Text color={ui.theme.muted} wrap="truncate">
@@ -239,4 +231,13 @@ function ModelLine({progress, width: lineWidth, theme}: {readonly progress: Mode
 			<Text color={color}>{mark}</Text> {truncate(`${progress.model}  ${detail}`, Math.max(1, lineWidth - 2))}
 		</Text>
 	);
+}
+
+/** What went wrong on the way, if anything, in the error colour. */
+function Problem({text, theme}: {readonly text: string | null | undefined; readonly theme: Theme}) {
+	return text ? (
+		<Text color={theme.error} wrap="wrap">
+			✕ {text}
+		</Text>
+	) : null;
 }
