@@ -1,3 +1,4 @@
+import {consume} from '../source/lib/stream.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -79,10 +80,9 @@ describe(`case 18: a key echoed over the stream is redacted for every consumer (
 
 		mock.script(stream);
 		const smokeDeltas: string[] = [];
-		let excerpt = '';
-		for await (const event of runSmoke(t.ctx, {provider: 'echo', model: 'mock-small'}, new AbortController().signal, (outcome) => (excerpt = outcome.excerpt))) {
+		const {excerpt} = await consume(runSmoke(t.ctx, {provider: 'echo', model: 'mock-small'}, new AbortController().signal), (event) => {
 			if (event.type === 'delta') smokeDeltas.push(event.text);
-		}
+		});
 		expectRedactedDeltas(smokeDeltas, 'runSmoke');
 		expect(excerpt).toBe(ANSWER);
 

@@ -1,3 +1,4 @@
+import {consume} from '../source/lib/stream.js';
 import {randomInt} from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -238,14 +239,13 @@ describe('eval752 smoke: a passing run', () => {
 	it('through the service: the same row, validation and single audit row, and the outcome handed back', async () => {
 		const p = await provider();
 		const auditBefore = (await auditRows()).length;
-		let outcome: SmokeOutcome | undefined;
 		const types: string[] = [];
-		for await (const event of runSmoke(tc.ctx, {provider: p.name, model: 'mock-small'}, new AbortController().signal, (o) => (outcome = o))) types.push(event.type);
+		const outcome: SmokeOutcome = await consume(runSmoke(tc.ctx, {provider: p.name, model: 'mock-small'}, new AbortController().signal), (event) => types.push(event.type));
 
 		expect(types).toEqual(['started', 'delta', 'delta', 'delta', 'delta', 'delta', 'usage', 'finished']);
 		expect(outcome).toMatchObject({provider: p.name, model: 'mock-small', outcome: 'ok', errorClass: null, keyHint: `sk-…${p.secret.slice(-4)}`, excerpt: 'Hello from the mock provider.'});
 		const [run] = await runs(p.name);
-		expect(run).toMatchObject({id: outcome!.runId, outcome: 'ok', output_tokens: 5, ttft_ms: outcome!.metrics.ttftMs, total_ms: outcome!.metrics.totalMs});
+		expect(run).toMatchObject({id: outcome.runId, outcome: 'ok', output_tokens: 5, ttft_ms: outcome.metrics.ttftMs, total_ms: outcome.metrics.totalMs});
 		expect((await keyValidation(p.keyId)).validation).toMatchObject({outcome: 'ok', model: 'mock-small'});
 		expect((await auditRows()).slice(auditBefore).map((row) => row.action)).toEqual(['smoke.run']);
 	});
@@ -379,19 +379,18 @@ describe('eval752 smoke: streaming and cancelling', () => {
 		mock.script({kind: 'stream', tokens: ['one ', 'two'], holdAfterChunks: 1, release: gate.promise});
 		const controller = new AbortController();
 		const auditBefore = (await auditRows()).length;
-		let outcome: SmokeOutcome | undefined;
 		const seen: string[] = [];
-		for await (const event of runSmoke(tc.ctx, {provider: p.name}, controller.signal, (o) => (outcome = o))) {
+		const outcome = await consume(runSmoke(tc.ctx, {provider: p.name}, controller.signal), (event) => {
 			seen.push(event.type);
 			if (event.type === 'delta') controller.abort();
-		}
+		});
 		gate.open();
 
 		expect(seen).toEqual(['started', 'delta', 'failed']);
 		expect(outcome).toMatchObject({outcome: 'cancelled', errorClass: 'cancelled'});
 		const request = mock.chatRequests.at(-1)!;
 		await vi.waitFor(() => expect(request.disconnected).toBe(true));
-		expect(await runs(p.name)).toMatchObject([{id: outcome!.runId, outcome: 'cancelled', error_class: 'cancelled'}]);
+		expect(await runs(p.name)).toMatchObject([{id: outcome.runId, outcome: 'cancelled', error_class: 'cancelled'}]);
 		expect(await keyValidation(p.keyId)).toEqual({at: null, validation: null});
 		expect((await auditRows()).slice(auditBefore).map((row) => [row.action, row.details['outcome']])).toEqual([['smoke.run', 'cancelled']]);
 	});
@@ -400,14 +399,12 @@ describe('eval752 smoke: streaming and cancelling', () => {
 		const p = await provider();
 		const gate = createGate();
 		mock.script({kind: 'stream', tokens: ['one ', 'two'], holdAfterChunks: 1, release: gate.promise});
-		let outcome: SmokeOutcome | undefined;
-		for await (const event of runSmoke(tc.ctx, {provider: p.name}, new AbortController().signal, (o) => (outcome = o))) {
+		for await (const event of runSmoke(tc.ctx, {provider: p.name}, new AbortController().signal)) {
 			if (event.type === 'delta') break;
 		}
 		gate.open();
 		const request = mock.chatRequests.at(-1)!;
 		await vi.waitFor(() => expect(request.disconnected).toBe(true));
-		expect(outcome).toMatchObject({outcome: 'cancelled'});
 		expect(await runs(p.name)).toMatchObject([{outcome: 'cancelled', error_class: 'cancelled'}]);
 	});
 });

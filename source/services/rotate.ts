@@ -14,13 +14,13 @@ import {
 } from '../db/repositories/keys.js';
 import type {Tx} from '../db/types.js';
 import {ConflictError, NotFoundError, UserError} from '../errors.js';
-import type {ClassifiedError, SmokeEvent, SmokeMetrics} from '../providers/index.js';
+import type {SmokeEvent, SmokeMetrics} from '../providers/index.js';
 import {assertWritable, mutate, requireRing, type ServiceContext} from './context.js';
 import {sealSecret} from './key-store.js';
 import {resolveKey, shortId} from './keys.js';
 import {listModels} from './models.js';
 import {findProvider} from './providers.js';
-import {runSmoke} from './smoke.js';
+import {runSmoke, type SmokeOutcome} from './smoke.js';
 
 /**
  * Guided key rotation, one step at a time so a dashboard wizard and `eval752 keys rotate` drive
@@ -202,13 +202,13 @@ export async function startRotation(ctx: ServiceContext, providerRef: string, in
  * validation. When any model does not finish ok (a failure, or the signal aborts) the new key is
  * parked before the generator returns, so the state is consistent however it ends.
  *
- * The generator yields every smoke event with its model and *returns* the verdict: drive it with
- * `next()` to read the return value, or pass `onResult` when consuming it with `for await`.
+ * The generator yields every smoke event with its model and *returns* the verdict (the one stream
+ * protocol: lib/stream.ts `consume` drives it).
  */
 export async function* validateRotation(
 	ctx: ServiceContext,
 	rotation: Rotation,
-	options: {model?: string; allModels?: boolean; onResult?: (result: RotationValidation) => void},
+	options: {model?: string; allModels?: boolean},
 	signal: AbortSignal,
 ): AsyncGenerator<RotationProgress, RotationValidation> {
 	assertWritable(ctx);
@@ -238,7 +238,6 @@ export async function* validateRotation(
 		await parkNewKey(ctx, rotation, cancelled ? 'cancelled' : 'validation-failed', failed?.errorClass ?? null);
 		verdict = {ok, cancelled, results, parked: true, state: await describeRotation(ctx, rotation)};
 	}
-	options.onResult?.(verdict);
 	return verdict;
 }
 
@@ -249,19 +248,21 @@ async function* smokeEach(ctx: ServiceContext, rotation: Rotation, models: reado
 			results.push({model, outcome: 'cancelled', errorClass: 'cancelled', message: 'The validation is cancelled', hint: null, metrics: null});
 			break;
 		}
-		let last: ModelValidation | undefined;
-		for await (const event of runSmoke(ctx, {provider: rotation.providerId, model, key: rotation.newKeyId}, signal)) {
-			if (event.type === 'finished') last = {model, outcome: 'ok', errorClass: null, message: null, hint: null, metrics: event.metrics};
-			if (event.type === 'failed') last = failedValidation(model, event.error, event.metrics);
-			yield {model, event};
-		}
-		results.push(last ?? {model, outcome: 'failed', errorClass: 'protocol', message: 'The smoke test ends without a result', hint: null, metrics: null});
-		if (last?.outcome !== 'ok') break;
+		const outcome = yield* tagged(model, runSmoke(ctx, {provider: rotation.providerId, model, key: rotation.newKeyId}, signal));
+		const {errorClass, message, hint, metrics} = outcome;
+		const last: ModelValidation = {model, outcome: outcome.outcome, errorClass, message, hint, metrics};
+		results.push(last);
+		if (last.outcome !== 'ok') break;
 	}
 }
 
-function failedValidation(model: string, error: ClassifiedError, metrics: SmokeMetrics): ModelValidation {
-	return {model, outcome: error.class === 'cancelled' ? 'cancelled' : 'failed', errorClass: error.class, message: error.message, hint: error.hint, metrics};
+/** A smoke test's events, each with its model; its outcome passed on. */
+async function* tagged(model: string, smoke: AsyncGenerator<SmokeEvent, SmokeOutcome>): AsyncGenerator<RotationProgress, SmokeOutcome> {
+	for (;;) {
+		const next = await smoke.next();
+		if (next.done) return next.value;
+		yield {model, event: next.value};
+	}
 }
 
 /**

@@ -6,6 +6,7 @@ import {FieldProblem, parseProbeKind, type Provider} from '../domain/provider.js
 import type {Settings} from '../domain/settings.js';
 import {insertSmokeRun} from '../db/repositories/smoke-runs.js';
 import {UserError} from '../errors.js';
+import {consume} from '../lib/stream.js';
 import {log} from '../log.js';
 import {
 	createLimiter,
@@ -176,16 +177,16 @@ function probeEvents(prepared: PreparedSmoke, model: string, signal: AbortSignal
  * consumer that stops at `finished`): the provider layer closes the request then, and a run
  * that reached the provider belongs in the history. It is not stored when iteration throws.
  */
-export async function* runSmoke(ctx: ServiceContext, target: SmokeTarget, signal: AbortSignal, onOutcome?: (outcome: SmokeOutcome) => void): AsyncGenerator<SmokeEvent> {
+export async function* runSmoke(ctx: ServiceContext, target: SmokeTarget, signal: AbortSignal): AsyncGenerator<SmokeEvent, SmokeOutcome> {
 	assertWritable(ctx);
 	const provider = await getProvider(ctx, target.provider);
 	const model = await chooseModel(ctx, provider, target.model);
 	const prepared = await prepare(ctx, provider, target);
-	yield* streamAndStore(ctx, prepared, model, signal, onOutcome);
+	return yield* streamAndStore(ctx, prepared, model, signal);
 }
 
-async function* streamAndStore(ctx: ServiceContext, prepared: PreparedSmoke, model: string, signal: AbortSignal, onOutcome?: (outcome: SmokeOutcome) => void): AsyncGenerator<SmokeEvent> {
-	yield* storeEvents(ctx, prepared, model, probeEvents(prepared, model, signal), onOutcome);
+function streamAndStore(ctx: ServiceContext, prepared: PreparedSmoke, model: string, signal: AbortSignal): AsyncGenerator<SmokeEvent, SmokeOutcome> {
+	return storeEvents(ctx, prepared, model, probeEvents(prepared, model, signal));
 }
 
 /** Passes a probe's events through and stores the run when they end (see {@link runSmoke}). */
@@ -194,12 +195,12 @@ async function* storeEvents(
 	prepared: PreparedSmoke,
 	model: string,
 	events: AsyncIterable<SmokeEvent> | Iterable<SmokeEvent>,
-	onOutcome?: (outcome: SmokeOutcome) => void,
 	startedAt: Date = new Date(),
-): AsyncGenerator<SmokeEvent> {
+): AsyncGenerator<SmokeEvent, SmokeOutcome> {
 	const startedClock = performance.now();
 	let last: Extract<SmokeEvent, {type: 'finished' | 'failed'}> | undefined;
 	let threw = false;
+	let outcome: SmokeOutcome | undefined;
 	try {
 		for await (const event of events) {
 			if (event.type === 'finished' || event.type === 'failed') last = event;
@@ -209,11 +210,9 @@ async function* storeEvents(
 		threw = true;
 		throw error;
 	} finally {
-		if (!threw) {
-			const outcome = await store(ctx, prepared, model, startedAt, last ?? stoppedEarly(startedClock));
-			onOutcome?.(outcome);
-		}
+		if (!threw) outcome = await store(ctx, prepared, model, startedAt, last ?? stoppedEarly(startedClock));
 	}
+	return outcome!;
 }
 
 /** What a run the consumer abandoned before its last event counts as: cancelled. */
@@ -365,11 +364,10 @@ export async function runSmokeBatch(ctx: ServiceContext, batch: SmokeBatch, sign
 			throw error;
 		}
 		try {
-			let result: SmokeOutcome | undefined;
 			handlers.onStart?.(model);
-			for await (const event of streamAndStore(ctx, batch.prepared, model, signal, (outcome) => (result = outcome))) handlers.onEvent?.(model, event);
-			handlers.onOutcome?.(result!);
-			return result!;
+			const result = await consume(streamAndStore(ctx, batch.prepared, model, signal), (event) => handlers.onEvent?.(model, event));
+			handlers.onOutcome?.(result);
+			return result;
 		} finally {
 			release();
 		}
@@ -414,11 +412,10 @@ async function runModelsBatch(ctx: ServiceContext, batch: SmokeBatch, limiter: R
 	}
 	const results: SmokeOutcome[] = [];
 	for (const model of batch.models) {
-		let result: SmokeOutcome | undefined;
 		const events = verdictEvents(modelListVerdict(listed.result, provider, model), listed.totalMs, listed.result.rateHeaders);
-		for await (const event of storeEvents(ctx, batch.prepared, model, events, (outcome) => (result = outcome), startedAt)) handlers.onEvent?.(model, event);
-		handlers.onOutcome?.(result!);
-		results.push(result!);
+		const result = await consume(storeEvents(ctx, batch.prepared, model, events, startedAt), (event) => handlers.onEvent?.(model, event));
+		handlers.onOutcome?.(result);
+		results.push(result);
 	}
 	return results;
 }

@@ -5,6 +5,7 @@ import {tokensText} from '../../lib/tokens.js';
 import type {SmokeMetrics} from '../../providers/index.js';
 import type {ServiceContext} from '../../services/context.js';
 import {planSmokeBatch, runSmoke, runSmokeBatch, type SmokeOutcome, type SmokeSkipped} from '../../services/smoke.js';
+import {consume} from '../../lib/stream.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
 import type {Io} from '../io.js';
@@ -138,18 +139,16 @@ class StreamWriter {
 }
 
 async function smokeOne(ctx: ServiceContext, io: Io, target: {provider: string; model?: string; key?: string; probe?: ProbeKind}, json: boolean): Promise<number> {
-	let result: SmokeOutcome | undefined;
 	const out = new StreamWriter(io);
-	await withInterrupt(io, json, async (signal) => {
-		for await (const event of runSmoke(ctx, target, signal, (outcome) => (result = outcome))) {
-			if (json) continue;
+	const outcome = await withInterrupt(io, json, (signal) =>
+		consume(runSmoke(ctx, target, signal), (event) => {
+			if (json) return;
 			if (event.type === 'started' && event.attempt > 1) {
 				out.endLine();
 				io.stderr.write(`eval752: retrying ${event.provider} · ${event.model} (attempt ${event.attempt})\n`);
 			} else if (event.type === 'delta') out.text(event.text);
-		}
-	});
-	const outcome = result!;
+		}),
+	);
 	if (json) printJson(io.stdout, resultJson(outcome, {provider: outcome.provider, keyHint: outcome.keyHint, probeKind: outcome.probeKind}));
 	else {
 		out.line(summaryLine(outcome));

@@ -1,5 +1,6 @@
 import {useCallback, useMemo, useReducer, useRef} from 'react';
 import {ConflictError} from '../../../errors.js';
+import {consume} from '../../../lib/stream.js';
 import {describeError} from '../../describe-error.js';
 import type {FinishMode, Rotation, RotationValidation} from '../../../services/rotate.js';
 import {smokeVerdict, streamedText, useStreamRun} from '../../hooks/use-stream-run.js';
@@ -140,32 +141,18 @@ export function useRotation(services: DashboardServices, target: RotationTarget,
 				let verdict: RotationValidation | null = null;
 				let problem: string | null = null;
 				let model: string | null = null;
-				const generator = services.validateRotation(current, choice, abort.signal);
 				try {
-					for (;;) {
-						const next = await generator.next();
-						if (next.done) {
-							verdict = next.value;
-							break;
-						}
-						const {event} = next.value;
+					verdict = await consume(services.validateRotation(current, choice, abort.signal), ({model: of, event}) => {
 						buffer.current += streamedText(event);
-						switch (event.type) {
-							case 'started':
-								if (next.value.model !== model) {
-									model = next.value.model;
-									buffer.current = '';
-									dispatch({type: 'model-started', model});
-								}
-								break;
-							case 'finished':
-							case 'failed': {
-								const {status, metrics, error} = smokeVerdict(event);
-								dispatch({type: 'model-done', progress: {model: next.value.model, status, summary: metrics, error}});
-								break;
-							}
+						if (event.type === 'started' && of !== model) {
+							model = of;
+							buffer.current = '';
+							dispatch({type: 'model-started', model});
+						} else if (event.type === 'finished' || event.type === 'failed') {
+							const {status, metrics, error} = smokeVerdict(event);
+							dispatch({type: 'model-done', progress: {model: of, status, summary: metrics, error}});
 						}
-					}
+					});
 				} catch (error) {
 					// A refused validation (the key deleted meanwhile, the database gone): the service
 					// parks the new key before it throws.
