@@ -1,6 +1,6 @@
 import {z} from 'zod';
 import {ValidationError} from '../errors.js';
-import {field, FieldProblem, parseFields, textRule} from './provider.js';
+import {field, FieldProblem, parseFields, textRule} from './fields.js';
 
 /**
  * API keys as everything outside the key store sees them: label, display hint, status,
@@ -118,16 +118,6 @@ export function applyKeyPatch(current: KeyFields, raw: unknown): KeyFields {
 	}
 	const patch = parseFields(keyPatchSchema, raw);
 	return {label: patch.label ?? current.label, priority: patch.priority ?? current.priority, status: patch.status ?? current.status};
-}
-
-/** For single-field edits (priority, status) outside an input object. */
-export function checkField<T>(name: string, rule: (value: unknown) => T, value: unknown): T {
-	try {
-		return rule(value);
-	} catch (error) {
-		if (error instanceof FieldProblem) throw new ValidationError({[name]: error.message});
-		throw error;
-	}
 }
 
 /** What an audit row may say about a key: the hint and label, never ciphertext, fingerprint or secret. */

@@ -1,7 +1,7 @@
 import {z} from 'zod';
 import {ValidationError} from '../errors.js';
 import type {Capability} from './families.js';
-import {field, FieldProblem, parseFields, textRule} from './provider.js';
+import {field, FieldProblem, parseFields, textRule} from './fields.js';
 
 /**
  * Models attached to a provider, and aliases: one operator-chosen name (`fast-chat`) served

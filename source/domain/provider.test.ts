@@ -2,7 +2,8 @@ import {describe, expect, it} from 'vitest';
 import {ValidationError} from '../errors.js';
 import {normaliseSecret} from './key.js';
 import {applyModelPatch, normaliseAlias, parseModelInput} from './model.js';
-import {applyProviderPatch, diffProjection, normaliseBaseUrl, normaliseHeaderName, parseCapabilities, parseHeaderLine, parseProviderInput, providerFields, type ProviderFields} from './provider.js';
+import {applyProviderPatch, normaliseBaseUrl, normaliseHeaderName, parseCapabilities, parseHeaderLine, parseProviderInput, providerFields, type ProviderFields} from './provider.js';
+import {diffProjection} from './fields.js';
 import {parseSettingKey, parseSettingValue, settingDefaults, settingsSchema} from './settings.js';
 
 function issues(work: () => unknown): Record<string, string> {

@@ -1,6 +1,6 @@
 import {z} from 'zod';
 import {ValidationError} from '../errors.js';
-import {FieldProblem, textRule} from './provider.js';
+import {FieldProblem, textRule} from './fields.js';
 
 /**
  * Workspace runtime defaults, shared by the whole team through the `settings` table. Every

@@ -1,6 +1,7 @@
 import {capabilityLabels, families, type Capability} from '../domain/families.js';
 import {normaliseAlias, type AliasEntry} from '../domain/model.js';
-import {FieldProblem, textRule, type Provider} from '../domain/provider.js';
+import {type Provider} from '../domain/provider.js';
+import {FieldProblem, textRule} from '../domain/fields.js';
 import {closeComparisonRun, comparisonResults, comparisonRunById, insertComparisonRun, notifyChange, recentComparisonRuns, type ComparisonResultRow, type ComparisonRunRow} from '../db/repositories/comparisons.js';
 import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';

@@ -1,6 +1,7 @@
 import {displayHint} from '../crypto/index.js';
 import {families, providerTypes, type ProviderType} from '../domain/families.js';
-import {FieldProblem, normaliseBaseUrl} from '../domain/provider.js';
+import {normaliseBaseUrl} from '../domain/provider.js';
+import {FieldProblem} from '../domain/fields.js';
 import {normaliseSecret} from '../domain/key.js';
 import {providerByName, providersOfType} from '../db/repositories/providers.js';
 import {UserError} from '../errors.js';

@@ -1,8 +1,9 @@
 import {randomUUID} from 'node:crypto';
 import {DecryptFailed} from '../crypto/index.js';
-import {applyKeyPatch, checkField, keyProjection, type KeyFields, lastValidationSchema, parseKeyInput, parsePriority, parseKeyStatus, type KeyStatus, type KeySummary, type LastValidation} from '../domain/key.js';
+import {applyKeyPatch, keyProjection, type KeyFields, lastValidationSchema, parseKeyInput, parsePriority, parseKeyStatus, type KeyStatus, type KeySummary, type LastValidation} from '../domain/key.js';
+import {checkField} from '../domain/fields.js';
 import {changedFields} from '../domain/conflict.js';
-import {diffProjection, isUuid} from '../domain/provider.js';
+import {diffProjection, isUuid} from '../domain/fields.js';
 import {conflictError} from './conflict-details.js';
 import {
 	deleteKeyRow,

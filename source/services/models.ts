@@ -1,5 +1,5 @@
 import {applyModelPatch, modelProjection, parseModelInput, type AliasEntry, type Model, type ModelInput} from '../domain/model.js';
-import {diffProjection, isUuid} from '../domain/provider.js';
+import {diffProjection, isUuid} from '../domain/fields.js';
 import {aliasRows, deleteModelRow, insertModel, listModelRows, modelById, modelsByIdPrefix, updateModelRow, type ModelRow} from '../db/repositories/models.js';
 import {providerById} from '../db/repositories/providers.js';
 import type {Tx} from '../db/types.js';

@@ -1,12 +1,5 @@
-import {
-	applyProviderPatch,
-	diffProjection,
-	isUuid,
-	providerFields,
-	providerProjection,
-	type Provider,
-	type ProviderFields,
-} from '../domain/provider.js';
+import {applyProviderPatch, providerFields, providerProjection, type Provider, type ProviderFields} from '../domain/provider.js';
+import {diffProjection, isUuid} from '../domain/fields.js';
 import {
 	deleteProviderRow,
 	insertProvider,

@@ -1,5 +1,5 @@
 import {normaliseAlias} from '../domain/model.js';
-import {isUuid} from '../domain/provider.js';
+import {isUuid} from '../domain/fields.js';
 import type {ProbeKind} from '../domain/probe.js';
 import {
 	comparisonResults,
