@@ -1,5 +1,5 @@
 import {conflictOf, describeConflict} from '../../services/conflicts.js';
-import {presentError} from '../../services/faults.js';
+import {describeError} from '../describe-error.js';
 import type {SubmitOutcome} from './Form.js';
 
 /** Turns a service error into field errors (ValidationError.issues) or one form-level message. */
@@ -10,8 +10,7 @@ export function fieldErrors(error: unknown): Record<string, string> {
 		for (const [path, message] of Object.entries(issues)) out[path.split('.').pop()!] = message;
 		return out;
 	}
-	const {message, hint} = presentError(error);
-	return {_form: `${message}${hint ? ` — try: ${hint}` : ''}`};
+	return {_form: describeError(error)};
 }
 
 /**
