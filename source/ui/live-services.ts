@@ -54,7 +54,7 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 			const found = await discoverModels(ctx, providerId, signal);
 			return {names: found.served, skippedNote: found.skippedNote};
 		},
-		smoke: (request, signal) => runSmoke(ctx, {provider: request.providerId, model: request.modelName, key: request.keyId, probe: request.probe}, signal),
+		smoke: (target, signal) => runSmoke(ctx, target, signal),
 		getSettings: () => getSettings(ctx),
 		updateKey: (id, version, patch) => updateKey(ctx, id, version, patch),
 		saveOverConflict: (conflict, patch) => {

@@ -7,11 +7,10 @@ import type {ChainResult, StoredAuditRow} from '../services/audit.js';
 import type {AuditEntryDetail, AuditListItem} from '../services/audit-browse.js';
 import type {AliasOverview, CompareEvent} from '../services/compare.js';
 import type {ProviderSummary} from '../services/providers.js';
-import type {ProbeKind} from '../domain/probe.js';
 import type {RunDetail, RunFilter, RunListItem, RunPoint} from '../services/runs.js';
 import type {StatusReport} from '../services/status.js';
 import type {FinishMode, FinishResult, Rotation, RotationProgress, RotationValidation} from '../services/rotate.js';
-import type {SmokeEvent} from '../services/smoke.js';
+import type {SmokeEvent, SmokeOutcome, SmokeTarget} from '../services/smoke.js';
 
 /**
  * What the dashboard may do, as plain async functions over the same services the headless
@@ -27,16 +26,6 @@ export interface DashboardInfo {
 	readonly keyStatus: 'ok' | 'missing' | 'wrong' | 'pending';
 	readonly keyMessage: string | null;
 	readonly readOnly: boolean;
-}
-
-export interface SmokeRequest {
-	readonly providerId: string;
-	/** Defaults to the provider's first model. */
-	readonly modelName?: string;
-	/** Defaults to the first active key by priority. */
-	readonly keyId?: string;
-	/** The check to run (models, chat, stream); defaults to the provider's probe kind. */
-	readonly probe?: ProbeKind;
 }
 
 export interface DashboardServices {
@@ -68,7 +57,8 @@ export interface DashboardServices {
 	deleteModel(id: string): Promise<void>;
 	/** What the provider serves; ids that fail the model-name rule are counted in `skippedNote`, never shown. */
 	discoverModels(providerId: string, signal: AbortSignal): Promise<{names: string[]; skippedNote: string | null}>;
-	smoke(request: SmokeRequest, signal: AbortSignal): AsyncIterable<SmokeEvent>;
+	/** The same target the CLI's `eval752 smoke` takes (here the provider is its id). */
+	smoke(target: SmokeTarget, signal: AbortSignal): AsyncGenerator<SmokeEvent, SmokeOutcome>;
 	getSettings(): Promise<{values: Settings; versions: Partial<Record<keyof Settings, number>>}>;
 	/** A key's label, priority or status, at the version the edit started from. */
 	updateKey(id: string, version: number, patch: {label?: string; priority?: number; status?: 'active' | 'disabled'}): Promise<KeySummary>;

@@ -49,7 +49,7 @@ export const KeysPane = memo(function KeysPane({focused, active, width, height, 
 			priorityDown: () => changePriority(1),
 			smoke: () => {
 				if (!providerId || !providerName) return ui.flash('Select a provider to smoke-test', 'error');
-				smoke.start({providerId, keyId: selected?.id}, providerName);
+				smoke.start({provider: providerId, key: selected?.id}, providerName);
 			},
 			rotate: () => {
 				if (!providerId || !providerName) return ui.flash('Add a provider first (focus [1] and press a)', 'error');

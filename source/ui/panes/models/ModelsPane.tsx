@@ -37,7 +37,7 @@ export const ModelsPane = memo(function ModelsPane({focused, active, width, heig
 			smoke: () => {
 				if (!providerId || !providerName) return ui.flash('Select a provider to smoke-test', 'error');
 				if (models.data && models.data.length === 0) return ui.flash(`Attach a model to ${providerName} first (press a)`, 'error');
-				smoke.start({providerId, modelName: selected?.modelName}, selected ? `${providerName} · ${selected.modelName}` : providerName);
+				smoke.start({provider: providerId, model: selected?.modelName}, selected ? `${providerName} · ${selected.modelName}` : providerName);
 			},
 		},
 		active,

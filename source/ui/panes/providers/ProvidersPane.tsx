@@ -103,7 +103,7 @@ export const ProvidersPane = memo(function ProvidersPane({focused, active, width
 			smoke: () => {
 				if (!selected) return ui.flash('Select a provider to smoke-test', 'error');
 				if (selected.models === 0) return ui.flash(`Attach a model to ${selected.name} first (focus [3], press a)`, 'error');
-				smoke.start({providerId: selected.id}, `${selected.name} · ${selected.probeKind}`);
+				smoke.start({provider: selected.id}, `${selected.name} · ${selected.probeKind}`);
 			},
 			probe: () => {
 				if (!selected) return ui.flash('Select a provider to probe', 'error');
@@ -115,7 +115,7 @@ export const ProvidersPane = memo(function ProvidersPane({focused, active, width
 						current={target.probeKind}
 						onPick={(probe) => {
 							ui.closeModal();
-							smoke.start({providerId: target.id, probe}, `${target.name} · ${probe}`);
+							smoke.start({provider: target.id, probe}, `${target.name} · ${probe}`);
 						}}
 					/>,
 				);

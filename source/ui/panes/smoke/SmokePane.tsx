@@ -15,7 +15,7 @@ export function SmokePane({focused, active, width, height, providerId, providerN
 		{
 			smoke: () => {
 				if (!providerId || !providerName) return ui.flash('Select a provider to smoke-test (focus [1])', 'error');
-				smoke.start({providerId}, providerName);
+				smoke.start({provider: providerId}, providerName);
 			},
 		},
 		active,

@@ -1,8 +1,8 @@
 import {createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode} from 'react';
 import {presentError} from '../../../services/faults.js';
-import type {SmokeEvent} from '../../../services/smoke.js';
+import type {SmokeTarget} from '../../../services/smoke.js';
 import {smokeVerdict, streamedText, useStreamRun} from '../../hooks/use-stream-run.js';
-import {useServices, type SmokeRequest} from '../../services.js';
+import {useServices} from '../../services.js';
 import {useUi} from '../../ui-context.js';
 
 export interface SmokeState {
@@ -21,7 +21,7 @@ export interface SmokeRunner {
 	readonly state: SmokeState;
 	readonly running: boolean;
 	/** Starts a test unless one is running (then says so and returns false). */
-	start(request: SmokeRequest, title: string): boolean;
+	start(target: SmokeTarget, title: string): boolean;
 	/** Aborts the running request; false when nothing was running. */
 	cancel(): boolean;
 }
@@ -47,7 +47,7 @@ export function SmokeRunnerProvider({children}: {readonly children: ReactNode}) 
 	const run = useStreamRun(state.status === 'running', () => setState((s) => (s.text === buffer.current ? s : {...s, text: buffer.current})));
 
 	const start = useCallback(
-		(request: SmokeRequest, title: string) => {
+		(target: SmokeTarget, title: string) => {
 			const abort = run.begin();
 			if (!abort) {
 				ui.flash('A smoke test is running — Esc cancels it', 'info');
@@ -58,7 +58,7 @@ export function SmokeRunnerProvider({children}: {readonly children: ReactNode}) 
 			void (async () => {
 				let final: SmokeState = {...idle, status: 'failed', title, summary: '✕ protocol', error: {errorClass: 'protocol', message: 'The smoke test ended without a result', hint: 'run it again'}};
 				try {
-					for await (const event of services.smoke(request, abort.signal) as AsyncIterable<SmokeEvent>) {
+					for await (const event of services.smoke(target, abort.signal)) {
 						buffer.current += streamedText(event);
 						if (event.type === 'started') {
 							title = `${event.provider} · ${event.model}`;
