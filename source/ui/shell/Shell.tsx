@@ -4,8 +4,8 @@ import {currentView, scopesFor, type AppAction, type AppState} from '../app-stat
 import {bannerRows, FlashLine, flashRows, Header, HelpOverlay, type Banner} from '../components/Chrome.js';
 import type {useDatabaseHealth} from '../hooks/use-database-health.js';
 import type {createLiveHub} from '../hooks/use-live.js';
-import {useComparisonRunner} from '../panes/aliases/use-comparison.js';
-import {useSmokeRunner} from '../panes/smoke/use-smoke.js';
+import {useComparisonControl} from '../panes/aliases/use-comparison.js';
+import {useSmokeControl} from '../panes/smoke/use-smoke.js';
 import {ModalSizeContext, type CommandRegistry, type Ui} from '../ui-context.js';
 import {Board} from './Board.js';
 import {BottomBar} from './BottomBar.js';
@@ -29,8 +29,8 @@ export interface ShellProps extends DashboardProps {
  */
 export function Shell(props: ShellProps) {
 	const {services, theme, columns, height, quit, notices, state, dispatch, registry, health, ui, prompt, hub} = props;
-	const smoke = useSmokeRunner();
-	const comparison = useComparisonRunner();
+	const smoke = useSmokeControl();
+	const comparison = useComparisonControl();
 	const view = currentView(state);
 	const scopes = scopesFor(view, state.focus);
 	const readOnly = services.info.readOnly;

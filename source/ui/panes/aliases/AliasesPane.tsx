@@ -6,13 +6,13 @@ import {listCommands, useSelection} from '../../hooks/use-selection.js';
 import {useServices} from '../../services.js';
 import {useCommands, useUi} from '../../ui-context.js';
 import {AliasList} from './AliasList.js';
-import {useComparisonRunner} from './use-comparison.js';
+import {useComparisonControl} from './use-comparison.js';
 
 /** The aliases view (A, :alias NAME): each alias with who serves it and its drift; c compares it. */
 export function AliasesPane({active, width, height, query}: {readonly active: boolean; readonly width: number; readonly height: number; readonly query?: string}) {
 	const services = useServices();
 	const ui = useUi();
-	const comparison = useComparisonRunner();
+	const comparison = useComparisonControl();
 	const refresh = useLive(['models', 'providers']);
 	const aliases = useAsyncResource(() => services.aliasOverview(), [], refresh);
 	const selection = useSelection(aliases.data, (entry) => entry.alias);
@@ -31,7 +31,7 @@ export function AliasesPane({active, width, height, query}: {readonly active: bo
 		const entry = selection.selected;
 		if (!entry) return ui.flash('No alias to compare: give models an alias first (focus [3], e)', 'error');
 		if (entry.targets === 0) return ui.flash(`No enabled provider serves ${entry.alias}: enable one first (focus [1], t)`, 'error');
-		if (comparison.running) return ui.flash('A comparison is running: Esc cancels it', 'info');
+		if (comparison.running()) return ui.flash('A comparison is running: Esc cancels it', 'info');
 		if (comparison.start(entry.alias, prompt)) ui.open({kind: 'compare'});
 	};
 

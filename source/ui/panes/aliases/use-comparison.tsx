@@ -55,6 +55,21 @@ export interface ComparisonRunner {
 
 const ComparisonContext = createContext<ComparisonRunner | undefined>(undefined);
 
+/** Starting and cancelling without the streamed state (see useSmokeControl): the comparison view alone redraws per frame. */
+export interface ComparisonControl {
+	start(alias: string, prompt?: string): boolean;
+	cancel(): boolean;
+	running(): boolean;
+}
+
+const ComparisonControlContext = createContext<ComparisonControl | undefined>(undefined);
+
+export function useComparisonControl(): ComparisonControl {
+	const control = useContext(ComparisonControlContext);
+	if (!control) throw new Error('useComparisonControl outside <ComparisonRunnerProvider>');
+	return control;
+}
+
 export function useComparisonRunner(): ComparisonRunner {
 	const runner = useContext(ComparisonContext);
 	if (!runner) throw new Error('useComparisonRunner outside <ComparisonRunnerProvider>');
@@ -68,7 +83,11 @@ export function ComparisonRunnerProvider({children}: {readonly children: ReactNo
 		const {text, tone} = describeOutcome(outcome);
 		ui.flash(text, tone);
 	});
-	return <ComparisonContext.Provider value={runner}>{children}</ComparisonContext.Provider>;
+	return (
+		<ComparisonControlContext.Provider value={runner.control}>
+			<ComparisonContext.Provider value={runner}>{children}</ComparisonContext.Provider>
+		</ComparisonControlContext.Provider>
+	);
 }
 
 function useComparison(onDone: (outcome: ComparisonOutcome) => void) {
@@ -146,5 +165,6 @@ function useComparison(onDone: (outcome: ComparisonOutcome) => void) {
 		[services, run],
 	);
 
-	return useMemo(() => ({state, start, cancel: run.cancel, running: state.status === 'starting' || state.status === 'running'}), [state, start, run]);
+	const control = useMemo<ComparisonControl>(() => ({start, cancel: run.cancel, running: run.running}), [start, run]);
+	return useMemo(() => ({state, start, cancel: run.cancel, running: state.status === 'starting' || state.status === 'running', control}), [state, start, run, control]);
 }

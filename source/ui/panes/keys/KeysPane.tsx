@@ -5,7 +5,7 @@ import {useServices} from '../../services.js';
 import {useClock, useCommands, useUi} from '../../ui-context.js';
 import {openAddDialog, positionOf, useProviderRows, type BoardPaneProps} from '../board-pane.js';
 import {RotationWizard} from '../rotation/RotationWizard.js';
-import {useSmokeRunner} from '../smoke/use-smoke.js';
+import {useSmokeControl} from '../smoke/use-smoke.js';
 import {KeyEditForm, KeyForm} from './KeyForm.js';
 import {KeysView} from './KeysView.js';
 
@@ -14,7 +14,7 @@ export const KeysPane = memo(function KeysPane({focused, active, width, height, 
 	const services = useServices();
 	const ui = useUi();
 	const now = useClock();
-	const smoke = useSmokeRunner();
+	const smoke = useSmokeControl();
 	const {rows: keys, selection} = useProviderRows(providerId, ['provider_keys', 'providers'], services.listKeys);
 	const selected = selection.selected;
 

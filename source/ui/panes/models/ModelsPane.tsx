@@ -4,7 +4,7 @@ import {listCommands} from '../../hooks/use-selection.js';
 import {useServices} from '../../services.js';
 import {useCommands, useUi} from '../../ui-context.js';
 import {openAddDialog, positionOf, useProviderRows, type BoardPaneProps} from '../board-pane.js';
-import {useSmokeRunner} from '../smoke/use-smoke.js';
+import {useSmokeControl} from '../smoke/use-smoke.js';
 import {ModelForm} from './ModelForm.js';
 import {ModelsView} from './ModelsView.js';
 
@@ -12,7 +12,7 @@ import {ModelsView} from './ModelsView.js';
 export const ModelsPane = memo(function ModelsPane({focused, active, width, height, providerId, providerName}: BoardPaneProps) {
 	const services = useServices();
 	const ui = useUi();
-	const smoke = useSmokeRunner();
+	const smoke = useSmokeControl();
 	const {rows: models, selection} = useProviderRows(providerId, ['models', 'providers'], services.listModels);
 	const selected = selection.selected;
 

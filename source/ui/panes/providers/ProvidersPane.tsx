@@ -8,7 +8,7 @@ import {listCommands, useSelection, windowStart} from '../../hooks/use-selection
 import {useServices} from '../../services.js';
 import {useClock, useCommands, useUi} from '../../ui-context.js';
 import {RotationWizard} from '../rotation/RotationWizard.js';
-import {useSmokeRunner} from '../smoke/use-smoke.js';
+import {useSmokeControl} from '../smoke/use-smoke.js';
 import {ProbePicker} from './ProbePicker.js';
 import {ProviderForm} from './ProviderForm.js';
 import {ProvidersView, TREND_POINTS, TREND_WIDTH, visibleRows} from './ProvidersView.js';
@@ -39,7 +39,7 @@ export const ProvidersPane = memo(function ProvidersPane({focused, active, width
 	const services = useServices();
 	const ui = useUi();
 	const now = useClock();
-	const smoke = useSmokeRunner();
+	const smoke = useSmokeControl();
 	const refresh = useLive(providerTables);
 	const providers = useAsyncResource(() => services.listProviders(), [], refresh);
 	const shown = useMemo(() => filterProviders(providers.data, filter), [providers.data, filter]);

@@ -28,6 +28,17 @@ export interface SmokeRunner {
 
 const SmokeContext = createContext<SmokeRunner | undefined>(undefined);
 
+/** Starting and cancelling, without the streamed state: what panes that only start a test read, so a stream's frames redraw the smoke pane alone. */
+export type SmokeControl = Pick<SmokeRunner, 'start' | 'cancel'>;
+
+const SmokeControlContext = createContext<SmokeControl | undefined>(undefined);
+
+export function useSmokeControl(): SmokeControl {
+	const control = useContext(SmokeControlContext);
+	if (!control) throw new Error('useSmokeControl outside <SmokeRunnerProvider>');
+	return control;
+}
+
 export function useSmokeRunner(): SmokeRunner {
 	const runner = useContext(SmokeContext);
 	if (!runner) throw new Error('useSmokeRunner outside <SmokeRunnerProvider>');
@@ -86,5 +97,10 @@ export function SmokeRunnerProvider({children}: {readonly children: ReactNode}) 
 	);
 
 	const value = useMemo<SmokeRunner>(() => ({state, running: state.status === 'running', start, cancel: run.cancel}), [state, start, run]);
-	return <SmokeContext.Provider value={value}>{children}</SmokeContext.Provider>;
+	const control = useMemo<SmokeControl>(() => ({start, cancel: run.cancel}), [start, run]);
+	return (
+		<SmokeControlContext.Provider value={control}>
+			<SmokeContext.Provider value={value}>{children}</SmokeContext.Provider>
+		</SmokeControlContext.Provider>
+	);
 }
