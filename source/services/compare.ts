@@ -1,7 +1,8 @@
 import {capabilityLabels, families, type Capability} from '../domain/families.js';
 import {normaliseAlias, type AliasEntry} from '../domain/model.js';
 import {FieldProblem, textRule, type Provider} from '../domain/provider.js';
-import {closeComparisonRun, comparisonResults, comparisonRunById, insertComparisonRun, notifyChange, recentComparisonRuns, type ComparisonResultRow, type ComparisonRunRow} from '../db/repositories/comparisons.js';
+import {notifyChange} from '../db/repositories/changes.js';
+import {closeComparisonRun, comparisonResults, comparisonRunById, insertComparisonRun, recentComparisonRuns, type ComparisonResultRow, type ComparisonRunRow} from '../db/repositories/comparisons.js';
 import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';
 import {createLimiter, describeLimits, sanitizeText, smoke, type ClassifiedError, type Limiter, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';

@@ -6,6 +6,7 @@ import {secretCountsByKeyId} from '../db/repositories/canary.js';
 import {migrationState} from '../db/migrate.js';
 import {readHead} from '../db/repositories/audit.js';
 import {auditPrivileges} from '../db/repositories/roles.js';
+import {serverVersion} from '../db/repositories/connection.js';
 import {headMessage, sameMac} from '../domain/audit-hash.js';
 import type {ServiceContext} from './context.js';
 import {openSecret} from './key-store.js';
@@ -42,10 +43,10 @@ export interface DoctorReport {
  */
 export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 	const {sql} = ctx.db;
-	const [versionRow] = await sql<{v: string}[]>`select current_setting('server_version') as v`;
+	const version = await serverVersion(sql);
 	const state = await migrationState(sql);
 	const checks: DoctorCheck[] = [];
-	checks.push({name: 'database', ok: true, detail: `${ctx.db.kind === 'embedded' ? 'embedded PGlite' : 'PostgreSQL server'} ${versionRow!.v} at ${ctx.db.location}`});
+	checks.push({name: 'database', ok: true, detail: `${ctx.db.kind === 'embedded' ? 'embedded PGlite' : 'PostgreSQL server'} ${version} at ${ctx.db.location}`});
 	const migrationsOk = state.pending.length === 0 && state.changed.length === 0 && state.unknown.length === 0;
 	checks.push(
 		migrationsOk
@@ -101,7 +102,7 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 	if (schemaReady && state.pending.length === 0) checks.push(...(await auditChecks(ctx)));
 	return {
 		healthy: checks.every((check) => check.ok),
-		database: {kind: ctx.db.kind, location: ctx.db.location, serverVersion: versionRow!.v},
+		database: {kind: ctx.db.kind, location: ctx.db.location, serverVersion: version},
 		migrations: {applied: state.applied.length, pending: [...state.pending], changed: [...state.changed], unknown: [...state.unknown]},
 		encryption: {
 			status: ctx.keys.status,

@@ -1,12 +1,7 @@
-import {configFrom} from '../../app.js';
-import {KeyRing} from '../../crypto/index.js';
-import {openDatabase} from '../../db/connect.js';
-import {migrate} from '../../db/migrate.js';
-import {grantRuntimeRole, grantSql, isRoleName} from '../../db/repositories/roles.js';
+import {configFrom, openConfiguredDatabase} from '../../app.js';
 import {UsageError} from '../../errors.js';
-import {sealAfterMigration, unsealedRows, type SealResult} from '../../services/audit.js';
-import {checkKey} from '../../services/canary.js';
-import type {ServiceContext} from '../../services/context.js';
+import {keyRingOf} from '../../services/encryption.js';
+import {grantSql, isRoleName, migrateDatabase} from '../../services/migrate.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
 import type {Command} from '../registry.js';
@@ -44,18 +39,13 @@ Options:
 			throw new UsageError('migrate: --grant needs a role name: lowercase letters, digits and _, at most 63, not starting with a digit', 'eval752 migrate --help');
 		}
 		const config = configFrom(io);
-		const applied: string[] = [];
-		const db = io.database ?? (await openDatabase(config, {migrations: 'report', onMigrated: (names) => applied.push(...names)}));
+		const alreadyApplied: string[] = [];
+		const db = await openConfiguredDatabase(io, config, {migrations: 'report', onMigrated: (names) => alreadyApplied.push(...names)});
 		try {
 			if (role !== undefined && db.kind === 'embedded') {
 				throw new UsageError('migrate: --grant is for a shared server; the embedded database has one user', 'set DATABASE_URL to the server and run it as the owner of the tables');
 			}
-			applied.push(...(await migrate(db.sql)).applied);
-			const ring = config.encryptionKey ? KeyRing.from(config.encryptionKey, [...config.encryptionKeyPrevious]) : undefined;
-			const ctx: ServiceContext = {db, actor: config.actor, keys: await checkKey(db.sql, ring), readOnly: false};
-			const sealed: SealResult | undefined = await sealAfterMigration(ctx, applied);
-			const unsealed = await unsealedRows(ctx);
-			const granted = role === undefined ? undefined : await grantRuntimeRole(db.sql, role);
+			const {applied, sealed, unsealed, granted} = await migrateDatabase(db, {ring: keyRingOf(config), actor: config.actor, alreadyApplied, grant: role});
 			if (values.json) {
 				printJson(io.stdout, {database: db.kind, applied, sealed: sealed ?? null, granted: granted ?? null});
 				return 0;

@@ -3,7 +3,7 @@ import {parseHeaderLine, type Provider} from '../../domain/provider.js';
 import {UsageError, ValidationError} from '../../errors.js';
 import {listKeys} from '../../services/keys.js';
 import {listModels} from '../../services/models.js';
-import {createProvider, deleteProvider, getProvider, listProviders, providerSummary, setProviderEnabled, updateProvider, type ProviderSummary} from '../../services/providers.js';
+import {createProvider, deleteProvider, describeDeclaredLimits, getProvider, listProviders, providerSummary, setProviderEnabled, updateProvider, type ProviderSummary} from '../../services/providers.js';
 import {providerHealth} from '../../services/health.js';
 import {recentRunPoints, runSparkline} from '../../services/runs.js';
 import {DEFAULT_MAX_AGE_MS, formatDuration} from '../../services/status.js';
@@ -15,7 +15,6 @@ import {intFlag, parse} from '../args.js';
 import {age, columns, printJson, table} from '../format.js';
 import type {Io} from '../io.js';
 import type {Command} from '../registry.js';
-import {describeLimits} from '../../providers/limiter.js';
 
 /**
  * Helpers shared by the data commands (providers, keys, models, aliases, settings, audit,
@@ -80,7 +79,7 @@ function describe(provider: Provider): string {
 		`enabled       ${provider.enabled ? 'yes' : 'no'}`,
 		`capabilities  ${provider.capabilities.join(', ') || 'none'}`,
 		`probe         ${provider.probeKind} — ${probeKindDescriptions[provider.probeKind]}`,
-		`rate limits   ${describeLimits(provider.rateLimits)}`,
+		`rate limits   ${describeDeclaredLimits(provider.rateLimits)}`,
 		`headers       ${headers.length > 0 ? headers.map(([name, value]) => `${name}: ${value}`).join('; ') : 'none'}`,
 		`version       ${provider.version} (changed ${age(provider.updatedAt)} ago by ${provider.updatedBy ?? 'unknown'})`,
 	].join('\n') + '\n';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {configFrom, openApp} from '../../app.js';
-import {KeyRing} from '../../crypto/index.js';
 import {checkBackup, restoreBackup} from '../../services/backup.js';
+import {keyRingOf} from '../../services/encryption.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
 import type {Command} from '../registry.js';
@@ -42,7 +42,7 @@ Exit codes: 0 restored, 1 refused or failed, 2 usage or configuration error.
 		// The file and the key are checked before anything is opened: a mistyped path, an edited
 		// backup or the wrong key must not first create (or migrate) a database.
 		const config = configFrom(io);
-		await checkBackup(file, config.encryptionKey ? KeyRing.from(config.encryptionKey, [...config.encryptionKeyPrevious]) : undefined);
+		await checkBackup(file, keyRingOf(config));
 		const app = await openApp(io, {migrations: 'defer', generateKey: false, onProgress: (message) => io.stderr.write(`${message}\n`)});
 		try {
 			const result = await restoreBackup(app.ctx, file, {onProgress: values.json ? undefined : (message) => void io.stderr.write(`Loaded ${message}\n`)});
