@@ -11,3 +11,8 @@ export function printJson(out: Output, value: unknown): void {
 export function columns(out: Output): number {
 	return out.isTTY && out.columns ? out.columns : 120;
 }
+
+/** One line for an operator: what happened — what to try. */
+export function errorLine(error: {message: string; hint?: string | undefined}): string {
+	return `${error.message.split('\n')[0]}${error.hint ? ` — ${error.hint}` : ''}`;
+}

@@ -1,8 +1,7 @@
 import {listAliases} from '../../services/models.js';
 import {parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
-import type {Command} from '../registry.js';
-import {dispatch, withContext, type Subcommand} from './providers.js';
+import {dispatch, withContext, type Subcommand, type Command} from '../command.js';
 
 const list: Subcommand = async (args, io) => {
 	const {values} = parse('aliases list', args, {json: {type: 'boolean'}}, {max: 0});

@@ -3,7 +3,7 @@ import {openApp} from '../../app.js';
 import {writeBackup} from '../../services/backup.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 
 /** The move from the embedded default to a shared PostgreSQL, shown by backup and restore --help alike. */
 export const MOVE_TO_SHARED = `Moving from the embedded default to a shared PostgreSQL (same ENCRYPTION_KEY throughout):

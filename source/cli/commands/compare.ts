@@ -4,7 +4,7 @@ import {normaliseAlias} from '../../domain/model.js';
 import {UsageError, ValidationError} from '../../errors.js';
 import {parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 import {latencyBar} from '../../domain/latency-bar.js';
 
 

@@ -3,7 +3,7 @@ import {logFile} from '../../log.js';
 import {runDoctor} from '../../services/doctor.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 
 export const command: Command = {
 	name: 'doctor',

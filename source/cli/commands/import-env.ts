@@ -1,8 +1,7 @@
 import {importEnvironment, importFromEnv} from '../../services/import-env.js';
 import {parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
-import type {Command} from '../registry.js';
-import {withContext} from './providers.js';
+import {withContext, type Command} from '../command.js';
 
 export const command: Command = {
 	name: 'import-env',

@@ -1,6 +1,6 @@
 import {newEncryptionKey} from '../../services/encryption.js';
 import {parse} from '../args.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 
 export const command: Command = {
 	name: 'keygen',

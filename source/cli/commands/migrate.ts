@@ -4,7 +4,7 @@ import {keyRingOf} from '../../services/encryption.js';
 import {grantSql, isRoleName, migrateDatabase} from '../../services/migrate.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 
 export const command: Command = {
 	name: 'migrate',

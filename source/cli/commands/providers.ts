@@ -1,4 +1,3 @@
-import {openApp} from '../../app.js';
 import {parseHeaderLine, type Provider} from '../../domain/provider.js';
 import {UsageError, ValidationError} from '../../errors.js';
 import {listKeys} from '../../services/keys.js';
@@ -10,46 +9,9 @@ import {DEFAULT_MAX_AGE_MS, formatDuration} from '../../services/status.js';
 import {describeObservedLimits} from '../../domain/observed-limits.js';
 import {probeKindDescriptions} from '../../domain/probe.js';
 import {healthJson} from './status.js';
-import type {ServiceContext} from '../../services/context.js';
-import {intFlag, parse} from '../args.js';
+import {expectVersion, parse} from '../args.js';
 import {age, columns, printJson, table} from '../format.js';
-import type {Io} from '../io.js';
-import type {Command} from '../registry.js';
-
-/**
- * Helpers shared by the data commands (providers, keys, models, aliases, settings, audit,
- * import-env): subcommand dispatch and the open-run-close of the app.
- */
-
-export type Subcommand = (args: readonly string[], io: Io) => Promise<number>;
-
-/** Runs `<command> <sub> …`; a missing or unknown subcommand is a usage error naming the known ones. */
-export async function dispatch(command: string, args: readonly string[], io: Io, subs: Readonly<Record<string, Subcommand>>): Promise<number> {
-	const [sub, ...rest] = args;
-	const names = Object.keys(subs).join('|');
-	if (sub === undefined || sub.startsWith('-')) throw new UsageError(`${command}: missing subcommand (${names})`, `eval752 ${command} --help`);
-	const run = subs[sub];
-	if (!run) {
-		const shown = sub.length <= 32 && /^[\w.-]+$/.test(sub) ? ` "${sub}"` : '';
-		throw new UsageError(`${command}: unknown subcommand${shown} (${names})`, `eval752 ${command} --help`);
-	}
-	return run(rest, io);
-}
-
-/** Opens the app (database, key ring), runs `work` with its context, always closes. */
-export async function withContext<T>(io: Io, work: (ctx: ServiceContext) => Promise<T>): Promise<T> {
-	const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
-	try {
-		return await work(app.ctx);
-	} finally {
-		await app.close();
-	}
-}
-
-/** `--expect-version N`, or undefined. */
-export function expectVersion(command: string, value: string | undefined): number | undefined {
-	return intFlag(command, 'expect-version', value, {min: 1, max: 2_000_000_000});
-}
+import {dispatch, withContext, type Command, type Subcommand} from '../command.js';
 
 function headersFrom(lines: readonly string[] | undefined): Record<string, string> | undefined {
 	if (!lines || lines.length === 0) return undefined;

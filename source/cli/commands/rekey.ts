@@ -3,7 +3,7 @@ import {sanitizeText} from '../../lib/sanitize.js';
 import {DEFAULT_REKEY_BATCH, planRekey, rekey} from '../../services/rekey.js';
 import {intFlag, parse} from '../args.js';
 import {printJson} from '../format.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 
 function secrets(count: number): string {
 	return `${count} secret${count === 1 ? '' : 's'}`;

@@ -4,7 +4,7 @@ import {checkBackup, restoreBackup} from '../../services/backup.js';
 import {keyRingOf} from '../../services/encryption.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 import {MOVE_TO_SHARED} from './backup.js';
 
 export const command: Command = {

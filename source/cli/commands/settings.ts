@@ -1,9 +1,8 @@
 import {parseSettingKey, settingDefaults, settingDescriptions, settingKeys} from '../../domain/settings.js';
 import {getSettings, setSetting} from '../../services/settings.js';
-import {parse} from '../args.js';
+import {expectVersion, parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
-import type {Command} from '../registry.js';
-import {dispatch, expectVersion, withContext, type Subcommand} from './providers.js';
+import {dispatch, withContext, type Subcommand, type Command} from '../command.js';
 
 function shown(value: unknown): string {
 	return typeof value === 'string' ? JSON.stringify(value) : String(value);

@@ -7,7 +7,7 @@ import {planSmokeBatch, runSmoke, runSmokeBatch, type SmokeMetrics, type SmokeOu
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
 import type {Io} from '../io.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 
 /** Exit code for a run stopped with Ctrl+C: the shell convention (128 + SIGINT). */
 export const EXIT_CANCELLED = 130;

@@ -10,7 +10,7 @@ import type {ServiceContext} from '../../services/context.js';
 import {parse} from '../args.js';
 import {age, table, truncate} from '../format.js';
 import {writeControl, type Io} from '../io.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 import {parallelFlag, roundJson} from './probe.js';
 import {parseProbeFlag} from './smoke.js';
 
