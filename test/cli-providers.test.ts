@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {addKey} from '../source/services/keys.js';
+import {addKey, missingKeyError} from '../source/services/keys.js';
+import {discoverModels} from '../source/services/smoke.js';
 import {getProvider} from '../source/services/providers.js';
 import {runCli, type CliResult} from './support/cli.js';
 import {databaseKind} from './support/db.js';
@@ -193,6 +194,18 @@ describe(`eval752 models and aliases (${databaseKind})`, () => {
 		expect(JSON.parse(data.stdout)).toEqual({provider: 'local', served: [{modelName: 'mock-large', configured: false}, {modelName: 'mock-small', configured: true}], missing: ['retired-model'], skipped: 0});
 		const noKey = await eval752('models', 'discover', 'groq-missing');
 		expect(noKey.code).toBe(1);
+	});
+
+	it('refuses discovery without a key where the family needs one, in the words the dashboard shows (one rule, one service)', async () => {
+		// The dashboard's model form calls the same discoverModels.
+		expect((await eval752('providers', 'add', '--name', 'mistral-keyless', '--type', 'mistral')).code).toBe(0);
+		const refused = await eval752('models', 'discover', 'mistral-keyless');
+		expect(refused).toMatchObject({code: 1, stdout: ''});
+		expect(refused.stderr).toBe('eval752: Provider mistral-keyless has no active key to list its models with — add one: eval752 keys add mistral-keyless --from-stdin\n');
+		await expect(discoverModels(c.ctx, 'mistral-keyless')).rejects.toThrow('Provider mistral-keyless has no active key to list its models with');
+		const mistral = await getProvider(c.ctx, 'mistral-keyless');
+		expect(missingKeyError(mistral, null)?.message).toBe('Provider mistral-keyless has no active key');
+		expect(missingKeyError({name: 'local', type: 'vllm'}, null)).toBeNull();
 	});
 });
 

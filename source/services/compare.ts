@@ -1,4 +1,4 @@
-import {capabilityLabels, families, type Capability} from '../domain/families.js';
+import {capabilityLabels, type Capability} from '../domain/families.js';
 import {normaliseAlias, type AliasEntry} from '../domain/model.js';
 import {FieldProblem, textRule, type Provider} from '../domain/provider.js';
 import {notifyChange} from '../db/repositories/changes.js';
@@ -7,7 +7,7 @@ import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';
 import {createLimiter, describeLimits, sanitizeText, smoke, type ClassifiedError, type Limiter, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
 import {assertWritable, mutate, read, type ServiceContext} from './context.js';
-import {keyForCall} from './keys.js';
+import {keyForCall, missingKeyError} from './keys.js';
 import {listAliases} from './models.js';
 import {getProvider} from './providers.js';
 import {getSettings} from './settings.js';
@@ -182,10 +182,8 @@ export async function* runComparison(ctx: ServiceContext, aliasInput: string, op
 		const provider = await getProvider(ctx, row.providerId);
 		const limiter = createLimiter({...provider.rateLimits, concurrency: provider.rateLimits.concurrency ?? settings.default_concurrency});
 		const chosen = await keyForCall(ctx, provider.id);
-		const refusal: ClassifiedError | null =
-			!chosen && families[provider.type].keyRequired
-				? {class: 'auth', message: `Provider ${provider.name} has no active key`, hint: `add one: eval752 keys add ${provider.name} --from-stdin`}
-				: null;
+		const missing = missingKeyError(provider, chosen);
+		const refusal: ClassifiedError | null = missing ? {class: 'auth', message: missing.message, hint: missing.hint ?? ''} : null;
 		perProvider.set(provider.id, {provider, limiter, key: chosen ? {id: chosen.key.id, secret: chosen.secret, hint: chosen.key.displayHint} : null, refusal});
 	}
 	const prepared: Prepared[] = rows.map((row, index) => {
