@@ -21,11 +21,19 @@ export interface Command {
 
 export type Subcommand = (args: readonly string[], io: Io) => Promise<number>;
 
-/** Runs `<command> <sub> …`; a missing or unknown subcommand is a usage error naming the known ones. */
-export async function dispatch(command: string, args: readonly string[], io: Io, subs: Readonly<Record<string, Subcommand>>): Promise<number> {
+/**
+ * Runs `<command> <sub> …`. With no subcommand (nothing, or only options such as `--json`) it
+ * runs `bare` when the command has one — `eval752 providers` lists, like `providers list` — and
+ * is otherwise a usage error; an unknown subcommand is a usage error naming the known ones.
+ */
+export async function dispatch(command: string, args: readonly string[], io: Io, subs: Readonly<Record<string, Subcommand>>, options: {readonly bare?: string} = {}): Promise<number> {
 	const [sub, ...rest] = args;
 	const names = Object.keys(subs).join('|');
-	if (sub === undefined || sub.startsWith('-')) throw new UsageError(`${command}: missing subcommand (${names})`, `eval752 ${command} --help`);
+	if (sub === undefined || sub.startsWith('-')) {
+		const bare = options.bare === undefined ? undefined : subs[options.bare];
+		if (bare) return bare(args, io);
+		throw new UsageError(`${command}: missing subcommand (${names})`, `eval752 ${command} --help`);
+	}
 	const run = subs[sub];
 	if (!run) {
 		const shown = sub.length <= 32 && /^[\w.-]+$/.test(sub) ? ` "${sub}"` : '';

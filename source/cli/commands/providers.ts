@@ -6,6 +6,7 @@ import {createProvider, deleteProvider, describeDeclaredLimits, getProvider, lis
 import {providerHealth} from '../../services/health.js';
 import {recentRunPoints, runSparkline} from '../../services/runs.js';
 import {DEFAULT_MAX_AGE_MS, formatDuration} from '../../services/status.js';
+import {defaultCapabilities} from '../../domain/families.js';
 import {describeObservedLimits} from '../../domain/observed-limits.js';
 import {probeKindDescriptions} from '../../domain/probe.js';
 import {healthJson} from './status.js';
@@ -141,7 +142,8 @@ const add: Subcommand = async (args, io) => {
 	const {values} = parse('providers add', args, {...fieldFlags, disabled: {type: 'boolean'}}, {max: 0});
 	if (values.name === undefined) throw new UsageError('providers add: --name is required', 'eval752 providers add --help');
 	if (values.type === undefined) throw new UsageError('providers add: --type is required', 'eval752 providers add --help');
-	const input = fieldsFromFlags(values);
+	// The dashboard's form starts from the same set, so a provider added either way looks alike.
+	const input: Record<string, unknown> = {capabilities: [...defaultCapabilities], ...fieldsFromFlags(values)};
 	const headers = headersFrom(values.header);
 	if (headers) input['extraHeaders'] = headers;
 	if (values.disabled) input['enabled'] = false;
@@ -211,7 +213,7 @@ function toggle(enabled: boolean): Subcommand {
 export const command: Command = {
 	name: 'providers',
 	summary: 'list, show, add, edit, remove, enable and disable providers',
-	help: `Usage: eval752 providers list [--json]
+	help: `Usage: eval752 providers [list] [--json]          (list is the default)
        eval752 providers show PROVIDER [--json]
        eval752 providers add --name NAME --type TYPE [--base-url URL] [--capabilities a,b]
                              [--rpm N] [--rps N] [--concurrency N] [--header 'Name: value']…
@@ -233,7 +235,9 @@ Fields:
                         openai-compatible have none). In edit, '' goes back to the default.
   --capabilities a,b    system_prompt, json_mode, reasoning, image_input, tools, streaming
                         (without streaming, probes send one non-streaming request; with
-                        reasoning, a chat probe gets the whole probe_max_tokens budget)
+                        reasoning, a chat probe gets the whole probe_max_tokens budget). add
+                        without it: ${defaultCapabilities.join(',')}, as in the dashboard's form;
+                        '' for none
   --probe KIND          the check eval752 smoke, probe and watch run unless told otherwise:
                         models (GET /models, 0 tokens), chat (a few tokens, non-streaming) or
                         stream (the full smoke test; the default)
@@ -277,5 +281,5 @@ Examples:
   eval752 providers edit groq --rpm '' --capabilities tools,streaming
   eval752 providers edit groq --probe models
 `,
-	run: (args, io) => dispatch('providers', args, io, {list, ls: list, show, add, edit, rm: remove, enable: toggle(true), disable: toggle(false)}),
+	run: (args, io) => dispatch('providers', args, io, {list, ls: list, show, add, edit, rm: remove, enable: toggle(true), disable: toggle(false)}, {bare: 'list'}),
 };
