@@ -73,6 +73,14 @@ describe(`eval752 compare (${databaseKind})`, () => {
 		const bar = (row: string) => row.match(/[█▏▎▍▌▋▊▉]+$/)![0];
 		expect(bar(fastRow).length).toBeLessThan(bar(slowRow).length);
 		expect(result.stdout).toMatch(/Finished in \d+ ms \(run [0-9a-f-]{36}\)\./);
+		// One clock: each target's progress lines say what its table row says, first token before the end.
+		for (const [index, name] of [[1, 'fast-co'], [2, 'slow-co']] as const) {
+			const first = Number(lines.find((line) => line.startsWith(`[${index}] ${name}/mock-small first token after `))!.match(/after (\d+) ms$/)![1]);
+			const finished = Number(lines.find((line) => line.startsWith(`[${index}] ${name}/mock-small finished in `))!.match(/in (\d+) ms$/)![1]);
+			const row = lines.find((line) => line.startsWith(name))!.match(/^\S+\s+mock-small\s+ok\s+(\d+) ms\s+(\d+) ms/)!;
+			expect([first, finished], name).toEqual([Number(row[1]), Number(row[2])]);
+			expect(first).toBeLessThanOrEqual(finished);
+		}
 	});
 
 	it('shows the failing provider with its error class and exits 1; --json is the documented shape', async () => {

@@ -282,8 +282,6 @@ async function runTarget(
 	}
 	try {
 		emit({type: 'started', index: target.index});
-		const requestStart = performance.now();
-		let firstDelta = true;
 		let last: Extract<SmokeEvent, {type: 'finished' | 'failed'}> | undefined;
 		for await (const event of smoke(
 			{
@@ -299,8 +297,8 @@ async function runTarget(
 			signal,
 		)) {
 			if (event.type === 'delta') {
-				emit(firstDelta ? {type: 'delta', index: target.index, text: event.text, ttftMs: Math.round(performance.now() - requestStart)} : {type: 'delta', index: target.index, text: event.text});
-				firstDelta = false;
+				// The smoke's own clock: the progress line's first token and the table's TTFT agree.
+				emit(event.ttftMs === undefined ? {type: 'delta', index: target.index, text: event.text} : {type: 'delta', index: target.index, text: event.text, ttftMs: event.ttftMs});
 			} else if (event.type === 'finished' || event.type === 'failed') {
 				last = event;
 			}
