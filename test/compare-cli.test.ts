@@ -102,7 +102,7 @@ describe(`eval752 compare (${databaseKind})`, () => {
 		const report = JSON.parse(json.stdout) as Record<string, unknown> & {results: Record<string, unknown>[]};
 		expect(Object.keys(report)).toEqual(['version', 'runId', 'alias', 'prompt', 'status', 'wallMs', 'drift', 'results']);
 		expect(report).toMatchObject({version: 1, alias: 'duo', prompt: null, status: 'finished', drift: []});
-		expect(Object.keys(report.results[0]!)).toEqual(['index', 'provider', 'providerId', 'model', 'outcome', 'errorClass', 'message', 'hint', 'ttftMs', 'totalMs', 'outputTokens', 'tokensPerSecond', 'excerpt']);
+		expect(Object.keys(report.results[0]!)).toEqual(['index', 'provider', 'providerId', 'model', 'outcome', 'errorClass', 'message', 'hint', 'ttftMs', 'totalMs', 'outputTokens', 'tokensPerSecond', 'excerpt', 'outputTokensEstimated']);
 		expect(report.results.map((row) => [row['provider'], row['outcome'], row['errorClass']])).toEqual([
 			['broke', 'failed', 'quota'],
 			['works', 'ok', null],
@@ -121,6 +121,17 @@ describe(`eval752 compare (${databaseKind})`, () => {
 		const unknown = await compare(['ghost']);
 		expect(unknown.code).toBe(1);
 		expect(unknown.stderr).toBe('eval752: No alias named ghost — eval752 aliases list shows the aliases\n');
+	});
+
+	it('marks counted (not reported) tokens with ~ in the table and says so in --json', async () => {
+		const quiet = await mock();
+		quiet.setDefault({kind: 'stream', tokens: ['po', 'ng'], chunkDelayMs: 20, usage: false});
+		await providerWithKey(t.ctx, quiet, 'quiet-co', {alias: 'hush'});
+		const result = await compare(['hush']);
+		expect(result).toMatchObject({code: 0, stderr: ''});
+		expect(result.stdout.split('\n').find((line) => line.startsWith('quiet-co'))).toMatch(/^quiet-co\s+mock-small\s+ok\s+\d+ ms\s+\d+ ms\s+~2\s+~[\d.]+\s/);
+		const json = JSON.parse((await compare(['hush', '--json'])).stdout) as {results: {outputTokens: number; outputTokensEstimated: boolean}[]};
+		expect(json.results[0]).toMatchObject({outputTokens: 2, outputTokensEstimated: true});
 	});
 
 	it('draws bars in eighths of a cell', () => {

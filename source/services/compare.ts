@@ -112,6 +112,8 @@ export interface CompareResult {
 	readonly ttftMs: number | null;
 	readonly totalMs: number | null;
 	readonly outputTokens: number | null;
+	/** The provider reported no usage: `outputTokens` (and so tokens/s) is an estimate. Not stored with the run. */
+	readonly outputTokensEstimated: boolean;
 	readonly tokensPerSecond: number | null;
 	readonly excerpt: string;
 }
@@ -327,6 +329,7 @@ function resultOf(target: CompareTarget, outcome: {outcome: CompareResult['outco
 		ttftMs: metrics?.ttftMs ?? null,
 		totalMs: metrics ? metrics.totalMs : null,
 		outputTokens: metrics?.outputTokens ?? null,
+		outputTokensEstimated: metrics?.outputTokensEstimated ?? false,
 		tokensPerSecond: metrics?.tokensPerSecond ?? null,
 		excerpt: sanitizeText(outcome.excerpt),
 	};

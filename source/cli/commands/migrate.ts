@@ -3,7 +3,7 @@ import {UsageError} from '../../errors.js';
 import {keyRingOf} from '../../services/encryption.js';
 import {grantSql, isRoleName, migrateDatabase} from '../../services/migrate.js';
 import {parse} from '../args.js';
-import {printJson} from '../format.js';
+import {plural, printJson, unkeyedRows} from '../format.js';
 import type {Command} from '../command.js';
 
 export const command: Command = {
@@ -51,10 +51,10 @@ Options:
 				return 0;
 			}
 			if (applied.length === 0) io.stdout.write(`Nothing to apply: ${db.location} is up to date.\n`);
-			else io.stdout.write(applied.map((name) => `Applied ${name}\n`).join('') + `${applied.length} migration${applied.length === 1 ? '' : 's'} applied to ${db.location}.\n`);
-			if (sealed) io.stdout.write(`Audit log: the ${sealed.unkeyedRows} rows written before keyed hashing are sealed; keyed hashing starts at seq ${sealed.seq}.\n`);
+			else io.stdout.write(applied.map((name) => `Applied ${name}\n`).join('') + `${plural(applied.length, 'migration')} applied to ${db.location}.\n`);
+			if (sealed) io.stdout.write(`Audit log: ${unkeyedRows(sealed.unkeyedRows)} sealed; keyed hashing starts at seq ${sealed.seq}.\n`);
 			else if (unsealed > 0) {
-				io.stdout.write(`Audit log: the ${unsealed} rows written before keyed hashing are not sealed yet; every change is refused until eval752 rekey runs once with ENCRYPTION_KEY set.\n`);
+				io.stdout.write(`Audit log: ${unkeyedRows(unsealed)} not sealed yet; every change is refused until eval752 rekey runs once with ENCRYPTION_KEY set.\n`);
 			}
 			if (granted) {
 				io.stdout.write(`Granted ${granted.role} the runtime privileges (no UPDATE, DELETE or TRUNCATE on audit_log); connect the dashboard as ${granted.role}:\n`);

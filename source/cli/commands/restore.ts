@@ -3,7 +3,7 @@ import {configFrom, openApp} from '../../app.js';
 import {checkBackup, restoreBackup} from '../../services/backup.js';
 import {keyRingOf} from '../../services/encryption.js';
 import {parse} from '../args.js';
-import {printJson} from '../format.js';
+import {plural, printJson} from '../format.js';
 import type {Command} from '../command.js';
 import {MOVE_TO_SHARED} from './backup.js';
 
@@ -52,8 +52,8 @@ Exit codes: 0 restored, 1 refused or failed, 2 usage or configuration error.
 			}
 			const total = Object.values(result.rows).reduce((sum, n) => sum + n, 0);
 			if (result.migrated.length > 0) io.stdout.write(`Migrated the new database (${result.migrated.join(', ')}).\n`);
-			io.stdout.write(`Restored ${total} rows from ${result.file} (made ${result.madeAt}) into ${app.db.location}: ${result.rows.providers} providers, ${result.rows.provider_keys} API keys, ${result.rows.audit_log} audit rows.\n`);
-			io.stdout.write(`Canary and every secret decrypt with the configured key; the audit chain verifies (${result.auditRows} rows, ending with backup.restore).\n`);
+			io.stdout.write(`Restored ${plural(total, 'row')} from ${result.file} (made ${result.madeAt}) into ${app.db.location}: ${plural(result.rows.providers, 'provider')}, ${plural(result.rows.provider_keys, 'API key')}, ${plural(result.rows.audit_log, 'audit row')}.\n`);
+			io.stdout.write(`Canary and every secret decrypt with the configured key; the audit chain verifies (${plural(result.auditRows, 'row')}, ending with backup.restore).\n`);
 			return 0;
 		} finally {
 			await app.close();
