@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type {Io} from './cli/io.js';
 import {loadConfig, type Config} from './config/env.js';
 import {generateKey, KeyRing, parseEncryptionKey} from './crypto/index.js';
-import {openDatabase} from './db/connect.js';
+import {openDatabase, type OpenOptions} from './db/connect.js';
 import {embeddedExists} from './db/embedded.js';
 import {listCanaries, secretCountsByKeyId} from './db/repositories/canary.js';
 import type {Database} from './db/types.js';
@@ -45,6 +45,14 @@ export function configFrom(io: Io): Config {
 	const config = loadConfig(io.env, io.cwd);
 	setLogFile(config.logFile);
 	return config;
+}
+
+/**
+ * The configured database and nothing else (`eval752 migrate`): no key file is generated and the
+ * canary is not checked here — the caller migrates first. Tests hand in an open one.
+ */
+export async function openConfiguredDatabase(io: Io, config: Config, options: Pick<OpenOptions, 'migrations' | 'onMigrated'>): Promise<Database> {
+	return io.database ?? (await openDatabase(config, options));
 }
 
 export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App> {

@@ -12,11 +12,10 @@ import {GENESIS_HASH, keyedRowMessage, unkeyedRowHash} from '../source/domain/au
 import type {AuditVerification} from '../source/domain/audit-verification.js';
 import {setLogFile} from '../source/log.js';
 import {verifyAuditChain, type AnchorSource, type ChainWalkOptions} from '../source/services/audit-chain.js';
-import {anchorAudit, describeVerification, verifyAudit} from '../source/services/audit.js';
+import {anchorAudit, verifyAudit} from '../source/services/audit.js';
 import {checkKey} from '../source/services/canary.js';
-import {AUDIT_ANCHOR_EVERY, mutate, type ServiceContext} from '../source/services/context.js';
+import {mutate, type ServiceContext} from '../source/services/context.js';
 import {createProvider} from '../source/services/providers.js';
-import {runCli} from './support/cli.js';
 import {databaseKind} from './support/db.js';
 import {ownedDatabase, type OwnedDatabase} from './support/roles.js';
 
@@ -30,7 +29,6 @@ import {ownedDatabase, type OwnedDatabase} from './support/roles.js';
 
 const KEY = randomBytes(32);
 const RING = KeyRing.from(KEY);
-const ENV = {ENCRYPTION_KEY: KEY.toString('hex')};
 
 let o: OwnedDatabase;
 let ctx: ServiceContext;

@@ -21,6 +21,8 @@ beforeAll(async () => {
 	backup = path.join(work, 'backup.jsonl');
 	const made = await runCli(['backup', backup], {database: c.t.db, env: {ENCRYPTION_KEY: c.keyHex}});
 	expect(made.code, made.stderr).toBe(0);
+	// One of each, said in the singular.
+	expect(made.stdout).toMatch(/^Backup written: .* \(\d+ bytes, \d+ rows: 1 provider, 1 API key, \d+ audit rows\)\.\n/);
 });
 afterAll(async () => {
 	await c.t.drop();
@@ -37,6 +39,8 @@ it('restore into a new embedded directory without ENCRYPTION_KEY is refused and 
 
 		const restored = await runCli(['restore', backup], {env: {EVAL752_DATA_DIR: target.dataDir, ENCRYPTION_KEY: c.keyHex}});
 		expect(restored.code, restored.stderr).toBe(0);
+		expect(restored.stdout).toMatch(/: 1 provider, 1 API key, \d+ audit rows\.\n/);
+		expect(restored.stderr).toContain('Loaded providers: 1 row\n');
 		const listed = await runCli(['providers', 'list', '--json'], {env: {EVAL752_DATA_DIR: target.dataDir, ENCRYPTION_KEY: c.keyHex}});
 		expect((JSON.parse(listed.stdout) as {name: string}[]).map((p) => p.name)).toEqual(['kept']);
 	} finally {

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {addKey} from '../source/services/keys.js';
+import {defaultCapabilities} from '../source/domain/families.js';
+import {addKey, missingKeyError} from '../source/services/keys.js';
+import {discoverModels} from '../source/services/smoke.js';
 import {getProvider} from '../source/services/providers.js';
 import {runCli, type CliResult} from './support/cli.js';
 import {databaseKind} from './support/db.js';
@@ -134,11 +136,28 @@ describe(`eval752 providers (${databaseKind})`, () => {
 	});
 
 	it('usage mistakes exit 2 and point at --help', async () => {
-		for (const argv of [['providers'], ['providers', 'frobnicate'], ['providers', 'add', '--type', 'openai'], ['providers', 'add', '--name', 'x', '--type', 'openai', '--bogus'], ['providers', 'show'], ['providers', 'edit', 'groq'], ['providers', 'edit', 'groq', '--expect-version', 'two']]) {
+		for (const argv of [['providers', 'frobnicate'], ['providers', 'add', '--type', 'openai'], ['providers', 'add', '--name', 'x', '--type', 'openai', '--bogus'], ['providers', 'show'], ['providers', 'edit', 'groq'], ['providers', 'edit', 'groq', '--expect-version', 'two']]) {
 			const result = await eval752(...argv);
 			expect(result.code, argv.join(' ')).toBe(2);
 			expect(result.stderr).toMatch(/^eval752: providers[ \w-]*: [^\n]+\n$/);
 		}
+	});
+
+	it('bare `providers` lists, like `providers list` (table and --json)', async () => {
+		const bare = await eval752('providers');
+		expect(bare).toMatchObject({code: 0, stderr: ''});
+		expect(bare.stdout).toBe((await eval752('providers', 'list')).stdout);
+		expect(bare.stdout.split('\n')[0]).toMatch(/^NAME\s+TYPE\s+ENABLED/);
+		expect(await json('providers')).toEqual(await json('providers', 'list'));
+	});
+
+	it('a provider added without --capabilities gets the dashboard form\'s default set; \'\' means none', async () => {
+		const added = await json<{capabilities: string[]}>('providers', 'add', '--name', 'defaults', '--type', 'openai');
+		expect(added.capabilities).toEqual([...defaultCapabilities]);
+		expect(added.capabilities).toEqual(['system_prompt', 'streaming']);
+		expect((await json<{capabilities: string[]}>('providers', 'add', '--name', 'bare-caps', '--type', 'openai', '--capabilities', '')).capabilities).toEqual([]);
+		expect((await eval752('providers', 'show', 'defaults')).stdout).toContain('capabilities  system_prompt, streaming\n');
+		for (const name of ['defaults', 'bare-caps']) expect((await eval752('providers', 'rm', name)).code).toBe(0);
 	});
 
 	it('removes a provider with active keys only with --yes', async () => {
@@ -178,7 +197,9 @@ describe(`eval752 models and aliases (${databaseKind})`, () => {
 		await eval752('models', 'add', 'together', '--model', 'meta-llama/Llama-3.3-70B-Instruct-Turbo', '--alias', 'llama-70b');
 		const table = await eval752('aliases', 'list');
 		expect(table.stdout).toMatch(/^ALIAS\s+PROVIDER\s+MODEL\s+LABEL\s+ENABLED\nllama-70b\s+groq\s+llama-3\.3-70b-versatile\s+.*yes\n\s+together\s+meta-llama\/Llama-3\.3-70B-Instruct-Turbo/);
+		expect((await eval752('aliases')).stdout).toBe(table.stdout);
 		const data = await json<{alias: string; providers: {providerName: string}[]}[]>('aliases', 'list');
+		expect(await json('aliases')).toEqual(data);
 		expect(data).toEqual([{alias: 'llama-70b', providers: [expect.objectContaining({providerName: 'groq'}), expect.objectContaining({providerName: 'together'})]}]);
 	});
 
@@ -193,6 +214,18 @@ describe(`eval752 models and aliases (${databaseKind})`, () => {
 		expect(JSON.parse(data.stdout)).toEqual({provider: 'local', served: [{modelName: 'mock-large', configured: false}, {modelName: 'mock-small', configured: true}], missing: ['retired-model'], skipped: 0});
 		const noKey = await eval752('models', 'discover', 'groq-missing');
 		expect(noKey.code).toBe(1);
+	});
+
+	it('refuses discovery without a key where the family needs one, in the words the dashboard shows (one rule, one service)', async () => {
+		// The dashboard's model form calls the same discoverModels.
+		expect((await eval752('providers', 'add', '--name', 'mistral-keyless', '--type', 'mistral')).code).toBe(0);
+		const refused = await eval752('models', 'discover', 'mistral-keyless');
+		expect(refused).toMatchObject({code: 1, stdout: ''});
+		expect(refused.stderr).toBe('eval752: Provider mistral-keyless has no active key to list its models with — add one: eval752 keys add mistral-keyless --from-stdin\n');
+		await expect(discoverModels(c.ctx, 'mistral-keyless')).rejects.toThrow('Provider mistral-keyless has no active key to list its models with');
+		const mistral = await getProvider(c.ctx, 'mistral-keyless');
+		expect(missingKeyError(mistral, null)?.message).toBe('Provider mistral-keyless has no active key');
+		expect(missingKeyError({name: 'local', type: 'vllm'}, null)).toBeNull();
 	});
 });
 

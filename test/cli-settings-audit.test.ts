@@ -34,6 +34,14 @@ describe(`eval752 settings (${databaseKind})`, () => {
 		expect((await eval752(['settings', 'get', 'max_retries'])).stdout).toBe('2\n');
 	});
 
+	it('bare `settings` shows them too, like `settings get` (table and --json)', async () => {
+		const bare = await eval752(['settings']);
+		expect(bare).toMatchObject({code: 0, stderr: ''});
+		expect(bare.stdout).toMatch(/^KEY\s+VALUE\s+VERSION\s+DESCRIPTION\ntimeout_ms\s+/);
+		expect(bare.stdout).toBe((await eval752(['settings', 'get'])).stdout);
+		expect(JSON.parse((await eval752(['settings', '--json'])).stdout)).toEqual(JSON.parse((await eval752(['settings', 'get', '--json'])).stdout));
+	});
+
 	it('sets a value from the command line, coerced and bounded', async () => {
 		expect(await eval752(['settings', 'set', 'timeout_ms', '30000'])).toMatchObject({code: 0, stdout: 'Setting timeout_ms set to 30000\n'});
 		expect(JSON.parse((await eval752(['settings', 'get', 'timeout_ms', '--json'])).stdout)).toEqual({key: 'timeout_ms', value: 30000, version: 1, default: 60000, description: expect.any(String)});

@@ -73,6 +73,14 @@ describe(`eval752 compare (${databaseKind})`, () => {
 		const bar = (row: string) => row.match(/[█▏▎▍▌▋▊▉]+$/)![0];
 		expect(bar(fastRow).length).toBeLessThan(bar(slowRow).length);
 		expect(result.stdout).toMatch(/Finished in \d+ ms \(run [0-9a-f-]{36}\)\./);
+		// One clock: each target's progress lines say what its table row says, first token before the end.
+		for (const [index, name] of [[1, 'fast-co'], [2, 'slow-co']] as const) {
+			const first = Number(lines.find((line) => line.startsWith(`[${index}] ${name}/mock-small first token after `))!.match(/after (\d+) ms$/)![1]);
+			const finished = Number(lines.find((line) => line.startsWith(`[${index}] ${name}/mock-small finished in `))!.match(/in (\d+) ms$/)![1]);
+			const row = lines.find((line) => line.startsWith(name))!.match(/^\S+\s+mock-small\s+ok\s+(\d+) ms\s+(\d+) ms/)!;
+			expect([first, finished], name).toEqual([Number(row[1]), Number(row[2])]);
+			expect(first).toBeLessThanOrEqual(finished);
+		}
 	});
 
 	it('shows the failing provider with its error class and exits 1; --json is the documented shape', async () => {
@@ -94,7 +102,7 @@ describe(`eval752 compare (${databaseKind})`, () => {
 		const report = JSON.parse(json.stdout) as Record<string, unknown> & {results: Record<string, unknown>[]};
 		expect(Object.keys(report)).toEqual(['version', 'runId', 'alias', 'prompt', 'status', 'wallMs', 'drift', 'results']);
 		expect(report).toMatchObject({version: 1, alias: 'duo', prompt: null, status: 'finished', drift: []});
-		expect(Object.keys(report.results[0]!)).toEqual(['index', 'provider', 'providerId', 'model', 'outcome', 'errorClass', 'message', 'hint', 'ttftMs', 'totalMs', 'outputTokens', 'tokensPerSecond', 'excerpt']);
+		expect(Object.keys(report.results[0]!)).toEqual(['index', 'provider', 'providerId', 'model', 'outcome', 'errorClass', 'message', 'hint', 'ttftMs', 'totalMs', 'outputTokens', 'tokensPerSecond', 'excerpt', 'outputTokensEstimated']);
 		expect(report.results.map((row) => [row['provider'], row['outcome'], row['errorClass']])).toEqual([
 			['broke', 'failed', 'quota'],
 			['works', 'ok', null],
@@ -113,6 +121,17 @@ describe(`eval752 compare (${databaseKind})`, () => {
 		const unknown = await compare(['ghost']);
 		expect(unknown.code).toBe(1);
 		expect(unknown.stderr).toBe('eval752: No alias named ghost — eval752 aliases list shows the aliases\n');
+	});
+
+	it('marks counted (not reported) tokens with ~ in the table and says so in --json', async () => {
+		const quiet = await mock();
+		quiet.setDefault({kind: 'stream', tokens: ['po', 'ng'], chunkDelayMs: 20, usage: false});
+		await providerWithKey(t.ctx, quiet, 'quiet-co', {alias: 'hush'});
+		const result = await compare(['hush']);
+		expect(result).toMatchObject({code: 0, stderr: ''});
+		expect(result.stdout.split('\n').find((line) => line.startsWith('quiet-co'))).toMatch(/^quiet-co\s+mock-small\s+ok\s+\d+ ms\s+\d+ ms\s+~2\s+~[\d.]+\s/);
+		const json = JSON.parse((await compare(['hush', '--json'])).stdout) as {results: {outputTokens: number; outputTokensEstimated: boolean}[]};
+		expect(json.results[0]).toMatchObject({outputTokens: 2, outputTokensEstimated: true});
 	});
 
 	it('draws bars in eighths of a cell', () => {

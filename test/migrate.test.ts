@@ -10,14 +10,6 @@ import {databaseKind, freshDatabase, type TestDatabase} from './support/db.js';
 let t: TestDatabase;
 let sqlDir: string;
 
-/** The migrations this eval752 ships, and file names after them: the tests hold whatever their number. */
-const shipped = readMigrations(defaultSqlDir()).map((file) => file.name);
-const numbered = (offset: number, name: string) => `${String(shipped.length + offset).padStart(5, '0')}_${name}.sql`;
-const extraFile = numbered(1, 'extra');
-const brokenFile = numbered(2, 'broken');
-const gapFile = numbered(4, 'gap');
-const escape = (name: string) => name.replace(/\./g, '\\.');
-
 beforeAll(async () => {
 	t = await freshDatabase({migrate: false});
 	sqlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval752-sql-'));

@@ -312,6 +312,25 @@ describe('eval752 smoke: failing runs keep the key secret', () => {
 	});
 });
 
+describe('eval752 smoke: hints name the provider', () => {
+	it('a 500 from an OpenAI-compatible gateway points at that provider, not at the family', async () => {
+		const p = await provider({type: 'openai-compatible'});
+		mock.setDefault(mockErrors.serverError());
+		const result = await smoke([p.name]);
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain(`  try: The problem is on provider ${p.name}'s side: try again later or check its status page\n`);
+		expect(result.stderr).not.toContain('OpenAI-compatible');
+	});
+
+	it('a 402 names the provider whose account is out of credit', async () => {
+		const p = await provider({type: 'openai-compatible'});
+		mock.setDefault({kind: 'error', status: 402, body: {error: {message: 'Payment required', type: 'billing'}}});
+		const result = await smoke([p.name]);
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain(`  try: The account behind provider ${p.name} is out of credit or quota: check its billing and plan limits\n`);
+	});
+});
+
 describe('eval752 smoke: hostile output', () => {
 	it.each([...escapeCases, unterminatedOscCase()])('$name → no ESC or C1 byte on stdout or in the database, the visible text intact', async (escapeCase) => {
 		const p = await provider();

@@ -34,3 +34,8 @@ export function intFlag(command: string, flag: string, value: string | undefined
 	}
 	return Number(value);
 }
+
+/** `--expect-version N`, or undefined. */
+export function expectVersion(command: string, value: string | undefined): number | undefined {
+	return intFlag(command, 'expect-version', value, {min: 1, max: 2_000_000_000});
+}

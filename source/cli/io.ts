@@ -1,4 +1,4 @@
-import type {Database} from '../db/types.js';
+import type {Database} from '../services/context.js';
 import {stripTerminalControls} from '../lib/sanitize.js';
 
 export interface Output {

@@ -2,6 +2,7 @@ import {UsageError} from '../errors.js';
 import {log} from '../log.js';
 import {presentError} from '../services/faults.js';
 import {version} from '../version.js';
+import {errorLine} from './format.js';
 import {terminalIo, type Io} from './io.js';
 import {commands} from './registry.js';
 
@@ -26,11 +27,6 @@ export function usage(): string {
 		'or configuration error.',
 		'',
 	].join('\n');
-}
-
-/** One line for an operator: what happened — what to try. */
-export function errorLine(error: {message: string; hint?: string | undefined}): string {
-	return `${error.message.split('\n')[0]}${error.hint ? ` — ${error.hint}` : ''}`;
 }
 
 /**

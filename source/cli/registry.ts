@@ -1,14 +1,4 @@
-import type {Io} from './io.js';
-
-export interface Command {
-	readonly name: string;
-	readonly summary: string;
-	/** Full `--help` text: usage line, options, examples. */
-	readonly help: string;
-	/** Help of its own for a subcommand with many options (`eval752 keys rotate --help`). */
-	readonly subcommandHelp?: Readonly<Record<string, string>>;
-	run(args: readonly string[], io: Io): Promise<number>;
-}
+import type {Command} from './command.js';
 
 /** Commands load on demand: `eval752 status` should not pay for the dashboard, nor the dashboard for backup. */
 export const commands: Readonly<Record<string, {summary: string; load: () => Promise<Command>}>> = {

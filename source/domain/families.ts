@@ -72,3 +72,13 @@ export const capabilityLabels: Readonly<Record<Capability, string>> = {
  * `eval752 providers add` alike: every family eval752 presets takes a system prompt and streams.
  */
 export const defaultCapabilities: readonly Capability[] = ['system_prompt', 'streaming'];
+
+/**
+ * Whether a call to a provider of this family needs an API key: the one rule that smoke tests,
+ * probes, model discovery, comparisons and the health model (board, `status`, `--json`) share.
+ * Local servers usually run without one, and an OpenAI-compatible gateway may authenticate
+ * some other way; every other family refuses a call without a key.
+ */
+export function keyRequired(type: ProviderType): boolean {
+	return families[type].keyRequired;
+}

@@ -614,7 +614,11 @@ function overloadedHint(ctx: ErrorContext): string {
 		: 'The provider is overloaded right now: try again in a minute';
 }
 
-/** One line per class, worded for the family: what an operator in front of this provider tries next. */
+/**
+ * One line per class, worded for the family: what an operator in front of this provider tries
+ * next. It names the provider (the operator's name for it), never only the family: an
+ * "OpenAI-compatible" gateway has no vendor to check with.
+ */
 function hintFor(errorClass: ErrorClass, ctx: ErrorContext, details?: BodyDetails): string {
 	const type = ctx.providerType;
 	const family = families[type];
@@ -624,7 +628,7 @@ function hintFor(errorClass: ErrorClass, ctx: ErrorContext, details?: BodyDetail
 			if (family.local) return `This server expects a key: add the one it was started with (e.g. vLLM --api-key) to provider ${name}`;
 			if (type === 'azure-openai') return 'Azure keys belong to one resource: use a key of the resource in the base URL (Keys and Endpoint), or rotate it if it was regenerated';
 			if (type === 'gemini') return 'Use a Gemini API key from Google AI Studio; a deleted key, or one of a project without the Generative Language API, is rejected';
-			return `The key is revoked or mistyped, or belongs to another organisation or project: check it with ${family.label} and rotate it`;
+			return `The key is revoked or mistyped, or belongs to another organisation or project: check provider ${name}'s key where it was issued, and rotate it`;
 		case 'permission':
 			if (type === 'openai') return "The key works but may not use this model or endpoint: check the project's model access and the key's permissions (restricted keys)";
 			if (type === 'azure-openai') return "The key works but the resource refuses the call: check the resource's network rules and role assignments";
@@ -633,7 +637,7 @@ function hintFor(errorClass: ErrorClass, ctx: ErrorContext, details?: BodyDetail
 		case 'quota':
 			if (type === 'openrouter') return "The account or key is out of credits: add credits on openrouter.ai, or raise the key's credit limit";
 			if (type === 'openai') return 'The account is out of credit or over its spend limit: check Billing and Limits on platform.openai.com';
-			return `The account is out of credit or quota: check billing and plan limits with ${family.label}`;
+			return `The account behind provider ${name} is out of credit or quota: check its billing and plan limits`;
 		case 'rate_limited':
 			return `Wait and try again, or set lower rpm/concurrency on provider ${name} so eval752 paces its own requests`;
 		case 'model_not_found':
@@ -650,10 +654,10 @@ function hintFor(errorClass: ErrorClass, ctx: ErrorContext, details?: BodyDetail
 			return `The provider rejects a parameter: check provider ${name}'s capabilities (system prompt, reasoning) and the temperature and max-tokens settings`;
 		case 'server':
 			if (family.local) return "Check the server's log: the model may have failed to load or run out of memory";
-			return `The problem is on ${family.label}'s side: try again later or check its status page`;
+			return `The problem is on provider ${name}'s side: try again later or check its status page`;
 		case 'timeout':
 			if (family.local) return 'The model may still be loading: try again, or raise the timeout in Settings';
-			return `Raise the timeout in Settings, or check ${family.label}'s status page`;
+			return `Raise the timeout in Settings, or check provider ${name}'s status page`;
 		case 'network':
 			if (family.local) return 'Is the server running? From a container use host.docker.internal instead of localhost';
 			return 'Check the base URL and your network (proxy, firewall, DNS)';

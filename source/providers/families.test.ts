@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {authHeaders, endpointUrl, keyOptional, normaliseModelList, requestHeaders} from './families.js';
+import {keyRequired} from '../domain/families.js';
+import {authHeaders, endpointUrl, normaliseModelList, requestHeaders} from './families.js';
 
 describe('provider families', () => {
 	it('authenticate with Bearer by default, api-key on Azure, nothing without a key', () => {
@@ -9,12 +10,12 @@ describe('provider families', () => {
 	});
 
 	it('allow a missing key only where the family runs without one', () => {
-		expect(keyOptional('ollama')).toBe(true);
-		expect(keyOptional('vllm')).toBe(true);
-		expect(keyOptional('lmstudio')).toBe(true);
-		expect(keyOptional('openai-compatible')).toBe(true);
-		expect(keyOptional('openai')).toBe(false);
-		expect(keyOptional('azure-openai')).toBe(false);
+		expect(keyRequired('ollama')).toBe(false);
+		expect(keyRequired('vllm')).toBe(false);
+		expect(keyRequired('lmstudio')).toBe(false);
+		expect(keyRequired('openai-compatible')).toBe(false);
+		expect(keyRequired('openai')).toBe(true);
+		expect(keyRequired('azure-openai')).toBe(true);
 	});
 
 	it('send extra headers, but never let them shadow the key', () => {

@@ -1,10 +1,10 @@
 /**
  * Per-family quirks of talking to a provider, on top of the pure data in
- * `domain/families.ts`: which header carries the key, which families may go out
- * without one, and how each family's model list is shaped. Everything else about
+ * `domain/families.ts`: which header carries the key and how each family's model
+ * list is shaped (whether a key is needed at all is `keyRequired` there). Everything else about
  * a provider is the plain OpenAI-compatible API.
  */
-import {families, type ProviderType} from '../domain/families.js';
+import type {ProviderType} from '../domain/families.js';
 
 /** What the client needs to know about a provider to send it a request. */
 export interface ProviderEndpoint {
@@ -17,14 +17,6 @@ export interface ProviderEndpoint {
 
 /** Header names that carry a key in some family; never taken from `extraHeaders` when we send a key. */
 const authHeaderNames = ['authorization', 'api-key', 'x-api-key'];
-
-/**
- * Whether a request may go out without a key: local servers usually run without
- * one, and an OpenAI-compatible gateway may authenticate some other way.
- */
-export function keyOptional(type: ProviderType): boolean {
-	return !families[type].keyRequired || type === 'openai-compatible';
-}
 
 /**
  * The headers that carry the key. Most families take `Authorization: Bearer`;

@@ -18,7 +18,7 @@ export {
 	type ErrorContext,
 	type ErrorInput,
 } from './errors.js';
-export {authHeaders, endpointUrl, keyOptional, normaliseModelList, requestHeaders, requestModel, type ProviderEndpoint} from './families.js';
+export {authHeaders, endpointUrl, normaliseModelList, requestHeaders, requestModel, type ProviderEndpoint} from './families.js';
 export {createLimiter, describeLimits, startSpacingMs, type Limiter, type RateLimits} from './limiter.js';
 export {createRedactor, redactSecret, StreamRedactor, untrustedTextStage, MIN_FRAGMENT, REDACTED, type TextStage} from './redact.js';
 export {sanitizeText, TerminalSanitizer, STRING_SEQUENCE_CAP} from '../lib/sanitize.js';

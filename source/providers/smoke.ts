@@ -72,7 +72,15 @@ export interface SmokeMetrics {
 
 export type SmokeEvent =
 	| {readonly type: 'started'; readonly provider: string; readonly model: string; readonly attempt: number}
-	| {readonly type: 'delta'; readonly text: string}
+	| {
+			readonly type: 'delta';
+			readonly text: string;
+			/**
+			 * On the first delta of an attempt only: its time to first token, on the clock of the
+			 * attempt's metrics (the same number `finished`/`failed` report as `ttftMs`).
+			 */
+			readonly ttftMs?: number;
+	  }
 	| {
 			readonly type: 'usage';
 			readonly inputTokens: number | null;
@@ -262,10 +270,13 @@ async function* runAttempt(
 	 * The one step every piece of provider text takes before anyone sees it, streamed or not:
 	 * sanitised (state kept across pieces), redacted, kept for the excerpt.
 	 */
+	let ttftAnnounced = false;
 	const emit = (text: string): SmokeEvent | undefined => {
 		if (!text) return undefined;
 		if (excerpt.length < EXCERPT_LENGTH) excerpt += text.slice(0, EXCERPT_LENGTH - excerpt.length);
-		return {type: 'delta', text};
+		if (ttftAnnounced || firstTokenAt === undefined) return {type: 'delta', text};
+		ttftAnnounced = true;
+		return {type: 'delta', text, ttftMs: Math.round(firstTokenAt - startedAt)};
 	};
 
 	try {

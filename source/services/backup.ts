@@ -483,7 +483,7 @@ async function loadRows(tx: Tx, file: string, lines: AsyncGenerator<BackupLine>,
 		},
 		async (table, count) => {
 			await flush();
-			onProgress?.(`${table}: ${count} rows`);
+			onProgress?.(`${table}: ${count} row${count === 1 ? '' : 's'}`);
 		},
 	);
 }

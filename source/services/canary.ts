@@ -1,5 +1,5 @@
 import {CANARY_PLAINTEXT, DecryptFailed, type KeyRing} from '../crypto/index.js';
-import {insertCanary, listCanaries, secretCountsByKeyId} from '../db/repositories/canary.js';
+import {canaryTableExists, insertCanary, listCanaries, secretCountsByKeyId} from '../db/repositories/canary.js';
 import type {Queryable, Tx} from '../db/types.js';
 import type {KeyState} from './context.js';
 
@@ -16,9 +16,8 @@ export async function checkKey(sql: Queryable, ring: KeyRing | undefined): Promi
 	if (!ring) {
 		return {status: 'missing', message: 'ENCRYPTION_KEY is not set; anything that touches API keys needs it'};
 	}
-	const [schema] = await sql<{ready: boolean}[]>`select to_regclass('encryption_canary') is not null as ready`;
 	// An unmigrated server (doctor reports that): nothing can have been written yet.
-	if (!schema?.ready) return {status: 'ok', ring};
+	if (!(await canaryTableExists(sql))) return {status: 'ok', ring};
 	const canaries = await listCanaries(sql);
 	const own = canaries.find((canary) => canary.keyId === ring.currentId);
 	if (own) {

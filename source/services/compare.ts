@@ -1,13 +1,14 @@
-import {capabilityLabels, families, type Capability} from '../domain/families.js';
+import {capabilityLabels, type Capability} from '../domain/families.js';
 import {normaliseAlias, type AliasEntry} from '../domain/model.js';
 import {type Provider} from '../domain/provider.js';
 import {FieldProblem, textRule} from '../domain/fields.js';
-import {closeComparisonRun, comparisonResults, comparisonRunById, insertComparisonRun, notifyChange, recentComparisonRuns, type ComparisonResultRow, type ComparisonRunRow} from '../db/repositories/comparisons.js';
+import {notifyChange} from '../db/repositories/changes.js';
+import {closeComparisonRun, comparisonResults, comparisonRunById, insertComparisonRun, recentComparisonRuns, type ComparisonResultRow, type ComparisonRunRow} from '../db/repositories/comparisons.js';
 import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';
 import {createLimiter, describeLimits, sanitizeText, smoke, type ClassifiedError, type Limiter, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
 import {assertWritable, mutate, read, type ServiceContext} from './context.js';
-import {keyForCall} from './keys.js';
+import {keyForCall, missingKeyError} from './keys.js';
 import {listAliases} from './models.js';
 import {getProvider} from './providers.js';
 import {getSettings} from './settings.js';
@@ -112,6 +113,8 @@ export interface CompareResult {
 	readonly ttftMs: number | null;
 	readonly totalMs: number | null;
 	readonly outputTokens: number | null;
+	/** The provider reported no usage: `outputTokens` (and so tokens/s) is an estimate. Not stored with the run. */
+	readonly outputTokensEstimated: boolean;
 	readonly tokensPerSecond: number | null;
 	readonly excerpt: string;
 }
@@ -182,10 +185,8 @@ export async function* runComparison(ctx: ServiceContext, aliasInput: string, op
 		const provider = await getProvider(ctx, row.providerId);
 		const limiter = createLimiter({...provider.rateLimits, concurrency: provider.rateLimits.concurrency ?? settings.default_concurrency});
 		const chosen = await keyForCall(ctx, provider.id);
-		const refusal: ClassifiedError | null =
-			!chosen && families[provider.type].keyRequired
-				? {class: 'auth', message: `Provider ${provider.name} has no active key`, hint: `add one: eval752 keys add ${provider.name} --from-stdin`}
-				: null;
+		const missing = missingKeyError(provider, chosen);
+		const refusal: ClassifiedError | null = missing ? {class: 'auth', message: missing.message, hint: missing.hint ?? ''} : null;
 		perProvider.set(provider.id, {provider, limiter, key: chosen ? {id: chosen.key.id, secret: chosen.secret, hint: chosen.key.displayHint} : null, refusal});
 	}
 	const prepared: Prepared[] = rows.map((row, index) => {
@@ -284,8 +285,6 @@ async function runTarget(
 	}
 	try {
 		emit({type: 'started', index: target.index});
-		const requestStart = performance.now();
-		let firstDelta = true;
 		let last: Extract<SmokeEvent, {type: 'finished' | 'failed'}> | undefined;
 		for await (const event of smoke(
 			{
@@ -301,8 +300,8 @@ async function runTarget(
 			signal,
 		)) {
 			if (event.type === 'delta') {
-				emit(firstDelta ? {type: 'delta', index: target.index, text: event.text, ttftMs: Math.round(performance.now() - requestStart)} : {type: 'delta', index: target.index, text: event.text});
-				firstDelta = false;
+				// The smoke's own clock: the progress line's first token and the table's TTFT agree.
+				emit(event.ttftMs === undefined ? {type: 'delta', index: target.index, text: event.text} : {type: 'delta', index: target.index, text: event.text, ttftMs: event.ttftMs});
 			} else if (event.type === 'finished' || event.type === 'failed') {
 				last = event;
 			}
@@ -331,6 +330,7 @@ function resultOf(target: CompareTarget, outcome: {outcome: CompareResult['outco
 		ttftMs: metrics?.ttftMs ?? null,
 		totalMs: metrics ? metrics.totalMs : null,
 		outputTokens: metrics?.outputTokens ?? null,
+		outputTokensEstimated: metrics?.outputTokensEstimated ?? false,
 		tokensPerSecond: metrics?.tokensPerSecond ?? null,
 		excerpt: sanitizeText(outcome.excerpt),
 	};

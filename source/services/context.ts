@@ -1,10 +1,12 @@
 import type {KeyRing} from '../crypto/keyring.js';
 import {chainIdOf, formatAnchor} from '../domain/audit-anchor.js';
 import type {AuditHead} from '../domain/audit-hash.js';
-import {CHANGES_CHANNEL} from '../db/changes.js';
 import {isConnectionLost} from '../db/faults.js';
+import {notifyChange} from '../db/repositories/changes.js';
 import {appendAudit, auditFirstHash, auditRowExists, type AppendOptions, type AuditEntry, type StoredAuditRow} from '../db/repositories/audit.js';
 import type {Change, Database, Sql, Tx} from '../db/types.js';
+
+export type {Database} from '../db/types.js';
 import {isUserError, UserError} from '../errors.js';
 import {log} from '../log.js';
 import {DatabaseFault, userErrorFor} from './faults.js';
@@ -65,7 +67,6 @@ export interface MutationResult<T> {
 }
 
 /**
-/**
  * Every this many appends (seq 100, 200, …) the process that wrote the row logs the head as an
  * anchor line (`audit anchor` format) to its log file: a trail outside the database that
  * `audit verify --anchor <log file>` checks. A round number keeps the log small and makes the
@@ -98,7 +99,7 @@ export async function mutate<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<M
 			const appended = await appendAudit(tx, ring, ctx.actor, outcome.audit, options);
 			written = {outcome, audit: appended.row, head: appended.head};
 			for (const change of outcome.changes) {
-				await tx`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(change)})`;
+				await notifyChange(tx, change);
 			}
 			return {outcome, head: appended.head};
 		});

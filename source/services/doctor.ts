@@ -6,6 +6,7 @@ import {secretCountsByKeyId} from '../db/repositories/canary.js';
 import {migrationState} from '../db/migrate.js';
 import {readHead} from '../db/repositories/audit.js';
 import {auditPrivileges} from '../db/repositories/roles.js';
+import {serverVersion} from '../db/repositories/connection.js';
 import {headMessage, sameMac} from '../domain/audit-hash.js';
 import type {ServiceContext} from './context.js';
 import {openSecret} from './key-store.js';
@@ -21,6 +22,8 @@ export interface DoctorCheck {
 
 export interface DoctorReport {
 	readonly healthy: boolean;
+	/** Migrations are pending: a configuration error (exit 2) that `eval752 migrate` fixes. */
+	readonly schemaBehind: boolean;
 	readonly database: {kind: 'embedded' | 'server'; location: string; serverVersion: string};
 	readonly migrations: {applied: number; pending: string[]; changed: string[]; unknown: string[]};
 	readonly encryption: {
@@ -42,10 +45,10 @@ export interface DoctorReport {
  */
 export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 	const {sql} = ctx.db;
-	const [versionRow] = await sql<{v: string}[]>`select current_setting('server_version') as v`;
+	const version = await serverVersion(sql);
 	const state = await migrationState(sql);
 	const checks: DoctorCheck[] = [];
-	checks.push({name: 'database', ok: true, detail: `${ctx.db.kind === 'embedded' ? 'embedded PGlite' : 'PostgreSQL server'} ${versionRow!.v} at ${ctx.db.location}`});
+	checks.push({name: 'database', ok: true, detail: `${ctx.db.kind === 'embedded' ? 'embedded PGlite' : 'PostgreSQL server'} ${version} at ${ctx.db.location}`});
 	const migrationsOk = state.pending.length === 0 && state.changed.length === 0 && state.unknown.length === 0;
 	checks.push(
 		migrationsOk
@@ -77,7 +80,19 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 	if (ctx.keys.status === 'ok') checks.push({name: 'encryption key', ok: true, detail: `key id ${ctx.keys.ring.currentId} (canary verified or not yet written)`});
 	else if (ctx.keys.status === 'missing') {
 		const total = counts.reduce((sum, entry) => sum + entry.rows, 0);
-		checks.push({name: 'encryption key', ok: total === 0, detail: `ENCRYPTION_KEY is not set${total > 0 ? `; ${total} stored key${total === 1 ? '' : 's'} cannot be used` : ''}`, hint: 'set ENCRYPTION_KEY'});
+		// Nothing stored yet is no failure, but no installation to call "ok" either: every change
+		// is signed into the audit log with a key derived from ENCRYPTION_KEY, so all are refused.
+		checks.push(
+			total > 0
+				? {name: 'encryption key', ok: false, detail: `ENCRYPTION_KEY is not set; ${total} stored key${total === 1 ? '' : 's'} cannot be used`, hint: 'set ENCRYPTION_KEY (the key this database was set up with)'}
+				: {
+						name: 'encryption key',
+						ok: true,
+						warning: true,
+						detail: `ENCRYPTION_KEY is not set${ctx.db.kind === 'server' ? ' for this shared server' : ''}: every change is refused (each is signed into the audit log with a key derived from it) and no API key can be stored`,
+						hint: 'set ENCRYPTION_KEY (the key this database was set up with); eval752 keygen makes a new one for a new database',
+					},
+		);
 	} else checks.push({name: 'encryption key', ok: false, detail: ctx.keys.message});
 
 	for (const entry of rowsByKeyId) {
@@ -101,7 +116,8 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 	if (schemaReady && state.pending.length === 0) checks.push(...(await auditChecks(ctx)));
 	return {
 		healthy: checks.every((check) => check.ok),
-		database: {kind: ctx.db.kind, location: ctx.db.location, serverVersion: versionRow!.v},
+		schemaBehind: state.pending.length > 0,
+		database: {kind: ctx.db.kind, location: ctx.db.location, serverVersion: version},
 		migrations: {applied: state.applied.length, pending: [...state.pending], changed: [...state.changed], unknown: [...state.unknown]},
 		encryption: {
 			status: ctx.keys.status,

@@ -1,4 +1,4 @@
-import {families} from '../domain/families.js';
+import {keyRequired} from '../domain/families.js';
 import type {ProbeKind} from '../domain/probe.js';
 import type {ProviderSummary} from './providers.js';
 
@@ -201,7 +201,7 @@ export function providerHealth(summary: ProviderSummary, options: HealthOptions)
 	return assessHealth(
 		{
 			enabled: summary.enabled,
-			keyRequired: families[summary.type].keyRequired,
+			keyRequired: keyRequired(summary.type),
 			servingKey: summary.servingKey,
 			modelRuns: summary.modelRuns,
 			keyFailures: summary.keyFailures,

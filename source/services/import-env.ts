@@ -1,3 +1,4 @@
+import {withDotEnv} from '../config/env.js';
 import {displayHint} from '../crypto/index.js';
 import {families, providerTypes, type ProviderType} from '../domain/families.js';
 import {normaliseBaseUrl} from '../domain/provider.js';
@@ -106,6 +107,11 @@ async function newProviderName(ctx: ServiceContext, type: ProviderType, planned:
 		if (!planned.has(candidate) && !(await providerByName(ctx.db.sql, candidate))) return candidate;
 	}
 	throw new UserError(`Can't find a free name for a new ${families[type].label} provider`, {hint: `create one with eval752 providers add --type ${type}`});
+}
+
+/** The variables `import-env` reads: the process environment over a `.env` in `cwd` (the environment wins). */
+export function importEnvironment(env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
+	return withDotEnv(env, cwd);
 }
 
 export async function importFromEnv(ctx: ServiceContext, env: NodeJS.ProcessEnv, options: {dryRun: boolean}): Promise<{actions: ImportStep[]}> {

@@ -1,9 +1,9 @@
 import {randomUUID} from 'node:crypto';
 import {DecryptFailed} from '../crypto/index.js';
 import {applyKeyPatch, keyProjection, type KeyFields, lastValidationSchema, parseKeyInput, parsePriority, parseKeyStatus, type KeyStatus, type KeySummary, type LastValidation} from '../domain/key.js';
-import {checkField} from '../domain/fields.js';
 import {changedFields} from '../domain/conflict.js';
-import {diffProjection, isUuid} from '../domain/fields.js';
+import {keyRequired, type ProviderType} from '../domain/families.js';
+import {checkField, diffProjection, isUuid} from '../domain/fields.js';
 import {conflictError} from './conflict-details.js';
 import {
 	deleteKeyRow,
@@ -279,6 +279,17 @@ export async function recordValidation(target: ServiceContext | Tx, keyId: strin
  * this provider), or the first active key by priority. null when the provider has no active
  * key. The plaintext lives only as long as the caller keeps it.
  */
+/**
+ * The refusal when a provider's family needs a key (`keyRequired`) and no active key was found;
+ * null when the call may go out (with the key, or keyless to a local server). `purpose` finishes
+ * the sentence ("to list its models with"). Smoke tests, probes, discovery and comparisons all
+ * ask this, so both front ends refuse the same calls with the same words.
+ */
+export function missingKeyError(provider: {readonly name: string; readonly type: ProviderType}, chosen: unknown, purpose?: string): UserError | null {
+	if (chosen || !keyRequired(provider.type)) return null;
+	return new UserError(`Provider ${provider.name} has no active key${purpose ? ` ${purpose}` : ''}`, {hint: `add one: eval752 keys add ${provider.name} --from-stdin`});
+}
+
 export async function keyForCall(ctx: ServiceContext, providerId: string, keyRef?: string): Promise<{key: KeySummary; secret: string} | null> {
 	const ring = requireRing(ctx);
 	const row = await read(ctx, async (sql): Promise<KeyRow | undefined> => {

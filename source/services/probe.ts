@@ -11,6 +11,8 @@ import {planFor, probeKindFor, runSmokeBatch, type SmokeOutcome, type SmokeSkipp
 import {DEFAULT_MAX_AGE_MS, providerStatus, type StatusReport} from './status.js';
 
 export {MIN_GAP_FRACTION} from '../db/repositories/leases.js';
+/** Loads the provider SDK at start, so `watch` pays the import before its first claimed interval. */
+export {preloadClient} from '../providers/index.js';
 
 /**
  * Probing many providers at once (`eval752 probe`) and on a schedule (`eval752 watch`). Each

@@ -1,4 +1,3 @@
-import {families} from '../domain/families.js';
 import type {KeySummary} from '../domain/key.js';
 import {normaliseModelName, skippedIdsNote} from '../domain/model.js';
 import {chatProbeBudget, type ProbeKind} from '../domain/probe.js';
@@ -24,7 +23,7 @@ import {
 	type SmokeMetrics,
 } from '../providers/index.js';
 import {assertWritable, mutate, type ServiceContext} from './context.js';
-import {keyForCall, recordValidation} from './keys.js';
+import {keyForCall, missingKeyError, recordValidation} from './keys.js';
 import {listModels as listConfiguredModels} from './models.js';
 import {getProvider} from './providers.js';
 import {getSettings} from './settings.js';
@@ -98,9 +97,8 @@ type ChosenKey = {key: KeySummary; secret: string} | null;
 /** The key a call uses, or null for a keyless local server; refuses when a key is needed and none is active. */
 async function chooseKey(ctx: ServiceContext, provider: Provider, keyRef: string | undefined): Promise<ChosenKey> {
 	const chosen = await keyForCall(ctx, provider.id, keyRef);
-	if (!chosen && families[provider.type].keyRequired) {
-		throw new UserError(`Provider ${provider.name} has no active key`, {hint: `add one: eval752 keys add ${provider.name} --from-stdin`});
-	}
+	const refusal = missingKeyError(provider, chosen);
+	if (refusal) throw refusal;
 	return chosen;
 }
 
@@ -441,9 +439,8 @@ export interface DiscoveredModels {
 export async function discoverModels(ctx: ServiceContext, providerRef: string, signal?: AbortSignal, options: {timeoutMs?: number} = {}): Promise<DiscoveredModels> {
 	const provider = await getProvider(ctx, providerRef);
 	const chosen = await keyForCall(ctx, provider.id);
-	if (!chosen && families[provider.type].keyRequired) {
-		throw new UserError(`Provider ${provider.name} has no active key to list its models with`, {hint: `add one: eval752 keys add ${provider.name} --from-stdin`});
-	}
+	const refusal = missingKeyError(provider, chosen, 'to list its models with');
+	if (refusal) throw refusal;
 	const timeoutMs = options.timeoutMs ?? (await getSettings(ctx)).values.timeout_ms;
 	const {ids: served, skipped} = await listModels(connectionOf(provider), chosen?.secret ?? null, signal, {timeoutMs});
 	const servedSet = new Set(served);

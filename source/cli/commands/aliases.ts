@@ -1,8 +1,7 @@
 import {listAliases} from '../../services/models.js';
 import {parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
-import type {Command} from '../registry.js';
-import {dispatch, withContext, type Subcommand} from './providers.js';
+import {dispatch, withContext, type Subcommand, type Command} from '../command.js';
 
 const list: Subcommand = async (args, io) => {
 	const {values} = parse('aliases list', args, {json: {type: 'boolean'}}, {max: 0});
@@ -23,7 +22,7 @@ const list: Subcommand = async (args, io) => {
 export const command: Command = {
 	name: 'aliases',
 	summary: 'list aliases with the providers and models serving them',
-	help: `Usage: eval752 aliases list [--json]
+	help: `Usage: eval752 aliases [list] [--json]          (list is the default)
 
 Each alias with every provider and model serving it (a disabled provider is shown but not used
 by comparisons).
@@ -34,5 +33,5 @@ JSON (--json):
 
 Exit codes: 0 done, 1 failed, 2 usage.
 `,
-	run: (args, io) => dispatch('aliases', args, io, {list, ls: list}),
+	run: (args, io) => dispatch('aliases', args, io, {list, ls: list}, {bare: 'list'}),
 };

@@ -8,8 +8,7 @@ import {AUDIT_ANCHOR_EVERY, anchorAudit, describeVerification, tailAudit, verify
 import {intFlag, parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
 import type {Io} from '../io.js';
-import type {Command} from '../registry.js';
-import {dispatch, withContext, type Subcommand} from './providers.js';
+import {dispatch, withContext, type Subcommand, type Command} from '../command.js';
 
 function jsonRow(row: StoredAuditRow) {
 	return {

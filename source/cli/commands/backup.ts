@@ -2,8 +2,8 @@ import path from 'node:path';
 import {openApp} from '../../app.js';
 import {writeBackup} from '../../services/backup.js';
 import {parse} from '../args.js';
-import {printJson} from '../format.js';
-import type {Command} from '../registry.js';
+import {plural, printJson} from '../format.js';
+import type {Command} from '../command.js';
 
 /** The move from the embedded default to a shared PostgreSQL, shown by backup and restore --help alike. */
 export const MOVE_TO_SHARED = `Moving from the embedded default to a shared PostgreSQL (same ENCRYPTION_KEY throughout):
@@ -56,7 +56,7 @@ Exit codes: 0 written, 1 refused or failed, 2 usage or configuration error.
 				return 0;
 			}
 			const total = Object.values(result.rows).reduce((sum, n) => sum + n, 0);
-			io.stdout.write(`Backup written: ${result.file} (${result.bytes} bytes, ${total} rows: ${result.rows.providers} providers, ${result.rows.provider_keys} API keys, ${result.rows.audit_log} audit rows).\n`);
+			io.stdout.write(`Backup written: ${result.file} (${plural(result.bytes, 'byte')}, ${plural(total, 'row')}: ${plural(result.rows.providers, 'provider')}, ${plural(result.rows.provider_keys, 'API key')}, ${plural(result.rows.audit_log, 'audit row')}).\n`);
 			io.stdout.write(
 				result.keyIds.length === 1
 					? `The ENCRYPTION_KEY is not in the backup: restoring it needs the key with key id ${result.keyIds[0]}. Keep that key safe, apart from this file.\n`

@@ -4,7 +4,7 @@ import {normaliseAlias} from '../../domain/model.js';
 import {UsageError, ValidationError} from '../../errors.js';
 import {parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 import {latencyBar} from '../../domain/latency-bar.js';
 
 
@@ -20,7 +20,7 @@ function label(target: Pick<CompareTarget, 'providerName' | 'modelName'>): strin
  * The stable `--json` shape (version 1): {version, runId, alias, prompt, status ('finished' |
  * 'cancelled'), wallMs, drift: string[], results: [{index, provider, providerId, model, outcome
  * ('ok' | 'failed' | 'cancelled'), errorClass, message, hint, ttftMs, totalMs, outputTokens,
- * tokensPerSecond, excerpt}]}. Fields are added, never renamed or removed, within a version.
+ * tokensPerSecond, excerpt, outputTokensEstimated}]}. Fields are added, never renamed or removed, within a version.
  */
 function jsonResult(result: CompareResult) {
 	return {
@@ -37,6 +37,7 @@ function jsonResult(result: CompareResult) {
 		outputTokens: result.outputTokens,
 		tokensPerSecond: result.tokensPerSecond === null ? null : Math.round(result.tokensPerSecond * 10) / 10,
 		excerpt: result.excerpt,
+		outputTokensEstimated: result.outputTokensEstimated,
 	};
 }
 
@@ -56,7 +57,9 @@ tokens per second and a latency bar scaled to the slowest. With --json the progr
 and stdout carries one JSON document:
   {version: 1, runId, alias, prompt, status, wallMs, drift: [...],
    results: [{index, provider, providerId, model, outcome, errorClass, message, hint,
-              ttftMs, totalMs, outputTokens, tokensPerSecond, excerpt}]}
+              ttftMs, totalMs, outputTokens, tokensPerSecond, excerpt, outputTokensEstimated}]}
+  (outputTokensEstimated: the provider reported no usage; the table then shows ~ before the
+  count and the rate)
 
 The run and its results are stored (comparison_runs, comparison_results) with one compare.run
 audit row. Ctrl+C cancels every request; the run is stored as cancelled.
@@ -117,8 +120,8 @@ Exit codes: 0 every target answered, 1 any failed or the run was cancelled, 2 us
 							result.outcome === 'ok' ? 'ok' : (result.errorClass ?? result.outcome),
 							ms(result.ttftMs),
 							ms(result.totalMs),
-							result.outputTokens === null ? '—' : String(result.outputTokens),
-							result.tokensPerSecond === null ? '—' : result.tokensPerSecond.toFixed(1),
+							result.outputTokens === null ? '—' : `${result.outputTokensEstimated ? '~' : ''}${result.outputTokens}`,
+							result.tokensPerSecond === null ? '—' : `${result.outputTokensEstimated ? '~' : ''}${result.tokensPerSecond.toFixed(1)}`,
 							latencyBar(result.totalMs, slowest),
 						]);
 						io.stdout.write('\n' + table(['PROVIDER', 'MODEL', 'OUTCOME', 'TTFT', 'TOTAL', 'TOKENS', 'TOK/S', 'LATENCY'], rows, columns(io.stdout)));

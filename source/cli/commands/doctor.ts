@@ -3,7 +3,7 @@ import {logFile} from '../../log.js';
 import {runDoctor} from '../../services/doctor.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 
 export const command: Command = {
 	name: 'doctor',
@@ -20,10 +20,14 @@ triggers — a superuser, the owner of audit_log or a member of the owner role, 
 with how to fix it (warn: it does not make the installation unhealthy). Nothing is changed and no
 secret is printed.
 
-Exit codes: 0 healthy, 1 any check failed (or the database is unreachable), 2 bad configuration.
+Without ENCRYPTION_KEY and with no API key stored yet, the encryption key check warns: every change
+is refused until it is set.
+
+Exit codes: 0 healthy (warnings included), 1 any check failed (or the database is unreachable),
+2 bad configuration, or a schema that is behind (migrations pending: run eval752 migrate).
 
 Options:
-  --json   the whole report as JSON ({healthy, database, migrations, encryption, checks:
+  --json   the whole report as JSON ({healthy, schemaBehind, database, migrations, encryption, checks:
            [{name, ok, detail, hint?, warning?}], logFile})
 `,
 	async run(args, io) {
@@ -40,7 +44,7 @@ Options:
 				io.stdout.write(`log   ${logFile() ?? '(none)'}\n`);
 				io.stdout.write(report.healthy ? 'Healthy.\n' : 'Not healthy.\n');
 			}
-			return report.healthy ? 0 : 1;
+			return report.schemaBehind ? 2 : report.healthy ? 0 : 1;
 		} finally {
 			await app.close();
 		}

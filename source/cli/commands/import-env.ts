@@ -1,9 +1,7 @@
-import {withDotEnv} from '../../config/env.js';
-import {importFromEnv} from '../../services/import-env.js';
+import {importEnvironment, importFromEnv} from '../../services/import-env.js';
 import {parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
-import type {Command} from '../registry.js';
-import {withContext} from './providers.js';
+import {withContext, type Command} from '../command.js';
 
 export const command: Command = {
 	name: 'import-env',
@@ -33,7 +31,7 @@ Exit codes: 0 done (also when there was nothing to import), 1 failed, 2 usage.
 		const {values} = parse('import-env', args, {'dry-run': {type: 'boolean'}, json: {type: 'boolean'}}, {max: 0});
 		const dryRun = values['dry-run'] ?? false;
 		return withContext(io, async (ctx) => {
-			const {actions} = await importFromEnv(ctx, withDotEnv(io.env, io.cwd), {dryRun});
+			const {actions} = await importFromEnv(ctx, importEnvironment(io.env, io.cwd), {dryRun});
 			if (values.json) printJson(io.stdout, {dryRun, actions});
 			else if (actions.length === 0) io.stdout.write('Nothing to import: none of the usual API key variables is set\n');
 			else {

@@ -1,6 +1,6 @@
-import {generateKey} from '../../crypto/index.js';
+import {newEncryptionKey} from '../../services/encryption.js';
 import {parse} from '../args.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 
 export const command: Command = {
 	name: 'keygen',
@@ -16,7 +16,7 @@ ENCRYPTION_KEY_PREVIOUS, run eval752 rekey, then drop the old key once doctor sh
 `,
 	async run(args, io) {
 		parse('keygen', args, {}, {max: 0});
-		io.stdout.write(`${generateKey()}\n`);
+		io.stdout.write(`${newEncryptionKey()}\n`);
 		return 0;
 	},
 };

@@ -2,10 +2,9 @@ import {openApp} from '../../app.js';
 import {UsageError, UserError} from '../../errors.js';
 import {abandonRotation, finishRotation, startRotation, validateRotation, type FinishMode, type FinishResult, type Rotation, type RotationValidation} from '../../services/rotate.js';
 import {parse} from '../args.js';
-import {printJson} from '../format.js';
+import {errorLine, printJson} from '../format.js';
 import type {Io} from '../io.js';
-import {errorLine} from '../main.js';
-import {readFirstLine, readHiddenLine} from './keys.js';
+import {readFirstLine, readHiddenLine} from '../prompt.js';
 
 export const rotateHelp = `Usage: eval752 keys rotate <provider> --from-stdin [--label L] [--old KEY] [--model M | --all-models]
                           [--disable-old | --delete-old] [--json]

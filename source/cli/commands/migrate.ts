@@ -1,15 +1,10 @@
-import {configFrom} from '../../app.js';
-import {KeyRing} from '../../crypto/index.js';
-import {openDatabase} from '../../db/connect.js';
-import {migrate} from '../../db/migrate.js';
-import {grantRuntimeRole, grantSql, isRoleName} from '../../db/repositories/roles.js';
+import {configFrom, openConfiguredDatabase} from '../../app.js';
 import {UsageError} from '../../errors.js';
-import {sealAfterMigration, unsealedRows, type SealResult} from '../../services/audit.js';
-import {checkKey} from '../../services/canary.js';
-import type {ServiceContext} from '../../services/context.js';
+import {keyRingOf} from '../../services/encryption.js';
+import {grantSql, isRoleName, migrateDatabase} from '../../services/migrate.js';
 import {parse} from '../args.js';
-import {printJson} from '../format.js';
-import type {Command} from '../registry.js';
+import {plural, printJson, unkeyedRows} from '../format.js';
+import type {Command} from '../command.js';
 
 export const command: Command = {
 	name: 'migrate',
@@ -44,27 +39,22 @@ Options:
 			throw new UsageError('migrate: --grant needs a role name: lowercase letters, digits and _, at most 63, not starting with a digit', 'eval752 migrate --help');
 		}
 		const config = configFrom(io);
-		const applied: string[] = [];
-		const db = io.database ?? (await openDatabase(config, {migrations: 'report', onMigrated: (names) => applied.push(...names)}));
+		const alreadyApplied: string[] = [];
+		const db = await openConfiguredDatabase(io, config, {migrations: 'report', onMigrated: (names) => alreadyApplied.push(...names)});
 		try {
 			if (role !== undefined && db.kind === 'embedded') {
 				throw new UsageError('migrate: --grant is for a shared server; the embedded database has one user', 'set DATABASE_URL to the server and run it as the owner of the tables');
 			}
-			applied.push(...(await migrate(db.sql)).applied);
-			const ring = config.encryptionKey ? KeyRing.from(config.encryptionKey, [...config.encryptionKeyPrevious]) : undefined;
-			const ctx: ServiceContext = {db, actor: config.actor, keys: await checkKey(db.sql, ring), readOnly: false};
-			const sealed: SealResult | undefined = await sealAfterMigration(ctx, applied);
-			const unsealed = await unsealedRows(ctx);
-			const granted = role === undefined ? undefined : await grantRuntimeRole(db.sql, role);
+			const {applied, sealed, unsealed, granted} = await migrateDatabase(db, {ring: keyRingOf(config), actor: config.actor, alreadyApplied, grant: role});
 			if (values.json) {
 				printJson(io.stdout, {database: db.kind, applied, sealed: sealed ?? null, granted: granted ?? null});
 				return 0;
 			}
 			if (applied.length === 0) io.stdout.write(`Nothing to apply: ${db.location} is up to date.\n`);
-			else io.stdout.write(applied.map((name) => `Applied ${name}\n`).join('') + `${applied.length} migration${applied.length === 1 ? '' : 's'} applied to ${db.location}.\n`);
-			if (sealed) io.stdout.write(`Audit log: the ${sealed.unkeyedRows} rows written before keyed hashing are sealed; keyed hashing starts at seq ${sealed.seq}.\n`);
+			else io.stdout.write(applied.map((name) => `Applied ${name}\n`).join('') + `${plural(applied.length, 'migration')} applied to ${db.location}.\n`);
+			if (sealed) io.stdout.write(`Audit log: ${unkeyedRows(sealed.unkeyedRows)} sealed; keyed hashing starts at seq ${sealed.seq}.\n`);
 			else if (unsealed > 0) {
-				io.stdout.write(`Audit log: the ${unsealed} rows written before keyed hashing are not sealed yet; every change is refused until eval752 rekey runs once with ENCRYPTION_KEY set.\n`);
+				io.stdout.write(`Audit log: ${unkeyedRows(unsealed)} not sealed yet; every change is refused until eval752 rekey runs once with ENCRYPTION_KEY set.\n`);
 			}
 			if (granted) {
 				io.stdout.write(`Granted ${granted.role} the runtime privileges (no UPDATE, DELETE or TRUNCATE on audit_log); connect the dashboard as ${granted.role}:\n`);

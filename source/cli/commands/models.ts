@@ -2,10 +2,9 @@ import {UsageError} from '../../errors.js';
 import {discoverModels} from '../../services/smoke.js';
 import {addModel, deleteModel, listModels, resolveModel, updateModel} from '../../services/models.js';
 import {findProvider, listProviders} from '../../services/providers.js';
-import {intFlag, parse} from '../args.js';
+import {expectVersion, intFlag, parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
-import type {Command} from '../registry.js';
-import {dispatch, expectVersion, withContext, type Subcommand} from './providers.js';
+import {dispatch, withContext, type Subcommand, type Command} from '../command.js';
 
 const list: Subcommand = async (args, io) => {
 	const {values, positionals} = parse('models list', args, {json: {type: 'boolean'}}, {max: 1, names: 'PROVIDER'});

@@ -7,7 +7,7 @@ import {DEFAULT_MAX_AGE_MS, formatDuration, parseDuration} from '../../services/
 import {intFlag, parse} from '../args.js';
 import {printJson, width} from '../format.js';
 import type {Io} from '../io.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 import {EXIT_CANCELLED, parseProbeFlag, resultJson, summaryLine} from './smoke.js';
 import {providerStatusJson} from './status.js';
 

@@ -1,56 +1,18 @@
-import {openApp} from '../../app.js';
 import {parseHeaderLine, type Provider} from '../../domain/provider.js';
 import {UsageError, ValidationError} from '../../errors.js';
 import {listKeys} from '../../services/keys.js';
 import {listModels} from '../../services/models.js';
-import {createProvider, deleteProvider, getProvider, listProviders, providerSummary, setProviderEnabled, updateProvider, type ProviderSummary} from '../../services/providers.js';
+import {createProvider, deleteProvider, describeDeclaredLimits, getProvider, listProviders, providerSummary, setProviderEnabled, updateProvider, type ProviderSummary} from '../../services/providers.js';
 import {providerHealth} from '../../services/health.js';
 import {recentRunPoints, runSparkline} from '../../services/runs.js';
 import {DEFAULT_MAX_AGE_MS, formatDuration} from '../../services/status.js';
+import {defaultCapabilities} from '../../domain/families.js';
 import {describeObservedLimits} from '../../domain/observed-limits.js';
 import {probeKindDescriptions} from '../../domain/probe.js';
 import {healthJson} from './status.js';
-import type {ServiceContext} from '../../services/context.js';
-import {intFlag, parse} from '../args.js';
+import {expectVersion, parse} from '../args.js';
 import {age, columns, printJson, table} from '../format.js';
-import type {Io} from '../io.js';
-import type {Command} from '../registry.js';
-import {describeLimits} from '../../providers/limiter.js';
-
-/**
- * Helpers shared by the data commands (providers, keys, models, aliases, settings, audit,
- * import-env): subcommand dispatch and the open-run-close of the app.
- */
-
-export type Subcommand = (args: readonly string[], io: Io) => Promise<number>;
-
-/** Runs `<command> <sub> …`; a missing or unknown subcommand is a usage error naming the known ones. */
-export async function dispatch(command: string, args: readonly string[], io: Io, subs: Readonly<Record<string, Subcommand>>): Promise<number> {
-	const [sub, ...rest] = args;
-	const names = Object.keys(subs).join('|');
-	if (sub === undefined || sub.startsWith('-')) throw new UsageError(`${command}: missing subcommand (${names})`, `eval752 ${command} --help`);
-	const run = subs[sub];
-	if (!run) {
-		const shown = sub.length <= 32 && /^[\w.-]+$/.test(sub) ? ` "${sub}"` : '';
-		throw new UsageError(`${command}: unknown subcommand${shown} (${names})`, `eval752 ${command} --help`);
-	}
-	return run(rest, io);
-}
-
-/** Opens the app (database, key ring), runs `work` with its context, always closes. */
-export async function withContext<T>(io: Io, work: (ctx: ServiceContext) => Promise<T>): Promise<T> {
-	const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
-	try {
-		return await work(app.ctx);
-	} finally {
-		await app.close();
-	}
-}
-
-/** `--expect-version N`, or undefined. */
-export function expectVersion(command: string, value: string | undefined): number | undefined {
-	return intFlag(command, 'expect-version', value, {min: 1, max: 2_000_000_000});
-}
+import {dispatch, withContext, type Command, type Subcommand} from '../command.js';
 
 function headersFrom(lines: readonly string[] | undefined): Record<string, string> | undefined {
 	if (!lines || lines.length === 0) return undefined;
@@ -80,7 +42,7 @@ function describe(provider: Provider): string {
 		`enabled       ${provider.enabled ? 'yes' : 'no'}`,
 		`capabilities  ${provider.capabilities.join(', ') || 'none'}`,
 		`probe         ${provider.probeKind} — ${probeKindDescriptions[provider.probeKind]}`,
-		`rate limits   ${describeLimits(provider.rateLimits)}`,
+		`rate limits   ${describeDeclaredLimits(provider.rateLimits)}`,
 		`headers       ${headers.length > 0 ? headers.map(([name, value]) => `${name}: ${value}`).join('; ') : 'none'}`,
 		`version       ${provider.version} (changed ${age(provider.updatedAt)} ago by ${provider.updatedBy ?? 'unknown'})`,
 	].join('\n') + '\n';
@@ -180,7 +142,8 @@ const add: Subcommand = async (args, io) => {
 	const {values} = parse('providers add', args, {...fieldFlags, disabled: {type: 'boolean'}}, {max: 0});
 	if (values.name === undefined) throw new UsageError('providers add: --name is required', 'eval752 providers add --help');
 	if (values.type === undefined) throw new UsageError('providers add: --type is required', 'eval752 providers add --help');
-	const input = fieldsFromFlags(values);
+	// The dashboard's form starts from the same set, so a provider added either way looks alike.
+	const input: Record<string, unknown> = {capabilities: [...defaultCapabilities], ...fieldsFromFlags(values)};
 	const headers = headersFrom(values.header);
 	if (headers) input['extraHeaders'] = headers;
 	if (values.disabled) input['enabled'] = false;
@@ -250,7 +213,7 @@ function toggle(enabled: boolean): Subcommand {
 export const command: Command = {
 	name: 'providers',
 	summary: 'list, show, add, edit, remove, enable and disable providers',
-	help: `Usage: eval752 providers list [--json]
+	help: `Usage: eval752 providers [list] [--json]          (list is the default)
        eval752 providers show PROVIDER [--json]
        eval752 providers add --name NAME --type TYPE [--base-url URL] [--capabilities a,b]
                              [--rpm N] [--rps N] [--concurrency N] [--header 'Name: value']…
@@ -272,7 +235,9 @@ Fields:
                         openai-compatible have none). In edit, '' goes back to the default.
   --capabilities a,b    system_prompt, json_mode, reasoning, image_input, tools, streaming
                         (without streaming, probes send one non-streaming request; with
-                        reasoning, a chat probe gets the whole probe_max_tokens budget)
+                        reasoning, a chat probe gets the whole probe_max_tokens budget). add
+                        without it: ${defaultCapabilities.join(',')}, as in the dashboard's form;
+                        '' for none
   --probe KIND          the check eval752 smoke, probe and watch run unless told otherwise:
                         models (GET /models, 0 tokens), chat (a few tokens, non-streaming) or
                         stream (the full smoke test; the default)
@@ -316,5 +281,5 @@ Examples:
   eval752 providers edit groq --rpm '' --capabilities tools,streaming
   eval752 providers edit groq --probe models
 `,
-	run: (args, io) => dispatch('providers', args, io, {list, ls: list, show, add, edit, rm: remove, enable: toggle(true), disable: toggle(false)}),
+	run: (args, io) => dispatch('providers', args, io, {list, ls: list, show, add, edit, rm: remove, enable: toggle(true), disable: toggle(false)}, {bare: 'list'}),
 };

@@ -2,11 +2,11 @@ import {openApp} from '../../app.js';
 import {sanitizeText} from '../../lib/sanitize.js';
 import {DEFAULT_REKEY_BATCH, planRekey, rekey} from '../../services/rekey.js';
 import {intFlag, parse} from '../args.js';
-import {printJson} from '../format.js';
-import type {Command} from '../registry.js';
+import {plural, printJson, unkeyedRows} from '../format.js';
+import type {Command} from '../command.js';
 
 function secrets(count: number): string {
-	return `${count} secret${count === 1 ? '' : 's'}`;
+	return plural(count, 'secret');
 }
 
 export const command: Command = {
@@ -90,10 +90,10 @@ rows are under a key id that is not configured, or when the audit log does not v
 				io.stdout.write(`Fixed the key_id column of ${secrets(result.keyIdColumnsFixed)} whose column disagreed with the key id in the envelope.\n`);
 			}
 			if (result.remaining > 0) {
-				io.stdout.write(`${secrets(result.remaining)} are still under older keys: another eval752 rekey holds them — run eval752 rekey again when it finishes.\n`);
+				io.stdout.write(`${secrets(result.remaining)} ${result.remaining === 1 ? 'is' : 'are'} still under older keys: another eval752 rekey holds them — run eval752 rekey again when it finishes.\n`);
 			}
 			if (result.audit.sealed) {
-				io.stdout.write(`Audit log: the ${result.audit.sealed.unkeyedRows} rows written before keyed hashing are sealed; keyed hashing starts at seq ${result.audit.sealed.seq}.\n`);
+				io.stdout.write(`Audit log: ${unkeyedRows(result.audit.sealed.unkeyedRows)} sealed; keyed hashing starts at seq ${result.audit.sealed.seq}.\n`);
 			}
 			if (result.audit.checkpoint) {
 				const {seq, through, keyIds} = result.audit.checkpoint;

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import {configFrom, openApp} from '../../app.js';
-import {KeyRing} from '../../crypto/index.js';
 import {checkBackup, restoreBackup} from '../../services/backup.js';
+import {keyRingOf} from '../../services/encryption.js';
 import {parse} from '../args.js';
-import {printJson} from '../format.js';
-import type {Command} from '../registry.js';
+import {plural, printJson} from '../format.js';
+import type {Command} from '../command.js';
 import {MOVE_TO_SHARED} from './backup.js';
 
 export const command: Command = {
@@ -42,7 +42,7 @@ Exit codes: 0 restored, 1 refused or failed, 2 usage or configuration error.
 		// The file and the key are checked before anything is opened: a mistyped path, an edited
 		// backup or the wrong key must not first create (or migrate) a database.
 		const config = configFrom(io);
-		await checkBackup(file, config.encryptionKey ? KeyRing.from(config.encryptionKey, [...config.encryptionKeyPrevious]) : undefined);
+		await checkBackup(file, keyRingOf(config));
 		const app = await openApp(io, {migrations: 'defer', generateKey: false, onProgress: (message) => io.stderr.write(`${message}\n`)});
 		try {
 			const result = await restoreBackup(app.ctx, file, {onProgress: values.json ? undefined : (message) => void io.stderr.write(`Loaded ${message}\n`)});
@@ -52,8 +52,8 @@ Exit codes: 0 restored, 1 refused or failed, 2 usage or configuration error.
 			}
 			const total = Object.values(result.rows).reduce((sum, n) => sum + n, 0);
 			if (result.migrated.length > 0) io.stdout.write(`Migrated the new database (${result.migrated.join(', ')}).\n`);
-			io.stdout.write(`Restored ${total} rows from ${result.file} (made ${result.madeAt}) into ${app.db.location}: ${result.rows.providers} providers, ${result.rows.provider_keys} API keys, ${result.rows.audit_log} audit rows.\n`);
-			io.stdout.write(`Canary and every secret decrypt with the configured key; the audit chain verifies (${result.auditRows} rows, ending with backup.restore).\n`);
+			io.stdout.write(`Restored ${plural(total, 'row')} from ${result.file} (made ${result.madeAt}) into ${app.db.location}: ${plural(result.rows.providers, 'provider')}, ${plural(result.rows.provider_keys, 'API key')}, ${plural(result.rows.audit_log, 'audit row')}.\n`);
+			io.stdout.write(`Canary and every secret decrypt with the configured key; the audit chain verifies (${plural(result.auditRows, 'row')}, ending with backup.restore).\n`);
 			return 0;
 		} finally {
 			await app.close();

@@ -4,9 +4,7 @@ import {tokensText} from '../../lib/tokens.js';
 import {DEFAULT_RUNS_LIMIT, getRun, listRuns, MAX_RUNS_LIMIT, type RunDetail, type RunKind, type RunListItem} from '../../services/runs.js';
 import {intFlag, parse} from '../args.js';
 import {age, columns, printJson, table} from '../format.js';
-import type {Io} from '../io.js';
-import type {Command} from '../registry.js';
-import {dispatch, withContext, type Subcommand} from './providers.js';
+import {dispatch, withContext, type Subcommand, type Command} from '../command.js';
 
 function ms(value: number | null): string {
 	return value === null ? '—' : `${value} ms`;

@@ -1,9 +1,8 @@
 import {parseSettingKey, settingDefaults, settingDescriptions, settingKeys} from '../../domain/settings.js';
 import {getSettings, setSetting} from '../../services/settings.js';
-import {parse} from '../args.js';
+import {expectVersion, parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
-import type {Command} from '../registry.js';
-import {dispatch, expectVersion, withContext, type Subcommand} from './providers.js';
+import {dispatch, withContext, type Subcommand, type Command} from '../command.js';
 
 function shown(value: unknown): string {
 	return typeof value === 'string' ? JSON.stringify(value) : String(value);
@@ -49,7 +48,8 @@ const set: Subcommand = async (args, io) => {
 export const command: Command = {
 	name: 'settings',
 	summary: 'show and change workspace runtime defaults',
-	help: `Usage: eval752 settings get [KEY] [--json]
+	help: `Usage: eval752 settings [--json]                 (the same as settings get)
+       eval752 settings get [KEY] [--json]
        eval752 settings set KEY VALUE [--expect-version N] [--json]
 
 Workspace runtime defaults, shared by everyone using this database:
@@ -71,5 +71,5 @@ Examples:
   eval752 settings set timeout_ms 30000
   eval752 settings set smoke_prompt "Say hello in one word."
 `,
-	run: (args, io) => dispatch('settings', args, io, {get, set}),
+	run: (args, io) => dispatch('settings', args, io, {get, set}, {bare: 'get'}),
 };

@@ -2,14 +2,13 @@ import {openApp} from '../../app.js';
 import {probeKindDescriptions, probeKinds, type ProbeKind} from '../../domain/probe.js';
 import {UsageError} from '../../errors.js';
 import {tokensText} from '../../lib/tokens.js';
-import type {SmokeMetrics} from '../../providers/index.js';
 import type {ServiceContext} from '../../services/context.js';
-import {planSmokeBatch, runSmoke, runSmokeBatch, type SmokeOutcome, type SmokeSkipped} from '../../services/smoke.js';
+import {planSmokeBatch, runSmoke, runSmokeBatch, type SmokeMetrics, type SmokeOutcome, type SmokeSkipped} from '../../services/smoke.js';
 import {consume} from '../../lib/stream.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
 import type {Io} from '../io.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 
 /** Exit code for a run stopped with Ctrl+C: the shell convention (128 + SIGINT). */
 export const EXIT_CANCELLED = 130;

@@ -6,7 +6,7 @@ import {parse} from '../args.js';
 import {age, columns, printJson, table, truncate, width} from '../format.js';
 import type {Io} from '../io.js';
 import {renderOpenMetrics} from '../openmetrics.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 
 function isoOrNull(date: Date | null | undefined): string | null {
 	return date ? date.toISOString() : null;

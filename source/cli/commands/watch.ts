@@ -3,15 +3,14 @@ import {openApp} from '../../app.js';
 import {probeKindDescriptions} from '../../domain/probe.js';
 import {isUserError} from '../../errors.js';
 import {log} from '../../log.js';
-import {preloadClient} from '../../providers/index.js';
-import {DEFAULT_PARALLEL, MAX_PARALLEL, MIN_GAP_FRACTION, watchRound, type ProbeRound} from '../../services/probe.js';
+import {DEFAULT_PARALLEL, MAX_PARALLEL, MIN_GAP_FRACTION, preloadClient, watchRound, type ProbeRound} from '../../services/probe.js';
 import {recentRunPoints, runSparkline} from '../../services/runs.js';
 import {formatDuration, parseDuration} from '../../services/status.js';
 import type {ServiceContext} from '../../services/context.js';
 import {parse} from '../args.js';
 import {age, table, truncate} from '../format.js';
 import {writeControl, type Io} from '../io.js';
-import type {Command} from '../registry.js';
+import type {Command} from '../command.js';
 import {parallelFlag, roundJson} from './probe.js';
 import {parseProbeFlag} from './smoke.js';
 

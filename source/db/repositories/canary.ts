@@ -5,6 +5,12 @@ export interface CanaryRow {
 	readonly ciphertext: string;
 }
 
+/** False on a server that has not been migrated yet: nothing can have been written there. */
+export async function canaryTableExists(sql: Queryable): Promise<boolean> {
+	const [row] = await sql<{ready: boolean}[]>`select to_regclass('encryption_canary') is not null as ready`;
+	return row?.ready ?? false;
+}
+
 export async function listCanaries(sql: Queryable): Promise<CanaryRow[]> {
 	const rows = await sql<{key_id: string; ciphertext: string}[]>`select key_id, ciphertext from encryption_canary order by created_at`;
 	return rows.map((row) => ({keyId: row.key_id, ciphertext: row.ciphertext}));

@@ -1,6 +1,5 @@
 import {z} from 'zod';
-import {CHANGES_CHANNEL} from '../changes.js';
-import type {Change, Queryable, Tx} from '../types.js';
+import type {Queryable, Tx} from '../types.js';
 
 /**
  * Rows of `comparison_runs` and `comparison_results`. A run is inserted as `running` when it
@@ -102,11 +101,6 @@ export async function closeComparisonRun(tx: Tx, id: string, status: 'finished' 
 				${result.ttftMs}, ${result.totalMs}, ${result.outputTokens}, ${result.tokensPerSecond}, ${result.excerpt}, ${result.errorMessage})`;
 	}
 	return true;
-}
-
-/** A change for live refresh, delivered on commit (what `mutate` sends for audited changes). */
-export async function notifyChange(tx: Tx, change: Change): Promise<void> {
-	await tx`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(change)})`;
 }
 
 export async function comparisonRunById(sql: Queryable, id: string): Promise<ComparisonRunRow | undefined> {

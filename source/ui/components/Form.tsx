@@ -4,7 +4,9 @@ import {resolve} from '../keymap.js';
 import {useModalSize, useTicker} from '../ui-context.js';
 import {useHold} from '../input/input-target.js';
 import type {Theme} from '../theme.js';
-import {fieldErrors} from './form-outcome.js';
+import {fieldErrors, type FormConflict, type SubmitOutcome} from './form-outcome.js';
+
+export type {FormConflict, SubmitOutcome} from './form-outcome.js';
 import {SelectList} from './SelectList.js';
 import {Text} from './Text.js';
 import {TextInput} from './TextInput.js';
@@ -18,14 +20,6 @@ export type FieldSpec =
 
 export type FormValues = Record<string, string | readonly string[]>;
 
-/** Another operator's change met by a save: the error (to save over it) and its sentence as of a time. */
-export interface FormConflict {
-	readonly error: unknown;
-	describe(now: Date): string;
-}
-
-/** What a save attempt came to: saved (undefined), field errors, or another operator's change. */
-export type SubmitOutcome = undefined | {readonly errors: Record<string, string>} | {readonly conflict: FormConflict};
 
 export interface FormProps {
 	readonly title: string;

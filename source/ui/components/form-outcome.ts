@@ -1,6 +1,14 @@
 import {conflictOf, describeConflict} from '../../services/conflicts.js';
 import {describeError} from '../describe-error.js';
-import type {SubmitOutcome} from './Form.js';
+
+/** Another operator's change met by a save: the error (to save over it) and its sentence as of a time. */
+export interface FormConflict {
+	readonly error: unknown;
+	describe(now: Date): string;
+}
+
+/** What a save attempt came to: saved (undefined), field errors, or another operator's change. */
+export type SubmitOutcome = undefined | {readonly errors: Record<string, string>} | {readonly conflict: FormConflict};
 
 /** Turns a service error into field errors (ValidationError.issues) or one form-level message. */
 export function fieldErrors(error: unknown): Record<string, string> {
