@@ -1,5 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
-import {aliasOverview, runComparison, type CompareEvent} from '../source/services/compare.js';
+import {consume} from '../source/lib/stream.js';
+import {aliasOverview, runComparison, type CompareEvent, type CompareOutcome} from '../source/services/compare.js';
 import {setProviderEnabled} from '../source/services/providers.js';
 import {databaseKind} from './support/db.js';
 import {testContext, type TestContext} from './support/context.js';
@@ -34,16 +35,11 @@ function streaming(totalMs: number) {
 	return {kind: 'stream' as const, tokens: ['one ', 'two ', 'three ', 'four'], chunkDelayMs: Math.round(totalMs / 3)};
 }
 
-async function collect(alias: string, signal = new AbortController().signal, prompt?: string): Promise<CompareEvent[]> {
+/** The events of a comparison and, last, what it returned. */
+async function collect(alias: string, signal = new AbortController().signal, prompt?: string): Promise<{events: CompareEvent[]; end: CompareOutcome}> {
 	const events: CompareEvent[] = [];
-	for await (const event of runComparison(t.ctx, alias, {prompt}, signal)) events.push(event);
-	return events;
-}
-
-function finishedEvent(events: CompareEvent[]) {
-	const last = events.at(-1);
-	if (last?.type !== 'run-finished') throw new Error(`the run ends with ${last?.type}`);
-	return last;
+	const end = await consume(runComparison(t.ctx, alias, {prompt}, signal), (event) => events.push(event));
+	return {events, end};
 }
 
 async function storedRun(runId: string) {
@@ -62,9 +58,8 @@ describe(`alias comparison service (${databaseKind})`, () => {
 			await providerWithKey(t.ctx, server, `speed-${speeds[i]}`, {alias: 'chat-fast'});
 		}
 		const since = await lastSeq(t.ctx);
-		const events = await collect('chat-fast');
+		const {events, end} = await collect('chat-fast');
 
-		const end = finishedEvent(events);
 		expect(end.status).toBe('finished');
 		expect(end.results.map((result) => [result.providerName, result.outcome])).toEqual([
 			['speed-200', 'ok'],
@@ -117,8 +112,7 @@ describe(`alias comparison service (${databaseKind})`, () => {
 		const server = await mock();
 		server.setDefault(streaming(150));
 		await providerWithKey(t.ctx, server, 'single-lane', {alias: 'pair', models: ['mock-small', 'mock-large'], concurrency: 1});
-		const events = await collect('pair');
-		const end = finishedEvent(events);
+		const {events, end} = await collect('pair');
 		expect(end.results.map((result) => [result.modelName, result.outcome])).toEqual([
 			['mock-large', 'ok'],
 			['mock-small', 'ok'],
@@ -136,8 +130,7 @@ describe(`alias comparison service (${databaseKind})`, () => {
 		await providerWithKey(t.ctx, servers[0]!, 'healthy', {alias: 'mixed'});
 		await providerWithKey(t.ctx, servers[1]!, 'broken', {alias: 'mixed'});
 		const {oldSecret} = await providerWithKey(t.ctx, servers[2]!, 'revoked', {alias: 'mixed'});
-		const events = await collect('mixed');
-		const end = finishedEvent(events);
+		const {events, end} = await collect('mixed');
 		expect(end.status).toBe('finished');
 		expect(end.results.map((result) => [result.providerName, result.outcome, result.errorClass])).toEqual([
 			['broken', 'failed', 'server'],
@@ -164,12 +157,11 @@ describe(`alias comparison service (${databaseKind})`, () => {
 		const controller = new AbortController();
 		const events: CompareEvent[] = [];
 		const seen = new Set<number>();
-		for await (const event of runComparison(t.ctx, 'held', {}, controller.signal)) {
+		const end = await consume(runComparison(t.ctx, 'held', {}, controller.signal), (event) => {
 			events.push(event);
 			if (event.type === 'delta') seen.add(event.index);
 			if (seen.size === 3 && !controller.signal.aborted) controller.abort();
-		}
-		const end = finishedEvent(events);
+		});
 		expect(end.status).toBe('cancelled');
 		expect(end.results.map((result) => result.outcome)).toEqual(['cancelled', 'cancelled', 'cancelled']);
 		for (const server of servers) {

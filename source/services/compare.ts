@@ -2,7 +2,6 @@ import {capabilityLabels, type Capability} from '../domain/families.js';
 import {normaliseAlias, type AliasEntry} from '../domain/model.js';
 import {type Provider} from '../domain/provider.js';
 import {FieldProblem, textRule} from '../domain/fields.js';
-import {notifyChange} from '../db/repositories/changes.js';
 import {closeComparisonRun, comparisonResults, comparisonRunById, insertComparisonRun, recentComparisonRuns, type ComparisonResultRow, type ComparisonRunRow} from '../db/repositories/comparisons.js';
 import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';
@@ -126,8 +125,15 @@ export type CompareEvent =
 	/** Sanitised, redacted text; the first delta of a target carries its time to first token. */
 	| {readonly type: 'delta'; readonly index: number; readonly text: string; readonly ttftMs?: number}
 	| {readonly type: 'finished'; readonly index: number; readonly result: CompareResult}
-	| {readonly type: 'failed'; readonly index: number; readonly result: CompareResult}
-	| {readonly type: 'run-finished'; readonly runId: string; readonly status: 'finished' | 'cancelled'; readonly wallMs: number; readonly results: readonly CompareResult[]};
+	| {readonly type: 'failed'; readonly index: number; readonly result: CompareResult};
+
+/** What a comparison stored: the generator's return value (lib/stream consume() hands it over). */
+export interface CompareOutcome {
+	readonly runId: string;
+	readonly status: 'finished' | 'cancelled';
+	readonly wallMs: number;
+	readonly results: readonly CompareResult[];
+}
 
 interface Prepared {
 	readonly target: CompareTarget;
@@ -165,10 +171,11 @@ class Channel<T> {
 
 /**
  * Runs the prompt (the settings' smoke prompt unless given) against every enabled provider+model
- * with the alias at once and streams typed events. Aborting the signal, or the consumer stopping
- * early, cancels every request; the run is then stored as `cancelled` with whatever finished.
+ * with the alias at once, streams typed events and returns what it stored. Aborting the signal, or
+ * the consumer stopping early, cancels every request; the run is then stored as `cancelled` with
+ * whatever finished.
  */
-export async function* runComparison(ctx: ServiceContext, aliasInput: string, options: {prompt?: string}, signal: AbortSignal): AsyncGenerator<CompareEvent> {
+export async function* runComparison(ctx: ServiceContext, aliasInput: string, options: {prompt?: string}, signal: AbortSignal): AsyncGenerator<CompareEvent, CompareOutcome> {
 	assertWritable(ctx);
 	const alias = normaliseAlias(aliasInput);
 	const entry = (await listAliases(ctx)).find((candidate) => candidate.alias === alias);
@@ -244,7 +251,7 @@ export async function* runComparison(ctx: ServiceContext, aliasInput: string, op
 		const status = signal.aborted ? 'cancelled' : 'finished';
 		await closeRun(ctx, runId, status, final);
 		stored = true;
-		yield {type: 'run-finished', runId, status, wallMs: Math.round(performance.now() - began), results: final};
+		return {runId, status, wallMs: Math.round(performance.now() - began), results: final};
 	} finally {
 		signal.removeEventListener('abort', onAbort);
 		if (!stored) {
@@ -340,7 +347,7 @@ function cancelledResult(target: CompareTarget, metrics: SmokeMetrics | null): C
 	return resultOf(target, {outcome: 'cancelled', error: {class: 'cancelled', message: 'The request is cancelled', hint: 'run the comparison again'}, metrics, excerpt: ''});
 }
 
-/** Results and status in one transaction with a NOTIFY; the run's audit row was written when it started. */
+/** Results and status in one transaction with a NOTIFY (mutate without an audit row: the run's row was written when it started). */
 async function closeRun(ctx: ServiceContext, runId: string, status: 'finished' | 'cancelled', results: readonly CompareResult[]): Promise<void> {
 	const rows: ComparisonResultRow[] = results.map((result) => ({
 		providerId: result.providerId,
@@ -355,13 +362,10 @@ async function closeRun(ctx: ServiceContext, runId: string, status: 'finished' |
 		excerpt: result.excerpt,
 		errorMessage: result.message,
 	}));
-	const change = {table: 'comparison_runs', id: runId};
-	const closed = await ctx.db.sql.begin(async (tx) => {
+	await mutate(ctx, async (tx) => {
 		const done = await closeComparisonRun(tx, runId, status, new Date(), rows);
-		if (done) await notifyChange(tx, change);
-		return done;
+		return {value: done, audit: null, changes: done ? [{table: 'comparison_runs', id: runId}] : []};
 	});
-	if (closed) ctx.db.changes.publish(change);
 }
 
 export interface StoredComparison {

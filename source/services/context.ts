@@ -62,7 +62,8 @@ export function assertWritable(ctx: ServiceContext): KeyRing {
 
 export interface MutationResult<T> {
 	readonly value: T;
-	readonly audit: AuditEntry;
+	/** The audit row the change signs; null only where the row was written before (a comparison's results, audited when it started). */
+	readonly audit: AuditEntry | null;
 	readonly changes: readonly Change[];
 }
 
@@ -92,19 +93,28 @@ export const AUDIT_ANCHOR_EVERY = 100;
 export async function mutate<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<MutationResult<T>>, options: AppendOptions = {}): Promise<T> {
 	const ring = assertWritable(ctx);
 	let written: {outcome: MutationResult<T>; audit: StoredAuditRow; head: AuditHead} | undefined;
-	let result: {outcome: MutationResult<T>; head: AuditHead};
+	let unaudited = false;
+	let result: {outcome: MutationResult<T>; head: AuditHead | null};
 	try {
 		result = await ctx.db.sql.begin(async (tx) => {
 			const outcome = await work(tx);
-			const appended = await appendAudit(tx, ring, ctx.actor, outcome.audit, options);
-			written = {outcome, audit: appended.row, head: appended.head};
+			let head: AuditHead | null = null;
+			if (outcome.audit) {
+				const appended = await appendAudit(tx, ring, ctx.actor, outcome.audit, options);
+				written = {outcome, audit: appended.row, head: appended.head};
+				head = appended.head;
+			} else unaudited = true;
 			for (const change of outcome.changes) {
 				await notifyChange(tx, change);
 			}
-			return {outcome, head: appended.head};
+			return {outcome, head};
 		});
 	} catch (error) {
 		if (!isConnectionLost(error)) throw userErrorFor(error, {rolledBack: true}) ?? error;
+		if (unaudited) {
+			// No audit row of its own to look for: whether the server committed is not knowable here.
+			throw new DatabaseFault('connection-lost', 'The connection to the database is lost while a change is being committed; whether it was saved is unknown', 'check the state (eval752 runs list shows stored runs) before running it again', error);
+		}
 		if (!written) throw userErrorFor(error, {rolledBack: true})!;
 		const {audit} = written as {audit: StoredAuditRow};
 		const committed = await auditRowCommitted(ctx, audit);
@@ -121,7 +131,7 @@ export async function mutate<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<M
 		result = {outcome: (written as {outcome: MutationResult<T>}).outcome, head: (written as {head: AuditHead}).head};
 	}
 	for (const change of result.outcome.changes) ctx.db.changes.publish(change);
-	if (result.head.seq % AUDIT_ANCHOR_EVERY === 0) await logAnchor(ctx, result.head);
+	if (result.head && result.head.seq % AUDIT_ANCHOR_EVERY === 0) await logAnchor(ctx, result.head);
 	return result.outcome.value;
 }
 

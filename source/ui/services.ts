@@ -5,7 +5,7 @@ import type {Provider} from '../domain/provider.js';
 import type {Settings} from '../domain/settings.js';
 import type {ChainResult, StoredAuditRow} from '../services/audit.js';
 import type {AuditEntryDetail, AuditListItem} from '../services/audit-browse.js';
-import type {AliasOverview, CompareEvent} from '../services/compare.js';
+import type {AliasOverview, CompareEvent, CompareOutcome} from '../services/compare.js';
 import type {ProviderSummary} from '../services/providers.js';
 import type {RunDetail, RunFilter, RunListItem, RunPoint} from '../services/runs.js';
 import type {StatusReport} from '../services/status.js';
@@ -86,7 +86,7 @@ export interface DashboardServices {
 	/** Every alias with provider/model counts and capability drift. */
 	aliasOverview(): Promise<AliasOverview[]>;
 	/** One prompt (the smoke prompt unless given) on every enabled target of the alias at once. */
-	compare(alias: string, options: {prompt?: string}, signal: AbortSignal): AsyncIterable<CompareEvent>;
+	compare(alias: string, options: {prompt?: string}, signal: AbortSignal): AsyncGenerator<CompareEvent, CompareOutcome>;
 	/** Committed changes (this process, and other operators on a shared server): the table changed. */
 	onChange(listener: (table: string) => void): () => void;
 	/** Resolves when the database answers; rejects with a one-line reason when it does not. */

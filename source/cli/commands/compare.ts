@@ -1,3 +1,4 @@
+import {consume} from '../../lib/stream.js';
 import {openApp} from '../../app.js';
 import {aliasOverview, runComparison, type CompareResult, type CompareTarget} from '../../services/compare.js';
 import {normaliseAlias} from '../../domain/model.js';
@@ -89,7 +90,7 @@ Exit codes: 0 every target answered, 1 any failed or the run was cancelled, 2 us
 		try {
 			const drift = (await aliasOverview(app.ctx)).find((entry) => entry.alias === alias)?.drift.map((flag) => flag.text) ?? [];
 			let targets: readonly CompareTarget[] = [];
-			for await (const event of runComparison(app.ctx, alias, {prompt: values.prompt}, controller.signal)) {
+			const end = await consume(runComparison(app.ctx, alias, {prompt: values.prompt}, controller.signal), (event) => {
 				switch (event.type) {
 					case 'run-started':
 						targets = event.targets;
@@ -107,33 +108,30 @@ Exit codes: 0 every target answered, 1 any failed or the run was cancelled, 2 us
 					case 'failed':
 						progress.write(`[${event.index + 1}] ${label(event.result)} ${event.result.outcome === 'cancelled' ? 'cancelled' : `failed: ${event.result.errorClass} — ${event.result.message ?? ''}`}\n`);
 						break;
-					case 'run-finished': {
-						const allOk = event.status === 'finished' && event.results.every((result) => result.outcome === 'ok');
-						if (json) {
-							printJson(io.stdout, {version: 1, runId: event.runId, alias, prompt: values.prompt ?? null, status: event.status, wallMs: event.wallMs, drift, results: event.results.map(jsonResult)});
-							return allOk ? 0 : 1;
-						}
-						const slowest = Math.max(0, ...event.results.map((result) => result.totalMs ?? 0));
-						const rows = event.results.map((result) => [
-							result.providerName,
-							result.modelName,
-							result.outcome === 'ok' ? 'ok' : (result.errorClass ?? result.outcome),
-							ms(result.ttftMs),
-							ms(result.totalMs),
-							result.outputTokens === null ? '—' : `${result.outputTokensEstimated ? '~' : ''}${result.outputTokens}`,
-							result.tokensPerSecond === null ? '—' : `${result.outputTokensEstimated ? '~' : ''}${result.tokensPerSecond.toFixed(1)}`,
-							latencyBar(result.totalMs, slowest),
-						]);
-						io.stdout.write('\n' + table(['PROVIDER', 'MODEL', 'OUTCOME', 'TTFT', 'TOTAL', 'TOKENS', 'TOK/S', 'LATENCY'], rows, columns(io.stdout)));
-						io.stdout.write(`\n${event.status === 'cancelled' ? 'Cancelled' : 'Finished'} in ${event.wallMs} ms (run ${event.runId}).\n`);
-						for (const result of event.results.filter((entry) => entry.outcome === 'failed' && entry.hint)) {
-							io.stdout.write(`${result.providerName}/${result.modelName}: ${result.hint}\n`);
-						}
-						return allOk ? 0 : 1;
-					}
 				}
+			});
+			const allOk = end.status === 'finished' && end.results.every((result) => result.outcome === 'ok');
+			if (json) {
+				printJson(io.stdout, {version: 1, runId: end.runId, alias, prompt: values.prompt ?? null, status: end.status, wallMs: end.wallMs, drift, results: end.results.map(jsonResult)});
+				return allOk ? 0 : 1;
 			}
-			return 1;
+			const slowest = Math.max(0, ...end.results.map((result) => result.totalMs ?? 0));
+			const rows = end.results.map((result) => [
+				result.providerName,
+				result.modelName,
+				result.outcome === 'ok' ? 'ok' : (result.errorClass ?? result.outcome),
+				ms(result.ttftMs),
+				ms(result.totalMs),
+				result.outputTokens === null ? '—' : `${result.outputTokensEstimated ? '~' : ''}${result.outputTokens}`,
+				result.tokensPerSecond === null ? '—' : `${result.outputTokensEstimated ? '~' : ''}${result.tokensPerSecond.toFixed(1)}`,
+				latencyBar(result.totalMs, slowest),
+			]);
+			io.stdout.write('\n' + table(['PROVIDER', 'MODEL', 'OUTCOME', 'TTFT', 'TOTAL', 'TOKENS', 'TOK/S', 'LATENCY'], rows, columns(io.stdout)));
+			io.stdout.write(`\n${end.status === 'cancelled' ? 'Cancelled' : 'Finished'} in ${end.wallMs} ms (run ${end.runId}).\n`);
+			for (const result of end.results.filter((entry) => entry.outcome === 'failed' && entry.hint)) {
+				io.stdout.write(`${result.providerName}/${result.modelName}: ${result.hint}\n`);
+			}
+			return allOk ? 0 : 1;
 		} finally {
 			process.off('SIGINT', onSigint);
 			await app.close();

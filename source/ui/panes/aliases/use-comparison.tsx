@@ -1,5 +1,6 @@
 import {createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode} from 'react';
-import type {CompareEvent, CompareResult, CompareTarget} from '../../../services/compare.js';
+import {consume} from '../../../lib/stream.js';
+import type {CompareResult, CompareTarget} from '../../../services/compare.js';
 import {useStreamRun} from '../../hooks/use-stream-run.js';
 import {useServices} from '../../services.js';
 import {useUi} from '../../ui-context.js';
@@ -120,7 +121,7 @@ function useComparison(onDone: (outcome: ComparisonOutcome) => void) {
 				const setTarget = (index: number, change: (t: TargetProgress) => TargetProgress) =>
 					update((s) => ({...s, targets: s.targets.map((t, i) => (i === index ? change({...t, text: texts.current[i] ?? '', ttftMs: ttfts.current[i] ?? null}) : t))}));
 				try {
-					for await (const event of services.compare(alias, {prompt}, abort.signal) as AsyncIterable<CompareEvent>) {
+					const end = await consume(services.compare(alias, {prompt}, abort.signal), (event) => {
 						switch (event.type) {
 							case 'run-started':
 								texts.current = event.targets.map(() => '');
@@ -138,17 +139,15 @@ function useComparison(onDone: (outcome: ComparisonOutcome) => void) {
 							case 'failed':
 								setTarget(event.index, (t) => ({...t, phase: 'done', result: event.result, ttftMs: event.result.ttftMs ?? t.ttftMs}));
 								break;
-							case 'run-finished':
-								final = {status: event.status, alias, results: event.results, error: null};
-								update((s) => ({
-									...s,
-									status: event.status,
-									wallMs: event.wallMs,
-									targets: s.targets.map((t, i) => ({...t, phase: 'done', text: texts.current[i] ?? '', result: event.results[i] ?? t.result, ttftMs: event.results[i]?.ttftMs ?? ttfts.current[i] ?? null})),
-								}));
-								break;
 						}
-					}
+					});
+					final = {status: end.status, alias, results: end.results, error: null};
+					update((s) => ({
+						...s,
+						status: end.status,
+						wallMs: end.wallMs,
+						targets: s.targets.map((t, i) => ({...t, phase: 'done', text: texts.current[i] ?? '', result: end.results[i] ?? t.result, ttftMs: end.results[i]?.ttftMs ?? ttfts.current[i] ?? null})),
+					}));
 				} catch (error) {
 					const problem = {message: error instanceof Error ? error.message : String(error), hint: (error as {hint?: string}).hint ?? ''};
 					final = {status: 'failed', alias, results: [], error: problem};
