@@ -1,3 +1,4 @@
+import {consume} from '../../lib/stream.js';
 import {openApp} from '../../app.js';
 import {UsageError, UserError} from '../../errors.js';
 import {abandonRotation, finishRotation, startRotation, validateRotation, type FinishMode, type FinishResult, type Rotation, type RotationValidation} from '../../services/rotate.js';
@@ -115,20 +116,15 @@ export async function runKeysRotate(args: readonly string[], io: Io): Promise<nu
 async function validate(ctx: Parameters<typeof validateRotation>[0], rotation: Rotation, values: {model?: string; 'all-models'?: boolean}, signal: AbortSignal, say: (line: string) => void): Promise<RotationValidation> {
 	const models = values['all-models'] ? rotation.models : [values.model ?? rotation.models[0]!];
 	say(`Validating the new key on ${models.join(', ')}…`);
-	const iterator = validateRotation(ctx, rotation, {model: values.model, allModels: values['all-models']}, signal);
-	for (;;) {
-		const step = await iterator.next();
-		if (step.done) {
-			const verdict = step.value;
-			for (const result of verdict.results) {
-				if (result.outcome === 'ok') say(`  ${result.model}: ok in ${result.metrics?.totalMs ?? 0} ms (first token ${result.metrics?.ttftMs ?? '—'} ms)`);
-				else say(`  ${result.model}: ${result.outcome} — ${result.errorClass ?? 'failed'}: ${result.message ?? ''}${result.hint ? ` (${result.hint})` : ''}`);
-			}
-			say(verdict.ok ? `New key validated on ${verdict.results.length} model${verdict.results.length === 1 ? '' : 's'}.` : 'New key not validated.');
-			return verdict;
-		}
-		if (step.value.event.type === 'started') say(`  ${step.value.model}: started`);
+	const verdict = await consume(validateRotation(ctx, rotation, {model: values.model, allModels: values['all-models']}, signal), ({model, event}) => {
+		if (event.type === 'started') say(`  ${model}: started`);
+	});
+	for (const result of verdict.results) {
+		if (result.outcome === 'ok') say(`  ${result.model}: ok in ${result.metrics?.totalMs ?? 0} ms (first token ${result.metrics?.ttftMs ?? '—'} ms)`);
+		else say(`  ${result.model}: ${result.outcome} — ${result.errorClass ?? 'failed'}: ${result.message ?? ''}${result.hint ? ` (${result.hint})` : ''}`);
 	}
+	say(verdict.ok ? `New key validated on ${verdict.results.length} model${verdict.results.length === 1 ? '' : 's'}.` : 'New key not validated.');
+	return verdict;
 }
 
 function parseRotateArgs(args: readonly string[]) {
