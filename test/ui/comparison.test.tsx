@@ -109,7 +109,7 @@ describe(`alias comparison view (${databaseKind})`, () => {
 	});
 
 	it('side by side at 140 columns: every target in its own column', async () => {
-		await threeProviders('chat-wide', [60, 120, 240], 'wide');
+		await threeProviders('chat-wide', [60, 120, 480], 'wide');
 		const ui = await openAlias('chat-wide', {columns: 140, rows: 30});
 		try {
 			await ui.press('enter');
@@ -125,7 +125,7 @@ describe(`alias comparison view (${databaseKind})`, () => {
 	});
 
 	it('one failing provider shows its error class while the others complete', async () => {
-		const servers = await threeProviders('chat-fail', [100, 200, 300], 'fl');
+		const servers = await threeProviders('chat-fail', [100, 200, 600], 'fl');
 		servers[1]!.setDefault(mockErrors.unauthorized('full'));
 		const ui = await openAlias('chat-fail');
 		try {

@@ -6,21 +6,11 @@ import {createLiveHub, LiveContext} from '../hooks/use-live.js';
 import {useHoldWhile} from '../input/input-target.js';
 import {ComparisonRunnerProvider} from '../panes/aliases/use-comparison.js';
 import {SmokeRunnerProvider} from '../panes/smoke/use-smoke.js';
-import type {DashboardServices} from '../services.js';
 import type {Theme} from '../theme.js';
 import {ClockContext, CommandContext, UiContext, useTicker, type CommandRegistry, type Ui} from '../ui-context.js';
-import {Shell, type ShellProps} from './Shell.js';
+import {Shell, type DashboardProps, type ShellProps} from './Shell.js';
 
 const FLASH_MS = 4000;
-
-export interface DashboardProps {
-	readonly theme: Theme;
-	readonly services: DashboardServices;
-	readonly notices?: readonly string[];
-	readonly columns: number;
-	readonly height: number;
-	readonly quit: () => void;
-}
 
 /**
  * The dashboard once the database answers: the app state, the contexts every pane reads (the

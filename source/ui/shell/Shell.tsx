@@ -6,12 +6,22 @@ import type {useDatabaseHealth} from '../hooks/use-database-health.js';
 import type {createLiveHub} from '../hooks/use-live.js';
 import {useComparisonControl} from '../panes/aliases/use-comparison.js';
 import {useSmokeControl} from '../panes/smoke/use-smoke.js';
+import type {DashboardServices} from '../services.js';
+import type {Theme} from '../theme.js';
 import {ModalSizeContext, type CommandRegistry, type Ui} from '../ui-context.js';
 import {Board} from './Board.js';
 import {BottomBar} from './BottomBar.js';
-import type {DashboardProps} from './Dashboard.js';
 import {useShellKeys} from './use-shell-keys.js';
 import {ViewBody} from './ViewBody.js';
+
+export interface DashboardProps {
+	readonly theme: Theme;
+	readonly services: DashboardServices;
+	readonly notices?: readonly string[];
+	readonly columns: number;
+	readonly height: number;
+	readonly quit: () => void;
+}
 
 export interface ShellProps extends DashboardProps {
 	readonly state: AppState;
