@@ -7,6 +7,7 @@
  * One request answers for every configured model of the provider: {@link modelListVerdict}
  * turns the one list into a verdict per model.
  */
+import {backoff, sleep} from '../lib/abortable.js';
 import {log} from '../log.js';
 import {fetchModelList, type ModelListResult, type ProviderConnection} from './client.js';
 import {classifyError, isRetryable, type ClassifiedError} from './errors.js';
@@ -48,26 +49,6 @@ export function modelListVerdict(result: ModelListResult, provider: Pick<Provide
 
 function metricsOf(totalMs: number): SmokeMetrics {
 	return {ttftMs: null, totalMs, outputTokens: 0, inputTokens: 0, tokensPerSecond: null};
-}
-
-/** Small exponential backoff with jitter, as the smoke test's. */
-function backoff(attempt: number): number {
-	return Math.min(250 * 2 ** (attempt - 1), 4000) + Math.floor(Math.random() * 100);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-	return new Promise((resolve) => {
-		if (signal.aborted) return resolve(false);
-		const onAbort = () => {
-			clearTimeout(timer);
-			resolve(false);
-		};
-		const timer = setTimeout(() => {
-			signal.removeEventListener('abort', onAbort);
-			resolve(true);
-		}, ms);
-		signal.addEventListener('abort', onAbort, {once: true});
-	});
 }
 
 /**

@@ -22,6 +22,7 @@
  *   event. Every consumer (the CLI, the smoke pane, comparisons, key rotation) sees
  *   only that stage's output.
  */
+import {backoff, sleep} from '../lib/abortable.js';
 import type OpenAI from 'openai';
 import {pickRateHeaders} from '../domain/observed-limits.js';
 import {log} from '../log.js';
@@ -179,27 +180,6 @@ export async function* smoke(req: SmokeRequest, signal: AbortSignal): AsyncGener
 			return;
 		}
 	}
-}
-
-/** Small exponential backoff with jitter, for failures that give no `retry-after`. */
-function backoff(attempt: number): number {
-	return Math.min(250 * 2 ** (attempt - 1), 4000) + Math.floor(Math.random() * 100);
-}
-
-/** Resolves true after `ms`, or false as soon as the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-	return new Promise((resolve) => {
-		if (signal.aborted) return resolve(false);
-		const onAbort = () => {
-			clearTimeout(timer);
-			resolve(false);
-		};
-		const timer = setTimeout(() => {
-			signal.removeEventListener('abort', onAbort);
-			resolve(true);
-		}, ms);
-		signal.addEventListener('abort', onAbort, {once: true});
-	});
 }
 
 async function* runAttempt(

@@ -23,7 +23,7 @@ import {
 import {providerById} from '../db/repositories/providers.js';
 import type {Queryable, Tx} from '../db/types.js';
 import {ConflictError, NotFoundError, UserError, ValidationError} from '../errors.js';
-import {mutate, read, requireRing, type ServiceContext} from './context.js';
+import {mutate, read, requireRing, type MutationResult, type ServiceContext} from './context.js';
 import {decryptKeyRow, sealSecret} from './key-store.js';
 import {findProvider} from './providers.js';
 
@@ -148,24 +148,22 @@ export async function updateKey(ctx: ServiceContext, id: string, expectedVersion
 		const next = applyKeyPatch(before, patch);
 		const updated = await updateKeyFields(tx, current.id, version, next, ctx.actor);
 		if (!updated) throw await keyConflict(tx, current, version);
-		return {
-			value: summary(updated),
-			audit: {
-				action: 'key.update',
-				targetType: 'key',
-				targetId: updated.id,
-				details: {
-					provider: await providerName(tx, updated.providerId),
-					label: updated.label,
-					displayHint: updated.displayHint,
-					version: updated.version,
-					fields: changedFields(before, next),
-					...diffProjection(before, next),
-				},
-			},
-			changes: [{table: 'provider_keys', id: updated.id}],
-		};
+		return keyChange(tx, updated, 'key.update', changedFields(before, next), diffProjection(before, next));
 	});
+}
+
+/** A key's change as `mutate` takes it: the summary, one audit row (provider, key, which fields, before/after) and the NOTIFY. */
+async function keyChange(tx: Tx, updated: KeyRow, action: string, fields: readonly string[], diff: {before: Record<string, unknown>; after: Record<string, unknown>}): Promise<MutationResult<KeySummary>> {
+	return {
+		value: summary(updated),
+		audit: {
+			action,
+			targetType: 'key',
+			targetId: updated.id,
+			details: {provider: await providerName(tx, updated.providerId), label: updated.label, displayHint: updated.displayHint, version: updated.version, fields, ...diff},
+		},
+		changes: [{table: 'provider_keys', id: updated.id}],
+	};
 }
 
 async function providerName(tx: Tx, providerId: string): Promise<string> {
@@ -180,24 +178,7 @@ export async function setKeyStatus(ctx: ServiceContext, id: string, status: KeyS
 		if (current.status === next) throw new UserError(`Key ${describeKey(current)} is already ${next}`, {hint: 'nothing was changed'});
 		const updated = await updateKeyStatus(tx, current.id, current.version, next, ctx.actor);
 		if (!updated) throw await keyConflict(tx, current, current.version);
-		return {
-			value: summary(updated),
-			audit: {
-				action: next === 'active' ? 'key.enable' : 'key.disable',
-				targetType: 'key',
-				targetId: updated.id,
-				details: {
-					provider: await providerName(tx, updated.providerId),
-					label: updated.label,
-					displayHint: updated.displayHint,
-					version: updated.version,
-					fields: ['status'],
-					before: {status: current.status},
-					after: {status: next},
-				},
-			},
-			changes: [{table: 'provider_keys', id: updated.id}],
-		};
+		return keyChange(tx, updated, next === 'active' ? 'key.enable' : 'key.disable', ['status'], {before: {status: current.status}, after: {status: next}});
 	});
 }
 
@@ -208,24 +189,7 @@ export async function setKeyPriority(ctx: ServiceContext, id: string, priority: 
 		await checkExpected(tx, current, expectedVersion);
 		const updated = await updateKeyPriority(tx, current.id, current.version, next, ctx.actor);
 		if (!updated) throw await keyConflict(tx, current, current.version);
-		return {
-			value: summary(updated),
-			audit: {
-				action: 'key.priority',
-				targetType: 'key',
-				targetId: updated.id,
-				details: {
-					provider: await providerName(tx, updated.providerId),
-					label: updated.label,
-					displayHint: updated.displayHint,
-					version: updated.version,
-					fields: current.priority === next ? [] : ['priority'],
-					before: {priority: current.priority},
-					after: {priority: next},
-				},
-			},
-			changes: [{table: 'provider_keys', id: updated.id}],
-		};
+		return keyChange(tx, updated, 'key.priority', current.priority === next ? [] : ['priority'], {before: {priority: current.priority}, after: {priority: next}});
 	});
 }
 

@@ -1,3 +1,4 @@
+import {sleep} from '../../lib/abortable.js';
 import {hostname} from 'node:os';
 import {openApp} from '../../app.js';
 import {probeKindDescriptions} from '../../domain/probe.js';
@@ -53,22 +54,6 @@ async function roundLines(ctx: ServiceContext, round: ProbeRound, options: {ever
 	const foot = `${tally} · probed ${probed}${elsewhere > 0 ? `, ${elsewhere} by another watcher` : ''}`;
 	// Never wider than the terminal: a wrapped line would throw off the redraw's line count.
 	return [head, ...body, foot].map((line) => truncate(line, options.max));
-}
-
-/** Resolves at `until`, or false as soon as the signal aborts. */
-function sleepUntil(until: number, signal: AbortSignal): Promise<boolean> {
-	return new Promise((resolve) => {
-		if (signal.aborted) return resolve(false);
-		const onAbort = () => {
-			clearTimeout(timer);
-			resolve(false);
-		};
-		const timer = setTimeout(() => {
-			signal.removeEventListener('abort', onAbort);
-			resolve(true);
-		}, Math.max(0, until - Date.now()));
-		signal.addEventListener('abort', onAbort, {once: true});
-	});
 }
 
 export const command: Command = {
@@ -150,7 +135,7 @@ Examples:
 					// A later round that fails (the database restarting, say) is reported; the next one tries again.
 					log.warn('watch round failed', {round: number, error: error instanceof Error ? error.message : String(error)});
 					io.stderr.write(`eval752: round ${number} fails: ${isUserError(error) ? error.message : error instanceof Error ? error.message : String(error)}\n`);
-					if (!(await sleepUntil((Math.floor(Date.now() / everyMs) + 1) * everyMs, controller.signal))) break;
+					if (!(await sleep((Math.floor(Date.now() / everyMs) + 1) * everyMs - Date.now(), controller.signal))) break;
 					continue;
 				}
 				// The next round starts just after a window boundary, and late enough that the claims of
@@ -165,7 +150,7 @@ Examples:
 					drawn = lines.length;
 				}
 				if (round.cancelled) break;
-				if (!(await sleepUntil(next.getTime(), controller.signal))) break;
+				if (!(await sleep(next.getTime() - Date.now(), controller.signal))) break;
 			}
 			return 0;
 		} finally {
