@@ -1,7 +1,7 @@
 import {openApp} from '../../app.js';
 import {probeKindDescriptions, probeKinds, type ProbeKind} from '../../domain/probe.js';
 import {UsageError} from '../../errors.js';
-import {tokensText} from '../../lib/tokens.js';
+import {milliseconds, rate, tokensText} from '../../lib/metrics.js';
 import type {ServiceContext} from '../../services/context.js';
 import {planSmokeBatch, runSmoke, runSmokeBatch, type SmokeMetrics, type SmokeOutcome, type SmokeSkipped} from '../../services/smoke.js';
 import {parse} from '../args.js';
@@ -13,10 +13,6 @@ import type {Command} from '../command.js';
 export const EXIT_CANCELLED = 130;
 
 type Result = SmokeOutcome | SmokeSkipped;
-
-function milliseconds(value: number | null): string {
-	return value === null ? '—' : `${value} ms`;
-}
 
 function round(value: number | null, digits: number): number | null {
 	if (value === null) return null;
@@ -40,8 +36,7 @@ export function summaryLine(outcome: SmokeOutcome): string {
 	const tokens = tokensText({inputTokens: metrics.inputTokens, outputTokens: metrics.outputTokens, estimated: metrics.outputTokensEstimated});
 	const parts = [state, outcome.provider, outcome.model, `key ${outcome.keyHint ?? 'none'}`, kindText(outcome)];
 	if (outcome.probeKind === 'models') return [...parts, `total ${milliseconds(metrics.totalMs)}`, tokens].join(' · ');
-	const rate = metrics.tokensPerSecond === null ? '— tok/s' : `${metrics.tokensPerSecond.toFixed(1)} tok/s`;
-	return [...parts, `ttft ${milliseconds(metrics.ttftMs)}`, `total ${milliseconds(metrics.totalMs)}`, tokens, rate].join(' · ');
+	return [...parts, `ttft ${milliseconds(metrics.ttftMs)}`, `total ${milliseconds(metrics.totalMs)}`, tokens, rate(metrics.tokensPerSecond, metrics.outputTokensEstimated)].join(' · ');
 }
 
 /** The error of a run that did not pass, for stderr: class and message, then what to try. */
