@@ -1,12 +1,11 @@
 import {capabilityLabels, type Capability} from '../domain/families.js';
 import {normaliseAlias, type AliasEntry} from '../domain/model.js';
 import {FieldProblem, textRule, type Provider} from '../domain/provider.js';
-import {notifyChange} from '../db/repositories/changes.js';
 import {closeComparisonRun, insertComparisonRun, type ComparisonResultRow} from '../db/repositories/comparisons.js';
 import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';
 import {createLimiter, describeLimits, sanitizeText, smoke, type ClassifiedError, type Limiter, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
-import {assertWritable, mutate, type ServiceContext} from './context.js';
+import {assertWritable, mutate, writeWithoutAudit, type ServiceContext} from './context.js';
 import {keyForCall, missingKeyError} from './keys.js';
 import {listAliases} from './models.js';
 import {getProvider} from './providers.js';
@@ -354,11 +353,8 @@ async function closeRun(ctx: ServiceContext, runId: string, status: 'finished' |
 		excerpt: result.excerpt,
 		errorMessage: result.message,
 	}));
-	const change = {table: 'comparison_runs', id: runId};
-	const closed = await ctx.db.sql.begin(async (tx) => {
-		const done = await closeComparisonRun(tx, runId, status, new Date(), rows);
-		if (done) await notifyChange(tx, change);
-		return done;
+	await writeWithoutAudit(ctx, async (tx) => {
+		const closed = await closeComparisonRun(tx, runId, status, new Date(), rows);
+		return {value: undefined, changes: closed ? [{table: 'comparison_runs', id: runId}] : []};
 	});
-	if (closed) ctx.db.changes.publish(change);
 }

@@ -125,6 +125,22 @@ export async function mutate<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<M
 	return result.outcome.value;
 }
 
+/**
+ * A write that is the output of an action already audited (a comparison's results, stored with
+ * the close of the run whose `compare.run` row was written when it started): the change and its
+ * NOTIFY commit together and in-process listeners hear it after the commit, like `mutate`, but no
+ * second audit row is written. Every other change goes through `mutate`.
+ */
+export async function writeWithoutAudit<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<{readonly value: T; readonly changes: readonly Change[]}>): Promise<T> {
+	const result = await ctx.db.sql.begin(async (tx) => {
+		const outcome = await work(tx);
+		for (const change of outcome.changes) await notifyChange(tx, change);
+		return outcome;
+	});
+	for (const change of result.changes) ctx.db.changes.publish(change);
+	return result.value;
+}
+
 /** Writes the head as an anchor line to the log file; best-effort (the change has committed). */
 async function logAnchor(ctx: ServiceContext, head: AuditHead): Promise<void> {
 	try {
