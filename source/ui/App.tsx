@@ -26,7 +26,7 @@ import {SettingsPane} from './panes/settings/SettingsPane.js';
 import {SmokePane} from './panes/smoke/SmokePane.js';
 import {SmokeRunnerProvider, useSmokeRunner} from './panes/smoke/use-smoke.js';
 import {runCommand, completeCommand} from './command-line.js';
-import {presentError} from '../services/faults.js';
+import {describeError} from './describe-error.js';
 import {ServicesContext, type DashboardInfo, type DashboardServices} from './services.js';
 import type {Theme} from './theme.js';
 import {ClockContext, CommandContext, ModalSizeContext, UiContext, useTicker, type CommandRegistry, type Ui} from './ui-context.js';
@@ -184,12 +184,6 @@ function Dashboard(props: DashboardProps) {
 			</LiveContext.Provider>
 		</UiContext.Provider>
 	);
-}
-
-/** An action's failure on the flash line: what happened — try: what to do (the CLI's wording). */
-export function describeError(error: unknown): string {
-	const {message, hint} = presentError(error);
-	return `${message}${hint ? ` — try: ${hint}` : ''}`;
 }
 
 /** The scopes whose keys are live: the open view's (or focused pane's), lists, then global ones. */

@@ -1,5 +1,5 @@
 import {conflictOf, describeConflict} from '../../services/conflicts.js';
-import {presentError} from '../../services/faults.js';
+import {describeError} from '../describe-error.js';
 
 /** Another operator's change met by a save: the error (to save over it) and its sentence as of a time. */
 export interface FormConflict {
@@ -18,8 +18,7 @@ export function fieldErrors(error: unknown): Record<string, string> {
 		for (const [path, message] of Object.entries(issues)) out[path.split('.').pop()!] = message;
 		return out;
 	}
-	const {message, hint} = presentError(error);
-	return {_form: `${message}${hint ? ` — try: ${hint}` : ''}`};
+	return {_form: describeError(error)};
 }
 
 /**

@@ -1,7 +1,7 @@
 import {useCallback, useMemo, useReducer, useRef} from 'react';
 import {ConflictError} from '../../../errors.js';
 import {formatMetrics} from '../../../lib/metrics.js';
-import {presentError} from '../../../services/faults.js';
+import {describeError} from '../../describe-error.js';
 import type {FinishMode, Rotation, RotationValidation} from '../../../services/rotate.js';
 import {useStreamRun} from '../../hooks/use-stream-run.js';
 import type {DashboardServices} from '../../services.js';
@@ -80,11 +80,6 @@ export function rotationReducer(state: RotationState, action: RotationAction): R
 		case 'closing':
 			return {...state, step: 'closing'};
 	}
-}
-
-function describeError(error: unknown): string {
-	const {message, hint} = presentError(error);
-	return `${message}${hint ? ` — try: ${hint}` : ''}`;
 }
 
 export interface RotationTarget {
