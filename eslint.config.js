@@ -79,6 +79,9 @@ const sqlOutsideDb = [
 	{selector: "CallExpression[callee.property.name='unsafe']", message: 'SQL lives in source/db/repositories (and never as sql.unsafe with input).'},
 ];
 
+/** A front end never holds the connection itself: `ctx.db.sql` is for services (which retry reads and audit writes). */
+const frontEndSql = {selector: "MemberExpression[object.type='MemberExpression'][object.property.name='db'][property.name='sql']", message: 'A front end reaches the database through a service function, never ctx.db.sql.'};
+
 const inkText = {name: 'ink', importNames: ['Text'], message: 'Use components/Text.tsx: it sanitises every string that reaches the screen.'};
 const stockInputs = [
 	{name: 'ink-text-input', message: 'Use components/TextInput.tsx (mask, theme, paced Ctrl+U).'},
@@ -107,6 +110,7 @@ export default tseslint.config(
 		},
 	},
 	{files: ['source/db/**/*.ts'], rules: {'no-restricted-syntax': 'off'}},
+	{files: ['source/cli/**/*.{ts,tsx}', 'source/ui/**/*.{ts,tsx}'], rules: {'no-restricted-syntax': ['error', ...sqlOutsideDb, frontEndSql]}},
 	{files: ['source/ui/**/*.{ts,tsx}'], rules: {'no-restricted-imports': ['error', {paths: [inkText, ...stockInputs]}]}},
 	{
 		// The render boundary and the two stock-input wrappers.

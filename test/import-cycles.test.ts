@@ -73,3 +73,16 @@ it('no module under source/ imports itself back through others (type imports cou
 it('the check sees a circle when there is one', () => {
 	expect(cycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]]))).toEqual([['a.ts', 'b.ts', 'c.ts']]);
 });
+
+it('no command is the helper module of another: commands import only cli modules (keys-rotate.ts is the keys command\'s own subcommand)', () => {
+	const graph = importGraph();
+	const crossings: string[] = [];
+	for (const [file, targets] of graph) {
+		if (!file.startsWith('cli/commands/')) continue;
+		for (const target of targets) {
+			if (target.startsWith('cli/commands/') && !(file === 'cli/commands/keys.ts' && target === 'cli/commands/keys-rotate.ts')) crossings.push(`${file} → ${target}`);
+			if (target === 'cli/main.ts' || target === 'cli/registry.ts') crossings.push(`${file} → ${target}`);
+		}
+	}
+	expect(crossings).toEqual([]);
+});

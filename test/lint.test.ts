@@ -33,6 +33,11 @@ describe('npm run lint: the layers', () => {
 		expect(found).toEqual([{ruleId: 'no-restricted-syntax', message: 'SQL lives in source/db/repositories: call a repository function.'}]);
 	});
 
+	it('a command that takes the connection out of the context is reported', async () => {
+		const code = "import type {ServiceContext} from '../../services/context.js';\nexport function connection(ctx: ServiceContext) {\n\treturn ctx.db.sql;\n}\n";
+		expect(await problems('source/cli/commands/example.ts', code)).toEqual([{ruleId: 'no-restricted-syntax', message: 'A front end reaches the database through a service function, never ctx.db.sql.'}]);
+	});
+
 	it('the launcher edge is allowed for cli/main.ts only', async () => {
 		const code = "export async function start() {\n\treturn import('../ui/run.js');\n}\n";
 		expect(await problems('source/cli/main.ts', code)).toEqual([]);

@@ -312,6 +312,18 @@ describe('eval752 smoke: failing runs keep the key secret', () => {
 	});
 });
 
+describe('eval752 smoke: counted tokens', () => {
+	it('a provider that reports no usage gets ~ before its token count and its rate, and 1 token in the singular', async () => {
+		const p = await provider();
+		mock.setDefault({kind: 'stream', tokens: ['po', 'ng'], chunkDelayMs: 20, usage: false});
+		const result = await smoke([p.name]);
+		expect(result).toMatchObject({code: 0, stderr: ''});
+		expect(result.stdout.split('\n')[1]).toMatch(new RegExp(`^ok · ${p.name} · mock-small · key sk-…${p.secret.slice(-4)} · stream · ttft \\d+ ms · total \\d+ ms · ~2 tokens out · ~\\d+\\.\\d tok/s$`));
+		mock.setDefault({kind: 'stream', tokens: ['pong'], usage: false});
+		expect((await smoke([p.name])).stdout.split('\n')[1]).toMatch(/ · ~1 token out · (— tok\/s|~\d+\.\d tok\/s)$/);
+	});
+});
+
 describe('eval752 smoke: hints name the provider', () => {
 	it('a 500 from an OpenAI-compatible gateway points at that provider, not at the family', async () => {
 		const p = await provider({type: 'openai-compatible'});

@@ -1,7 +1,8 @@
 /**
  * How a run's figures read, wherever they are shown (the smoke pane, the rotation wizard, the
- * comparison view, `eval752 smoke`): one function, so the dashboard and the headless commands
- * never disagree. An estimated token count (the provider reported no usage) carries "~".
+ * comparison and run views, `eval752 smoke`, `compare` and `runs`): one module, so the dashboard
+ * and the headless commands never disagree. An estimated token count (the provider reported no
+ * usage) carries "~", and so does a rate computed from it.
  */
 export interface RunMetrics {
 	readonly ttftMs: number | null;
@@ -17,6 +18,29 @@ export const milliseconds = (value: number | null | undefined): string => (value
 export function tokens(count: number | null | undefined, estimated = false): string {
 	if (count === null || count === undefined) return '— tokens';
 	return `${estimated ? '~' : ''}${count} token${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * What a probe cost in tokens, the same words in both front ends: "0 tokens" for a model-list
+ * probe, "19 tokens (12 in, 7 out)" when the provider reported usage, "~7 tokens out" when it
+ * did not and the output was counted or estimated (the input is then unknown), "— tokens" when
+ * nothing is known.
+ */
+export interface TokenCount {
+	readonly inputTokens?: number | null;
+	readonly outputTokens: number | null;
+	/** The output count is an estimate (no usage reported). */
+	readonly estimated?: boolean;
+}
+
+export function tokensText(count: TokenCount): string {
+	const output = count.outputTokens;
+	if (output === null) return '— tokens';
+	if (count.estimated) return `${tokens(output, true)} out`;
+	const input = count.inputTokens ?? null;
+	if (input === null) return `${tokens(output)} out`;
+	if (input === 0 && output === 0) return '0 tokens';
+	return `${tokens(input + output)} (${input} in, ${output} out)`;
 }
 
 export function rate(tokensPerSecond: number | null | undefined, estimated = false): string {

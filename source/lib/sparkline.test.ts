@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {sparkline} from './sparkline.js';
-import {tokensText} from './tokens.js';
+import {tokensText} from './metrics.js';
 import {escapeLabelValue, renderFamilies} from './openmetrics.js';
 
 describe('sparkline', () => {

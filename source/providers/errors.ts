@@ -294,7 +294,8 @@ type Named = 'auth' | 'permission' | 'quota' | 'rate' | 'model' | 'not_found' | 
  * Codes and types providers use, lower-cased, and what they mean here. Sources: OpenAI's error
  * codes guide, Anthropic's errors page, Google's Gemini troubleshooting guide (gRPC status names),
  * Mistral, Groq, DeepSeek, OpenRouter, Together, Ollama (openai/openai.go `NewError`) and vLLM
- * (`ErrorResponse`); the table test in errors.test.ts records one shape of each.
+ * (`ErrorResponse`); test/support/error-shapes.ts records one shape of each, and error-shapes.test.ts
+ * classifies them.
  */
 const names: ReadonlyArray<readonly [Named, readonly string[]]> = [
 	['auth', ['invalid_api_key', 'incorrect_api_key', 'authentication_error', 'authenticationerror', 'invalid_authentication', 'unauthenticated', 'api_key_invalid', 'unauthorized']],

@@ -22,6 +22,7 @@ import type {
 import {auditHashesAt, auditPage, auditSeqByHash, auditTailPosition, readHead} from '../db/repositories/audit.js';
 import type {Queryable} from '../db/types.js';
 import {sanitizeText} from '../lib/sanitize.js';
+import {plural} from '../lib/metrics.js';
 
 /**
  * The walk behind `audit verify`, restore's check of a backup and rekey's checkpoint. It reads
@@ -50,9 +51,6 @@ interface Problem {
 
 type MutableSegment = {from: number; to: number; keyId: string | null; status: AuditSegment['status']};
 
-function plural(n: number, word: string): string {
-	return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 function range(from: number, to: number): string {
 	return from === to ? `row ${from}` : `rows ${from}–${to}`;

@@ -8,6 +8,7 @@ import {UserError, ValidationError} from '../errors.js';
 import {sanitizeText} from '../lib/sanitize.js';
 import {walkAuditChain, type AnchorSource} from './audit-chain.js';
 import {mutate, read, type ServiceContext} from './context.js';
+import {plural} from '../lib/metrics.js';
 
 export {AUDIT_ANCHOR_EVERY} from './context.js';
 
@@ -213,9 +214,6 @@ export function auditBroken(result: AuditVerification, consequence: string): Use
 
 // ---- the human lines, for the CLI and the dashboard ----
 
-function plural(n: number, word: string): string {
-	return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 function seqRange(from: number, to: number): string {
 	return from === to ? `seq ${from}` : `seq ${from}–${to}`;

@@ -2,11 +2,11 @@ import {capabilityLabels, type Capability} from '../domain/families.js';
 import {normaliseAlias, type AliasEntry} from '../domain/model.js';
 import {type Provider} from '../domain/provider.js';
 import {FieldProblem, textRule} from '../domain/fields.js';
-import {closeComparisonRun, comparisonResults, comparisonRunById, insertComparisonRun, recentComparisonRuns, type ComparisonResultRow, type ComparisonRunRow} from '../db/repositories/comparisons.js';
+import {closeComparisonRun, insertComparisonRun, type ComparisonResultRow} from '../db/repositories/comparisons.js';
 import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';
 import {createLimiter, describeLimits, sanitizeText, smoke, type ClassifiedError, type Limiter, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
-import {assertWritable, mutate, read, type ServiceContext} from './context.js';
+import {assertWritable, mutate, type ServiceContext} from './context.js';
 import {keyForCall, missingKeyError} from './keys.js';
 import {listAliases} from './models.js';
 import {getProvider} from './providers.js';
@@ -366,21 +366,4 @@ async function closeRun(ctx: ServiceContext, runId: string, status: 'finished' |
 		const done = await closeComparisonRun(tx, runId, status, new Date(), rows);
 		return {value: done, audit: null, changes: done ? [{table: 'comparison_runs', id: runId}] : []};
 	});
-}
-
-export interface StoredComparison {
-	readonly run: ComparisonRunRow;
-	readonly results: readonly ComparisonResultRow[];
-}
-
-/** A stored run with its results (history, and the pane re-opening a finished comparison). */
-export async function getComparison(ctx: ServiceContext, runId: string): Promise<StoredComparison> {
-	const run = /^[0-9a-f-]{36}$/i.test(runId) ? await comparisonRunById(ctx.db.sql, runId.toLowerCase()) : undefined;
-	if (!run) throw new NotFoundError('No comparison run with that id', {hint: 'recent runs are listed in the Compare pane'});
-	return {run, results: await comparisonResults(ctx.db.sql, run.id)};
-}
-
-/** The newest runs first. */
-export async function recentComparisons(ctx: ServiceContext, limit = 20): Promise<ComparisonRunRow[]> {
-	return read(ctx, (sql) => recentComparisonRuns(sql, limit));
 }

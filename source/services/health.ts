@@ -1,6 +1,7 @@
 import {keyRequired} from '../domain/families.js';
 import type {ProbeKind} from '../domain/probe.js';
 import type {ProviderSummary} from './providers.js';
+import {plural} from '../lib/metrics.js';
 
 /**
  * The health model: ONE pure function that says how a provider is doing, used by `status`,
@@ -111,9 +112,6 @@ export function windowText(ms: number): string {
 	return `${Math.round(ms / 1000)}s`;
 }
 
-function plural(count: number, word: string): string {
-	return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
 
 /** "m1 (auth)", "m1 (auth), m2 (timeout)", "m1 (auth), m2 (timeout) and 3 more". */
 function failureList(models: readonly ModelHealth[]): string {

@@ -7,11 +7,7 @@ import {parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
 import type {Command} from '../command.js';
 import {latencyBar} from '../../domain/latency-bar.js';
-
-
-function ms(value: number | null): string {
-	return value === null ? '—' : `${value} ms`;
-}
+import {milliseconds as ms} from '../../lib/metrics.js';
 
 function label(target: Pick<CompareTarget, 'providerName' | 'modelName'>): string {
 	return `${target.providerName}/${target.modelName}`;

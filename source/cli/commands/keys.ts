@@ -2,7 +2,7 @@ import type {KeySummary} from '../../domain/key.js';
 import {UsageError, UserError} from '../../errors.js';
 import {rotateHelp, runKeysRotate} from './keys-rotate.js';
 import {addKey, deleteKey, listKeys, resolveKey, setKeyPriority, setKeyStatus, shortId, updateKey} from '../../services/keys.js';
-import {findProvider} from '../../services/providers.js';
+import {getProvider} from '../../services/providers.js';
 import {expectVersion, parse} from '../args.js';
 import {age, columns, printJson, table} from '../format.js';
 import {readFirstLine, readHiddenLine} from '../prompt.js';
@@ -33,7 +33,7 @@ function keyRows(keys: readonly KeySummary[]): string[][] {
 const list: Subcommand = async (args, io) => {
 	const {values, positionals} = parse('keys list', args, {json: {type: 'boolean'}}, {min: 1, max: 1, names: 'PROVIDER'});
 	return withContext(io, async (ctx) => {
-		const provider = await findProvider(ctx.db.sql, positionals[0]!);
+		const provider = await getProvider(ctx, positionals[0]!);
 		const keys = await listKeys(ctx, provider.id);
 		if (values.json) printJson(io.stdout, keys);
 		else if (keys.length === 0) io.stdout.write(`Provider ${provider.name} has no keys — add one with eval752 keys add ${provider.name}\n`);
@@ -62,7 +62,7 @@ const add: Subcommand = async (args, io) => {
 	return withContext(io, async (ctx) => {
 		let provider;
 		try {
-			provider = await findProvider(ctx.db.sql, providerRef);
+			provider = await getProvider(ctx, providerRef);
 		} catch (error) {
 			// The first argument may be a key pasted in the wrong place: never repeat it.
 			if (error instanceof UserError) throw new UserError(`No provider matches the first argument (not shown; ${NOT_FROM_ARGV})`, {hint: 'eval752 providers list shows the names'});

@@ -1,7 +1,7 @@
 import {UsageError} from '../../errors.js';
 import {discoverModels} from '../../services/smoke.js';
 import {addModel, deleteModel, listModels, resolveModel, updateModel} from '../../services/models.js';
-import {findProvider, listProviders} from '../../services/providers.js';
+import {getProvider, listProviders} from '../../services/providers.js';
 import {expectVersion, intFlag, parse} from '../args.js';
 import {columns, printJson, table} from '../format.js';
 import {dispatch, withContext, type Subcommand, type Command} from '../command.js';
@@ -11,7 +11,7 @@ const list: Subcommand = async (args, io) => {
 	return withContext(io, async (ctx) => {
 		const providers = await listProviders(ctx);
 		const names = new Map(providers.map((provider) => [provider.id, provider.name]));
-		const provider = positionals[0] === undefined ? undefined : await findProvider(ctx.db.sql, positionals[0]);
+		const provider = positionals[0] === undefined ? undefined : await getProvider(ctx, positionals[0]);
 		const models = (await listModels(ctx, provider?.id)).map((model) => ({...model, providerName: names.get(model.providerId) ?? ''}));
 		if (values.json) printJson(io.stdout, models);
 		else if (models.length === 0) io.stdout.write(`No models${provider ? ` on ${provider.name}` : ''} yet — add one with eval752 models add PROVIDER --model MODEL_NAME\n`);
@@ -90,7 +90,7 @@ const discover: Subcommand = async (args, io) => {
 	const {values, positionals} = parse('models discover', args, {'timeout-ms': {type: 'string'}, json: {type: 'boolean'}}, {min: 1, max: 1, names: 'PROVIDER'});
 	const timeoutMs = intFlag('models discover', 'timeout-ms', values['timeout-ms'], {min: 1000, max: 600_000});
 	return withContext(io, async (ctx) => {
-		const provider = await findProvider(ctx.db.sql, positionals[0]!);
+		const provider = await getProvider(ctx, positionals[0]!);
 		const {served, missing, skipped, skippedNote} = await discoverModels(ctx, provider.id, undefined, timeoutMs === undefined ? {} : {timeoutMs});
 		const configuredNames = new Set((await listModels(ctx, provider.id)).map((model) => model.modelName));
 		if (values.json) {

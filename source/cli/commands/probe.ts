@@ -2,37 +2,13 @@ import {openApp} from '../../app.js';
 import {probeKindDescriptions, type ProbeKind} from '../../domain/probe.js';
 import {UsageError} from '../../errors.js';
 import {healthExitCodes} from '../../services/health.js';
-import {DEFAULT_PARALLEL, MAX_PARALLEL, probeProviders, selectProviders, type ProbeRound, type ProviderProbe} from '../../services/probe.js';
+import {DEFAULT_PARALLEL, MAX_PARALLEL, probeProviders, selectProviders, type ProbeRound} from '../../services/probe.js';
 import {DEFAULT_MAX_AGE_MS, formatDuration, parseDuration} from '../../services/status.js';
-import {intFlag, parse} from '../args.js';
+import {parse} from '../args.js';
 import {printJson, width} from '../format.js';
 import type {Io} from '../io.js';
 import type {Command} from '../command.js';
-import {EXIT_CANCELLED, parseProbeFlag, resultJson, summaryLine} from './smoke.js';
-import {providerStatusJson} from './status.js';
-
-/** The JSON of a round: every run, every provider skipped and why, and the health afterwards. */
-export function roundJson(round: ProbeRound): Record<string, unknown> {
-	return {
-		startedAt: round.startedAt.toISOString(),
-		finishedAt: round.finishedAt.toISOString(),
-		cancelled: round.cancelled,
-		state: round.report.state,
-		exitCode: round.report.exitCode,
-		counts: round.report.counts,
-		probes: round.probes.map((probe) => probeJson(probe)),
-		providers: round.report.providers.map((provider) => providerStatusJson(provider, round.report.checkedAt)),
-	};
-}
-
-function probeJson(probe: ProviderProbe): Record<string, unknown> {
-	return {
-		provider: probe.provider,
-		kind: probe.kind,
-		skipped: probe.skipped,
-		runs: probe.results.map((result) => resultJson(result, {provider: probe.provider, keyHint: null, probeKind: probe.kind ?? 'stream'})),
-	};
-}
+import {EXIT_CANCELLED, parallelFlag, parseProbeFlag, roundJson, summaryLine} from '../run-output.js';
 
 /** `name  state — reason` per provider, wrapped at the width. */
 export function healthLines(round: ProbeRound, max: number): string[] {
@@ -48,10 +24,6 @@ export function parseSelection(command: string, positionals: readonly string[], 
 	if (all && positionals.length > 0) throw new UsageError(`${command}: give --all or provider names, not both`, `eval752 ${command} --help`);
 	if (!all && positionals.length === 0) throw new UsageError(`${command}: name the providers to probe, or give --all`, `eval752 ${command} --help`);
 	return all ? {all: true} : {names: [...positionals]};
-}
-
-export function parallelFlag(command: string, value: string | undefined): number {
-	return intFlag(command, 'parallel', value, {min: 1, max: MAX_PARALLEL}) ?? DEFAULT_PARALLEL;
 }
 
 export const command: Command = {

@@ -9,7 +9,7 @@ import {DEFAULT_MAX_AGE_MS, formatDuration} from '../../services/status.js';
 import {defaultCapabilities} from '../../domain/families.js';
 import {describeObservedLimits} from '../../domain/observed-limits.js';
 import {probeKindDescriptions} from '../../domain/probe.js';
-import {healthJson} from './status.js';
+import {healthJson} from '../health-json.js';
 import {expectVersion, parse} from '../args.js';
 import {age, columns, printJson, table} from '../format.js';
 import {dispatch, withContext, type Command, type Subcommand} from '../command.js';

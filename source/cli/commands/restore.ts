@@ -5,7 +5,7 @@ import {keyRingOf} from '../../services/encryption.js';
 import {parse} from '../args.js';
 import {plural, printJson} from '../format.js';
 import type {Command} from '../command.js';
-import {MOVE_TO_SHARED} from './backup.js';
+import {MOVE_TO_SHARED} from '../backup-help.js';
 
 export const command: Command = {
 	name: 'restore',

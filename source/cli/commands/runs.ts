@@ -1,14 +1,10 @@
 import {describeRateHeaders} from '../../domain/observed-limits.js';
 import {UsageError} from '../../errors.js';
-import {tokensText} from '../../lib/tokens.js';
+import {milliseconds as ms, rate, tokensText} from '../../lib/metrics.js';
 import {DEFAULT_RUNS_LIMIT, getRun, listRuns, MAX_RUNS_LIMIT, type RunDetail, type RunKind, type RunListItem} from '../../services/runs.js';
 import {intFlag, parse} from '../args.js';
 import {age, columns, printJson, table} from '../format.js';
 import {dispatch, withContext, type Subcommand, type Command} from '../command.js';
-
-function ms(value: number | null): string {
-	return value === null ? '—' : `${value} ms`;
-}
 
 function outcomeText(item: RunListItem): string {
 	if (item.kind === 'compare') return item.status === 'finished' ? `${item.ok}/${item.targets} ok` : `${item.status} (${item.ok}/${item.targets} ok)`;
@@ -131,7 +127,7 @@ export function renderRunDetail(detail: RunDetail): string {
 		out.push(`probe         ${run.probeKind}`);
 		out.push(`when          ${run.startedAt.toISOString()} by ${run.actor}`);
 		out.push(`outcome       ${run.outcome === 'failed' ? `failed (${run.errorClass ?? 'error'})` : run.outcome}`);
-		out.push(`metrics       ttft ${ms(run.ttftMs)} · total ${ms(run.totalMs)} · ${tokensText({inputTokens: run.inputTokens, outputTokens: run.outputTokens, estimated: run.tokensEstimated})}${run.tokensPerSecond === null ? '' : ` · ${run.tokensPerSecond.toFixed(1)} tok/s`}`);
+		out.push(`metrics       ttft ${ms(run.ttftMs)} · total ${ms(run.totalMs)} · ${tokensText({inputTokens: run.inputTokens, outputTokens: run.outputTokens, estimated: run.tokensEstimated})}${run.tokensPerSecond === null ? '' : ` · ${rate(run.tokensPerSecond, run.tokensEstimated)}`}`);
 		if (run.errorMessage) out.push(`error         ${run.errorMessage}`);
 		if (run.hint) out.push(`try           ${run.hint}`);
 		if (run.rateHeaders) out.push(`provider said ${describeRateHeaders(run.rateHeaders).join('; ')} (rate-limit headers of this response)`);
@@ -147,7 +143,7 @@ export function renderRunDetail(detail: RunDetail): string {
 	for (const result of detail.results) {
 		out.push('');
 		out.push(`── ${result.providerName} · ${result.modelName}: ${result.outcome === 'failed' ? `failed (${result.errorClass ?? 'error'})` : result.outcome}`);
-		out.push(`   ttft ${ms(result.ttftMs)} · total ${ms(result.totalMs)} · ${tokensText({outputTokens: result.outputTokens})}${result.tokensPerSecond === null ? '' : ` · ${result.tokensPerSecond.toFixed(1)} tok/s`}`);
+		out.push(`   ttft ${ms(result.ttftMs)} · total ${ms(result.totalMs)} · ${tokensText({outputTokens: result.outputTokens})}${result.tokensPerSecond === null ? '' : ` · ${rate(result.tokensPerSecond)}`}`);
 		if (result.errorMessage) out.push(`   error: ${result.errorMessage}`);
 		if (result.hint) out.push(`   try: ${result.hint}`);
 		if (result.excerpt) out.push(indent(result.excerpt));

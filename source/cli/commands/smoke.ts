@@ -1,98 +1,20 @@
 import {openApp} from '../../app.js';
-import {probeKindDescriptions, probeKinds, type ProbeKind} from '../../domain/probe.js';
+import {probeKindDescriptions, type ProbeKind} from '../../domain/probe.js';
 import {UsageError} from '../../errors.js';
-import {tokensText} from '../../lib/tokens.js';
 import type {ServiceContext} from '../../services/context.js';
-import {planSmokeBatch, runSmoke, runSmokeBatch, type SmokeMetrics, type SmokeOutcome, type SmokeSkipped} from '../../services/smoke.js';
+import {planSmokeBatch, runSmoke, runSmokeBatch, type SmokeOutcome} from '../../services/smoke.js';
 import {consume} from '../../lib/stream.js';
 import {parse} from '../args.js';
 import {printJson} from '../format.js';
 import type {Io} from '../io.js';
 import type {Command} from '../command.js';
-
-/** Exit code for a run stopped with Ctrl+C: the shell convention (128 + SIGINT). */
-export const EXIT_CANCELLED = 130;
-
-type Result = SmokeOutcome | SmokeSkipped;
-
-function milliseconds(value: number | null): string {
-	return value === null ? '—' : `${value} ms`;
-}
-
-function round(value: number | null, digits: number): number | null {
-	if (value === null) return null;
-	const factor = 10 ** digits;
-	return Math.round(value * factor) / factor;
-}
-
-/** What the probe was: "models probe", "chat probe", "stream", "stream (not streamed: no streaming capability)". */
-function kindText(outcome: SmokeOutcome): string {
-	if (outcome.probeKind === 'stream') return outcome.streamed ? 'stream' : 'stream, one request (no streaming capability)';
-	return `${outcome.probeKind} probe`;
-}
-
-/**
- * One line per run: outcome, provider, model, key mask, the probe, ttft, total, tokens spent,
- * tok/s — unknowns as "—". A `models` probe has no ttft or tok/s and spends 0 tokens.
- */
-export function summaryLine(outcome: SmokeOutcome): string {
-	const metrics = outcome.metrics;
-	const state = outcome.outcome === 'failed' ? `failed (${outcome.errorClass ?? 'error'})` : outcome.outcome;
-	const tokens = tokensText({inputTokens: metrics.inputTokens, outputTokens: metrics.outputTokens, estimated: metrics.outputTokensEstimated});
-	const parts = [state, outcome.provider, outcome.model, `key ${outcome.keyHint ?? 'none'}`, kindText(outcome)];
-	if (outcome.probeKind === 'models') return [...parts, `total ${milliseconds(metrics.totalMs)}`, tokens].join(' · ');
-	const rate = metrics.tokensPerSecond === null ? '— tok/s' : `${metrics.tokensPerSecond.toFixed(1)} tok/s`;
-	return [...parts, `ttft ${milliseconds(metrics.ttftMs)}`, `total ${milliseconds(metrics.totalMs)}`, tokens, rate].join(' · ');
-}
+import {EXIT_CANCELLED, parseProbeFlag, resultJson, summaryLine, type Result} from '../run-output.js';
 
 /** The error of a run that did not pass, for stderr: class and message, then what to try. */
 function errorLines(outcome: SmokeOutcome): string {
 	if (outcome.outcome === 'ok') return '';
 	const head = outcome.outcome === 'cancelled' ? `eval752: cancelled: ${outcome.model} — the run is stored as cancelled` : `eval752: ${outcome.errorClass ?? 'error'}: ${outcome.message ?? 'the smoke test fails'}`;
 	return `${head}\n${outcome.hint && outcome.outcome !== 'cancelled' ? `  try: ${outcome.hint}\n` : ''}`;
-}
-
-function metricsJson(metrics: SmokeMetrics | null) {
-	return {
-		ttftMs: metrics?.ttftMs ?? null,
-		totalMs: metrics?.totalMs ?? null,
-		inputTokens: metrics?.inputTokens ?? null,
-		outputTokens: metrics?.outputTokens ?? null,
-		outputTokensEstimated: metrics?.outputTokensEstimated ?? false,
-		tokensPerSecond: round(metrics?.tokensPerSecond ?? null, 2),
-	};
-}
-
-/** The JSON object for one run; the shape is documented in --help and kept stable. */
-export function resultJson(result: Result, context: {provider: string; keyHint: string | null; probeKind: ProbeKind}): unknown {
-	if (result.runId === null) {
-		return {
-			runId: null,
-			provider: context.provider,
-			model: result.model,
-			key: context.keyHint,
-			probeKind: context.probeKind,
-			streamed: false,
-			outcome: 'cancelled',
-			error: {class: 'cancelled', message: 'Not started: the batch is cancelled first', hint: 'run it again'},
-			metrics: metricsJson(null),
-			excerpt: '',
-			rateHeaders: null,
-		};
-	}
-	return {
-		runId: result.runId,
-		provider: result.provider,
-		model: result.model,
-		key: result.keyHint,
-		probeKind: result.probeKind,
-		streamed: result.streamed,
-		outcome: result.outcome,
-		error: result.outcome === 'ok' ? null : {class: result.errorClass, message: result.message, hint: result.hint},
-		metrics: metricsJson(result.metrics),
-		excerpt: result.excerpt,
-		rateHeaders: result.rateHeaders,
-	};
 }
 
 function exitCode(results: readonly Result[]): number {
@@ -192,14 +114,6 @@ async function smokeAll(ctx: ServiceContext, io: Io, target: {provider: string; 
 		out.line(`${count} model${count === 1 ? '' : 's'}: ${tally('ok')} ok, ${tally('failed')} failed, ${tally('cancelled')} cancelled${skipped > 0 ? ` (${skipped} never started)` : ''}`);
 	}
 	return exitCode(results);
-}
-
-/** `--probe KIND` / `--kind KIND`: one of the probe kinds, or a usage error naming them. */
-export function parseProbeFlag(command: string, value: string | undefined, flag = 'probe'): ProbeKind | undefined {
-	if (value === undefined) return undefined;
-	const kind = value.trim().toLowerCase();
-	if (!(probeKinds as readonly string[]).includes(kind)) throw new UsageError(`${command}: --${flag} must be one of ${probeKinds.join(', ')}`, `eval752 ${command} --help`);
-	return kind as ProbeKind;
 }
 
 export const command: Command = {

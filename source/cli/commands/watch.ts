@@ -12,8 +12,7 @@ import {parse} from '../args.js';
 import {age, table, truncate} from '../format.js';
 import {writeControl, type Io} from '../io.js';
 import type {Command} from '../command.js';
-import {parallelFlag, roundJson} from './probe.js';
-import {parseProbeFlag} from './smoke.js';
+import {parallelFlag, parseProbeFlag, roundJson} from '../run-output.js';
 
 /** Default --every. */
 export const DEFAULT_EVERY_MS = 5 * 60_000;

@@ -108,12 +108,6 @@ export async function comparisonRunById(sql: Queryable, id: string): Promise<Com
 	return row ? runSchema.parse(row) : undefined;
 }
 
-/** Newest first. */
-export async function recentComparisonRuns(sql: Queryable, limit = 20): Promise<ComparisonRunRow[]> {
-	const rows = await sql`select id, alias, prompt, started_at, finished_at, status, actor from comparison_runs order by started_at desc, id limit ${limit}`;
-	return rows.map((row) => runSchema.parse(row));
-}
-
 /** A run's results in the order the comparison lists its targets (provider name, then model). */
 export async function comparisonResults(sql: Queryable, runId: string): Promise<ComparisonResultRow[]> {
 	const rows = await sql`

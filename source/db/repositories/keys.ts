@@ -152,10 +152,9 @@ export async function firstActiveKey(sql: Queryable, providerId: string): Promis
 }
 
 /**
- * Where a secret with one of these fingerprints is stored (one query per configured key, so a
- * handful at most). Written here rather than through key-secrets' `findByFingerprints`, whose
- * `any(${buffers}::bytea[])` fails ("cannot cast type bytea to bytea[]": postgres.js sends an
- * array of Buffers as one bytea).
+ * Where a secret with one of these fingerprints is stored: one query per configured key, so a
+ * handful at most. Not one `any(${buffers}::bytea[])` query: that fails ("cannot cast type bytea
+ * to bytea[]") because postgres.js sends an array of Buffers as one bytea.
  */
 export async function keyLocationByFingerprints(sql: Queryable, fingerprints: readonly Buffer[]): Promise<{id: string; providerName: string; label: string} | undefined> {
 	for (const fingerprint of fingerprints) {

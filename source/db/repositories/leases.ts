@@ -1,7 +1,7 @@
 import type {Queryable} from '../types.js';
 
 /**
- * Probe leases for `eval752 watch` (see sql/00002_probes.sql): time is cut into windows of the
+ * Probe leases for `eval752 watch` (see sql/00003_probes.sql): time is cut into windows of the
  * watch interval on the server's clock; a provider's row is claimed at most once per window, and
  * never sooner than nine tenths of an interval after the last claim (so a claim late in one
  * window and one early in the next are not a double probe either; the tenth spares a watcher

@@ -69,11 +69,6 @@ export async function modelsByIdPrefix(sql: Queryable, prefix: string, limit = 5
 	return rows.map(toModel);
 }
 
-export async function modelByName(sql: Queryable, providerId: string, modelName: string): Promise<ModelRow | undefined> {
-	const [row] = await sql`select * from models where provider_id = ${providerId} and model_name = ${modelName}`;
-	return row ? toModel(row) : undefined;
-}
-
 export async function insertModel(tx: Tx, providerId: string, providerName: string, input: ModelInput, actor: string): Promise<ModelRow> {
 	return mapModelConflict(input.modelName, providerName, async () => {
 		const [row] = await tx`

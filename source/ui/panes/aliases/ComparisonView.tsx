@@ -1,6 +1,6 @@
 import {Box} from 'ink';
 import {latencyBar} from '../../../domain/latency-bar.js';
-import {milliseconds as ms, plural, tailLines} from '../../../lib/metrics.js';
+import {milliseconds as ms, plural, rate as rateText, tailLines} from '../../../lib/metrics.js';
 import {pad, truncate} from '../../../lib/text.js';
 import {Spinner} from '../../components/Spinner.js';
 import {Text} from '../../components/Text.js';
@@ -37,8 +37,7 @@ function outcomeOf(t: TargetProgress): {mark: string; text: string; tone: 'ok' |
 function metricsOf(t: TargetProgress): string {
 	const ttft = `ttft ${ms(t.result?.ttftMs ?? t.ttftMs)}`;
 	if (!t.result) return ttft;
-	const rate = t.result.tokensPerSecond === null ? '— tok/s' : `${t.result.tokensPerSecond.toFixed(1)} tok/s`;
-	return `${ttft} · total ${ms(t.result.totalMs)} · ${rate}`;
+	return `${ttft} · total ${ms(t.result.totalMs)} · ${rateText(t.result.tokensPerSecond, t.result.outputTokensEstimated)}`;
 }
 
 /** What the text area shows: the stream's tail, or the error and its hint. */
@@ -95,7 +94,7 @@ export function ComparisonView({state, width, height, theme}: ComparisonViewProp
 				{targets.map((t, i) => {
 					const o = outcomeOf(t);
 					const body = bodyLines(t, column, textHeight);
-					const rate = t.result?.tokensPerSecond == null ? '' : ` · ${t.result.tokensPerSecond.toFixed(1)} tok/s`;
+					const rate = t.result?.tokensPerSecond == null ? '' : ` · ${rateText(t.result.tokensPerSecond, t.result.outputTokensEstimated)}`;
 					return (
 						<Box key={t.target.index} flexDirection="column" width={column} marginRight={i < n - 1 ? 1 : 0}>
 							<Text bold wrap="truncate">

@@ -1,5 +1,5 @@
 import {formatMetrics} from '../../../lib/metrics.js';
-import {tokensText} from '../../../lib/tokens.js';
+import {tokensText} from '../../../lib/metrics.js';
 import type {RunDetail} from '../../../services/runs.js';
 import {DetailView, type DetailLine} from '../../components/DetailView.js';
 import {useAsyncResource} from '../../hooks/use-async-resource.js';

@@ -1,0 +1,122 @@
+import {probeKinds, type ProbeKind} from '../domain/probe.js';
+import {UsageError} from '../errors.js';
+import {milliseconds, rate, tokensText} from '../lib/metrics.js';
+import {DEFAULT_PARALLEL, MAX_PARALLEL, type ProbeRound, type ProviderProbe} from '../services/probe.js';
+import type {SmokeMetrics, SmokeOutcome, SmokeSkipped} from '../services/smoke.js';
+import {intFlag} from './args.js';
+import {providerStatusJson} from './health-json.js';
+
+/**
+ * What `smoke`, `probe` and `watch` print about runs, in one place so the three commands say
+ * it alike and none of them is another's helper module: the summary line, the stable JSON of a
+ * run and of a round, and the flags they share.
+ */
+
+/** Exit code for a run stopped with Ctrl+C: the shell convention (128 + SIGINT). */
+export const EXIT_CANCELLED = 130;
+
+/** A run of a batch, or a model the batch never started (cancelled first). */
+export type Result = SmokeOutcome | SmokeSkipped;
+
+function round(value: number | null, digits: number): number | null {
+	if (value === null) return null;
+	const factor = 10 ** digits;
+	return Math.round(value * factor) / factor;
+}
+
+/** What the probe was: "models probe", "chat probe", "stream", "stream (not streamed: no streaming capability)". */
+function kindText(outcome: SmokeOutcome): string {
+	if (outcome.probeKind === 'stream') return outcome.streamed ? 'stream' : 'stream, one request (no streaming capability)';
+	return `${outcome.probeKind} probe`;
+}
+
+/**
+ * One line per run: outcome, provider, model, key mask, the probe, ttft, total, tokens spent,
+ * tok/s — unknowns as "—". A `models` probe has no ttft or tok/s and spends 0 tokens.
+ */
+export function summaryLine(outcome: SmokeOutcome): string {
+	const metrics = outcome.metrics;
+	const state = outcome.outcome === 'failed' ? `failed (${outcome.errorClass ?? 'error'})` : outcome.outcome;
+	const tokens = tokensText({inputTokens: metrics.inputTokens, outputTokens: metrics.outputTokens, estimated: metrics.outputTokensEstimated});
+	const parts = [state, outcome.provider, outcome.model, `key ${outcome.keyHint ?? 'none'}`, kindText(outcome)];
+	if (outcome.probeKind === 'models') return [...parts, `total ${milliseconds(metrics.totalMs)}`, tokens].join(' · ');
+	return [...parts, `ttft ${milliseconds(metrics.ttftMs)}`, `total ${milliseconds(metrics.totalMs)}`, tokens, rate(metrics.tokensPerSecond, metrics.outputTokensEstimated)].join(' · ');
+}
+
+function metricsJson(metrics: SmokeMetrics | null) {
+	return {
+		ttftMs: metrics?.ttftMs ?? null,
+		totalMs: metrics?.totalMs ?? null,
+		inputTokens: metrics?.inputTokens ?? null,
+		outputTokens: metrics?.outputTokens ?? null,
+		outputTokensEstimated: metrics?.outputTokensEstimated ?? false,
+		tokensPerSecond: round(metrics?.tokensPerSecond ?? null, 2),
+	};
+}
+
+/** The JSON object for one run; the shape is documented in --help and kept stable. */
+export function resultJson(result: Result, context: {provider: string; keyHint: string | null; probeKind: ProbeKind}): unknown {
+	if (result.runId === null) {
+		return {
+			runId: null,
+			provider: context.provider,
+			model: result.model,
+			key: context.keyHint,
+			probeKind: context.probeKind,
+			streamed: false,
+			outcome: 'cancelled',
+			error: {class: 'cancelled', message: 'Not started: the batch is cancelled first', hint: 'run it again'},
+			metrics: metricsJson(null),
+			excerpt: '',
+			rateHeaders: null,
+		};
+	}
+	return {
+		runId: result.runId,
+		provider: result.provider,
+		model: result.model,
+		key: result.keyHint,
+		probeKind: result.probeKind,
+		streamed: result.streamed,
+		outcome: result.outcome,
+		error: result.outcome === 'ok' ? null : {class: result.errorClass, message: result.message, hint: result.hint},
+		metrics: metricsJson(result.metrics),
+		excerpt: result.excerpt,
+		rateHeaders: result.rateHeaders,
+	};
+}
+
+/** The JSON of a round: every run, every provider skipped and why, and the health afterwards. */
+export function roundJson(round: ProbeRound): Record<string, unknown> {
+	return {
+		startedAt: round.startedAt.toISOString(),
+		finishedAt: round.finishedAt.toISOString(),
+		cancelled: round.cancelled,
+		state: round.report.state,
+		exitCode: round.report.exitCode,
+		counts: round.report.counts,
+		probes: round.probes.map((probe) => probeJson(probe)),
+		providers: round.report.providers.map((provider) => providerStatusJson(provider, round.report.checkedAt)),
+	};
+}
+
+function probeJson(probe: ProviderProbe): Record<string, unknown> {
+	return {
+		provider: probe.provider,
+		kind: probe.kind,
+		skipped: probe.skipped,
+		runs: probe.results.map((result) => resultJson(result, {provider: probe.provider, keyHint: null, probeKind: probe.kind ?? 'stream'})),
+	};
+}
+
+/** `--probe KIND` / `--kind KIND`: one of the probe kinds, or a usage error naming them. */
+export function parseProbeFlag(command: string, value: string | undefined, flag = 'probe'): ProbeKind | undefined {
+	if (value === undefined) return undefined;
+	const kind = value.trim().toLowerCase();
+	if (!(probeKinds as readonly string[]).includes(kind)) throw new UsageError(`${command}: --${flag} must be one of ${probeKinds.join(', ')}`, `eval752 ${command} --help`);
+	return kind as ProbeKind;
+}
+
+export function parallelFlag(command: string, value: string | undefined): number {
+	return intFlag(command, 'parallel', value, {min: 1, max: MAX_PARALLEL}) ?? DEFAULT_PARALLEL;
+}
