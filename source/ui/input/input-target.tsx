@@ -1,5 +1,6 @@
 import {createContext, useCallback, useContext, useLayoutEffect, useRef} from 'react';
-import type {InputTarget, PacedInput} from './paced-input.js';
+import type {InputTarget} from './key-routing.js';
+import type {PacedInput} from './paced-input.js';
 
 /**
  * The paced input, for the widgets that tell it what has the keyboard (a text field, a choice

@@ -1,14 +1,6 @@
 import {EventEmitter} from 'node:events';
-import {isPrintable, splitKeys, type KeyToken} from './split-keys.js';
-
-/**
- * What has the keyboard right now, as far as pacing cares: a text field (runs of printable
- * characters travel as one event; Ctrl+U clears it; other Ctrl/Alt letters never reach it) or a
- * choice list (a move past either end is dropped, so the stock list never wraps around).
- */
-export type InputTarget =
-	| {readonly kind: 'text'; readonly clear: () => void}
-	| {readonly kind: 'list'; readonly atStart: () => boolean; readonly atEnd: () => boolean};
+import {CTRL_C, ESC, nextEvent, type InputTarget} from './key-routing.js';
+import {splitKeys, type KeyToken} from './split-keys.js';
 
 /** The part of a terminal's stdin this reads from (process.stdin, or a fake in tests). */
 export interface KeySource extends NodeJS.EventEmitter {
@@ -34,18 +26,6 @@ export interface PacedInputOptions {
 	readonly sequenceWaitMs?: number;
 	/** Largest bracketed paste held while waiting for its end marker. */
 	readonly maxPaste?: number;
-}
-
-const CTRL_C = '\u0003';
-const CTRL_U = '\u0015';
-const ESC = '\u001B';
-
-function isCtrlLetter(sequence: string): boolean {
-	return sequence.length === 1 && sequence.charCodeAt(0) >= 1 && sequence.charCodeAt(0) <= 26 && !['\r', '\t', '\b', '\n'].includes(sequence);
-}
-
-function isAltKey(sequence: string): boolean {
-	return sequence.length >= 2 && sequence[0] === ESC && sequence[1] !== '[' && sequence[1] !== 'O' && sequence[1] !== ESC;
 }
 
 /**
@@ -212,31 +192,7 @@ export class PacedInput extends EventEmitter {
 
 	/** Takes the next event off the queue, applying what the focused widget needs. */
 	#next(): string | undefined {
-		for (;;) {
-			const token = this.#queue.shift();
-			if (!token) return undefined;
-			const target = this.#target;
-			if (token.kind === 'paste') return token.text;
-			const sequence = token.sequence;
-			if (target?.kind === 'text') {
-				if (sequence === CTRL_U) {
-					target.clear();
-					return '';
-				}
-				if ((isCtrlLetter(sequence) && sequence !== CTRL_C) || isAltKey(sequence)) continue;
-				if (isPrintable(token)) {
-					let run = sequence;
-					while (this.#queue[0] && isPrintable(this.#queue[0])) run += (this.#queue.shift() as {sequence: string}).sequence;
-					return run;
-				}
-			}
-			if (target?.kind === 'list') {
-				const down = sequence === '\u001B[B' || sequence === '\u001BOB' || sequence === 'j';
-				const up = sequence === '\u001B[A' || sequence === '\u001BOA' || sequence === 'k';
-				if ((down && target.atEnd()) || (up && target.atStart())) continue;
-			}
-			return sequence;
-		}
+		return nextEvent(this.#queue, this.#target);
 	}
 
 	#pump(): void {
