@@ -57,8 +57,9 @@ const layers = {
 					const target = path.resolve(path.dirname(file), spec);
 					const to = layerOf(target);
 					if (!to || allowed[from].includes(to)) return;
-					const targetRelative = path.relative(source, target).split(path.sep).join('/').replace(/\.js$/, '.tsx');
-					if (launchers[relative]?.includes(targetRelative)) return;
+					// Specifiers name the emitted `.js`; the source file is `.ts` or `.tsx`.
+					const targetBase = path.relative(source, target).split(path.sep).join('/').replace(/\.js$/, '');
+					if (launchers[relative]?.some((edge) => edge === `${targetBase}.ts` || edge === `${targetBase}.tsx`)) return;
 					const why = from === 'ui' || from === 'cli' ? 'a front end reaches the world through services' : from === 'domain' || from === 'lib' ? 'it imports nothing of ours' : 'dependencies point down only';
 					context.report({node, messageId: 'layer', data: {from, to, spec, why}});
 				};

@@ -118,6 +118,7 @@ for (const [columns, rows] of [
 					}
 					seen = flat(seen);
 					expect(seen).toMatch(/comparison of view-alias/);
+					if (columns >= 80) expect(seen).toMatch(/comparison of view-alias · finished · 2 targets/);
 					expect(seen).toMatch(/view-a · view-small/);
 					expect(seen).toMatch(/view-b · view-small/);
 					expect(seen).toMatch(/auth:/);

@@ -1,5 +1,4 @@
-import {formatMetrics} from '../../../lib/metrics.js';
-import {tokensText} from '../../../lib/metrics.js';
+import {formatMetrics, plural, tokensText} from '../../../lib/metrics.js';
 import type {RunDetail} from '../../../services/runs.js';
 import {DetailView, type DetailLine} from '../../components/DetailView.js';
 import {useAsyncResource} from '../../hooks/use-async-resource.js';
@@ -29,7 +28,7 @@ function linesOf(detail: RunDetail): DetailLine[] {
 	}
 	const {run, results} = detail;
 	const lines: DetailLine[] = [
-		{text: `comparison of ${run.alias} · ${run.status} · ${results.length} targets`, tone: 'heading'},
+		{text: `comparison of ${run.alias} · ${run.status} · ${plural(results.length, 'target')}`, tone: 'heading'},
 		{text: `started ${when(run.startedAt)} by ${run.actor} · finished ${when(run.finishedAt)}`, tone: 'muted'},
 		{text: `prompt: ${run.prompt}`},
 	];

@@ -1,5 +1,5 @@
 import {Box} from 'ink';
-import {milliseconds} from '../../../lib/metrics.js';
+import {milliseconds, plural} from '../../../lib/metrics.js';
 import {age, layoutColumns, layoutRow, type ColumnSpec} from '../../../lib/text.js';
 import type {RunListItem} from '../../../services/runs.js';
 import {listStatus} from '../../components/ListStatus.js';
@@ -29,7 +29,7 @@ function cells(run: RunListItem, now: Date): string[] {
 		return [age(run.at, now), run.probeKind, `${run.provider} · ${run.model}`, outcome, milliseconds(run.totalMs), run.actor];
 	}
 	const outcome = run.status === 'running' ? '● running' : run.status === 'cancelled' ? '■ cancelled' : run.failed > 0 ? `${run.ok} ok, ${run.failed} ✕` : `✓ ${run.ok} ok`;
-	return [age(run.at, now), 'compare', `alias ${run.alias} · ${run.targets} targets`, outcome, milliseconds(run.slowestMs), run.actor];
+	return [age(run.at, now), 'compare', `alias ${run.alias} · ${plural(run.targets, 'target')}`, outcome, milliseconds(run.slowestMs), run.actor];
 }
 
 /**
