@@ -191,6 +191,9 @@ function ptyEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 	return env;
 }
 
+/** Five down, five up: every key moves the selection, however short the list (ten providers). */
+const moveKey = (i: number) => (Math.floor(i / 5) % 2 === 0 ? 'j' : 'k');
+
 const rssKb = (file: string) => (fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : NaN);
 
 // ───────────────────────── the orchestrator ─────────────────────────
@@ -309,7 +312,7 @@ async function orchestrate(): Promise<void> {
 			await t.quiet();
 			for (let i = 0; i < moves; i++) {
 				const at = performance.now();
-				t.proc.write('j');
+				t.proc.write(moveKey(i));
 				trivialMoves.push((await t.nextOutput()) - at);
 				await t.quiet(60);
 			}
@@ -328,7 +331,7 @@ async function orchestrate(): Promise<void> {
 				await t.quiet(300);
 				for (let i = 0; i < moves; i++) {
 					const at = performance.now();
-					t.proc.write('j');
+					t.proc.write(moveKey(i));
 					latencies.push((await t.nextOutput()) - at);
 					await t.quiet(60);
 				}
