@@ -304,13 +304,13 @@ async function orchestrate(): Promise<void> {
 		report(`status --json, embedded, ${mid} providers vs node -e 0`, median(statusEmbedded), median(floorNode), 'ms', {kind: 'report'});
 
 		// The trivial app: first frame and selection moves (alternated with the dashboard below).
-		const trivialFirst: number[] = [];
+		let trivialFirst: number[] = [];
 		const trivialMoves: number[] = [];
-		const runTrivial = async () => {
+		const runTrivial = async (doMoves: boolean) => {
 			const t = new Term([trivial], ptyEnv({}));
 			trivialFirst.push((await t.waitFor(/Trivial bench app/)) - t.spawnedAt);
 			await t.quiet();
-			for (let i = 0; i < moves; i++) {
+			for (let i = 0; i < (doMoves ? moves : 0); i++) {
 				const at = performance.now();
 				t.proc.write(moveKey(i));
 				trivialMoves.push((await t.nextOutput()) - at);
@@ -352,8 +352,10 @@ async function orchestrate(): Promise<void> {
 			const embeddedRuns: DashRun[] = [];
 			const serverRuns: DashRun[] = [];
 			const bare: {ms: number; rssKb: number}[] = [];
+			// The floor is measured beside each size's runs (alternated), not once for all.
+			trivialFirst = [];
 			for (let i = 0; i < runs; i++) {
-				if (size === smallest) await runTrivial();
+				await runTrivial(size === smallest);
 				bare.push(barePglite(size));
 				embeddedRuns.push(await dash({DATABASE_URL: '', EVAL752_DATA_DIR: embedded.get(size)}, size === smallest || size === largest));
 				if (server) serverRuns.push(await dash({DATABASE_URL: servers.get(size)}, size === smallest));
