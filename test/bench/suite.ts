@@ -37,6 +37,8 @@ const tokenCount = Number(process.env['BENCH_TOKENS'] ?? 10_000);
 const chunkMs = Number(process.env['BENCH_CHUNK_MS'] ?? 1);
 const sizes = (process.env['BENCH_SIZES'] ?? '10,200,2000').split(',').map(Number);
 const listRuns = Number(process.env['BENCH_LIST_RUNS'] ?? 7);
+/** Extra node arguments for the dashboard (e.g. BENCH_DASH_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it). */
+const dashArgs = (process.env['BENCH_DASH_ARGS'] ?? '').split(' ').filter(Boolean);
 const COLS = 80;
 const ROWS = 24;
 
@@ -323,7 +325,7 @@ async function orchestrate(): Promise<void> {
 		type DashRun = {first: number; data: number; moves: number[]; rssKb: number};
 		const dash = async (env: NodeJS.ProcessEnv, doMoves: boolean): Promise<DashRun> => {
 			const rssFile = path.join(work, `rss-${Math.random().toString(36).slice(2)}`);
-			const t = new Term(['--import', probe, cli], ptyEnv({...env, BENCH_RSS_FILE: rssFile}));
+			const t = new Term([...dashArgs, '--import', probe, cli], ptyEnv({...env, BENCH_RSS_FILE: rssFile}));
 			const first = (await t.waitFor(/\[1\] Providers|Opening the database/)) - t.spawnedAt;
 			const data = (await t.waitFor(/bench-0001/)) - t.spawnedAt;
 			const latencies: number[] = [];
@@ -375,15 +377,17 @@ async function orchestrate(): Promise<void> {
 		}
 
 		// List load: the lists the panes load, largest vs smallest database, in one process.
-		const listTargets = [embedded.get(smallest)!, embedded.get(largest)!];
-		const lists = JSON.parse(await child(['list-load', ...listTargets], {})) as Record<string, {providers: number; models: number; ms: number}>;
-		const [small, big] = listTargets.map((t) => lists[t]!);
-		report(`list load, embedded: ${big!.providers} providers / ${big!.models} models vs ${small!.providers} providers (same process)`, big!.ms, small!.ms, 'ms', {kind: 'ratio', limit: 1.3});
-		if (server) {
-			const serverTargets = [servers.get(smallest)!, servers.get(largest)!];
-			const serverLists = JSON.parse(await child(['list-load', ...serverTargets], {})) as Record<string, {providers: number; models: number; ms: number}>;
-			const [s, b] = serverTargets.map((t) => serverLists[t]!);
-			report(`list load, real PostgreSQL: ${b!.providers} providers / ${b!.models} models vs ${s!.providers} providers (same process)`, b!.ms, s!.ms, 'ms', {kind: 'ratio', limit: 1.3});
+		if (smallest !== largest) {
+			const listTargets = [embedded.get(smallest)!, embedded.get(largest)!];
+			const lists = JSON.parse(await child(['list-load', ...listTargets], {})) as Record<string, {providers: number; models: number; ms: number}>;
+			const [small, big] = listTargets.map((t) => lists[t]!);
+			report(`list load, embedded: ${big!.providers} providers / ${big!.models} models vs ${small!.providers} providers (same process)`, big!.ms, small!.ms, 'ms', {kind: 'ratio', limit: 1.3});
+			if (server) {
+				const serverTargets = [servers.get(smallest)!, servers.get(largest)!];
+				const serverLists = JSON.parse(await child(['list-load', ...serverTargets], {})) as Record<string, {providers: number; models: number; ms: number}>;
+				const [s, b] = serverTargets.map((t) => serverLists[t]!);
+				report(`list load, real PostgreSQL: ${b!.providers} providers / ${b!.models} models vs ${s!.providers} providers (same process)`, b!.ms, s!.ms, 'ms', {kind: 'ratio', limit: 1.3});
+			}
 		}
 
 		// Streaming: the dashboard's smoke test against the bare SDK loop, on the same mock server.
@@ -396,7 +400,7 @@ async function orchestrate(): Promise<void> {
 			await b.exited;
 			bareStream.push(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as {cpuMs: number; wallMs: number});
 
-			const t = new Term(['--import', probe, cli], ptyEnv(streamDb));
+			const t = new Term([...dashArgs, '--import', probe, cli], ptyEnv(streamDb));
 			await t.waitFor(/bench-0001/);
 			await t.quiet(300);
 			t.proc.write('\t');
@@ -444,7 +448,7 @@ async function orchestrate(): Promise<void> {
 			return {ms, rssKb: kb};
 		};
 		const bigBackup = backupRss(largest);
-		const smallBackup = backupRss(smallest);
+		const smallBackup = smallest === largest ? bigBackup : backupRss(smallest);
 		const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 		const bare = barePglite(largest);
 		report(`backup of ${largest} providers (${mb(fs.statSync(bigBackup.file).size)}): peak RSS vs PGlite alone (open + query)`, bigBackup.rssKb / 1024, bare.rssKb / 1024, 'MB', {kind: 'report'});
