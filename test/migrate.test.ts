@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {openServer} from '../source/db/connect.js';
+import {loadConfig} from '../source/config/env.js';
+import {openDatabase, openServer} from '../source/db/connect.js';
 import {defaultSqlDir, migrate, migrationState, readMigrations} from '../source/db/migrate.js';
 import type {Database} from '../source/db/types.js';
 import {databaseKind, freshDatabase, type TestDatabase} from './support/db.js';
@@ -109,6 +110,20 @@ describe.runIf(databaseKind === 'server')('concurrent runners on separate connec
 			expect(rows[0]!['n']).toBe(readMigrations().length);
 		} finally {
 			await Promise.all(dbs.map((db) => db.close()));
+			await fresh.drop();
+		}
+	});
+});
+
+describe.runIf(databaseKind === 'server')('openDatabase with migrations: apply', () => {
+	it('migrates a new server database even when nobody listens for the applied names', async () => {
+		const fresh = await freshDatabase({migrate: false});
+		const db = await openDatabase(loadConfig({DATABASE_URL: fresh.url!}, process.cwd()), {migrations: 'apply'});
+		try {
+			const rows = await db.sql`select count(*)::int as n from schema_migrations`;
+			expect(rows[0]!['n']).toBe(readMigrations().length);
+		} finally {
+			await db.close();
 			await fresh.drop();
 		}
 	});

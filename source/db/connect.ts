@@ -129,7 +129,11 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
 	// migrates in a transaction of its own.
 	const mode = options.migrations === 'defer' ? 'defer' : db.kind === 'embedded' ? 'apply' : (options.migrations ?? 'require');
 	try {
-		if (mode === 'apply') options.onMigrated?.((await migrate(db.sql)).applied);
+		// Not `onMigrated?.(await migrate(…))`: optional chaining would skip the migration itself when no one listens.
+		if (mode === 'apply') {
+			const {applied} = await migrate(db.sql);
+			options.onMigrated?.(applied);
+		}
 		if (mode === 'require') await requireCurrentSchema(db);
 	} catch (error) {
 		await db.close();

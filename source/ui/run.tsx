@@ -12,6 +12,7 @@ import {createDashboardServices} from './live-services.js';
 import {loadPreferences} from './preferences.js';
 import type {DashboardServices} from './services.js';
 import {enterFullScreen} from './terminal.js';
+import {createTerminalWriter} from './terminal-writer.js';
 import {createTheme} from './theme.js';
 
 /** Catches render bugs: the terminal is restored first, then the error is reported in one line. */
@@ -130,7 +131,9 @@ export async function runDashboard(options: {readOnly: boolean}, io: Io): Promis
 				</Boundary>
 			</PacedInputContext.Provider>
 		);
-		instance = render(tree(), {stdout, stdin: paced as unknown as NodeJS.ReadStream, stderr: process.stderr, exitOnCtrlC: false, patchConsole: false});
+		// Ink writes whole frames; the writer sends the terminal only the lines that changed.
+		const writer = createTerminalWriter(stdout);
+		instance = render(tree(), {stdout: writer.stream, stdin: paced as unknown as NodeJS.ReadStream, stderr: process.stderr, exitOnCtrlC: false, patchConsole: false});
 		instance.waitUntilExit().then(shutdown, (error: unknown) => onUncaught(error));
 
 		const opened = (async () => {

@@ -2,14 +2,16 @@
 // production mode, Ink's devtools stubbed), so figures compare like with like.
 import {build} from 'esbuild';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export async function bundle(entry) {
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval752-bench-'));
+	// Inside the checkout: external packages (node-pty, PGlite, openai) resolve from its node_modules.
+	const parent = path.join(root, 'node_modules');
+	fs.mkdirSync(parent, {recursive: true});
+	const dir = fs.mkdtempSync(path.join(parent, '.eval752-bench-'));
 	const outfile = path.join(dir, `${path.basename(entry).replace(/\.[^.]+$/, '')}.mjs`);
 	await build({
 		entryPoints: [path.join(root, entry)],

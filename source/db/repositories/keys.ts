@@ -1,4 +1,3 @@
-import {z} from 'zod';
 import {lastValidationSchema, type KeyStatus, type KeySummary, type LastValidation} from '../../domain/key.js';
 import type {Queryable, Tx} from '../types.js';
 import {isUniqueViolation} from './providers.js';
@@ -10,43 +9,36 @@ import {isUniqueViolation} from './providers.js';
 
 const SUMMARY_COLUMNS = ['id', 'provider_id', 'label', 'display_hint', 'status', 'priority', 'version', 'created_at', 'updated_at', 'updated_by', 'disabled_at', 'last_validated_at', 'last_validation'] as const;
 
-const keyRowSchema = z
-	.object({
-		id: z.string(),
-		provider_id: z.string(),
-		label: z.string(),
-		display_hint: z.string(),
-		status: z.enum(['active', 'disabled']),
-		priority: z.number().int(),
-		version: z.number().int(),
-		created_at: z.date(),
-		updated_at: z.date(),
-		updated_by: z.string().nullable(),
-		disabled_at: z.date().nullable(),
-		last_validated_at: z.date().nullable(),
-		// A malformed stored result reads as "never validated" rather than breaking the list.
-		last_validation: lastValidationSchema.nullable().catch(null),
-	})
-	.transform((row): KeySummary & {updatedBy: string | null} => ({
-		id: row.id,
-		providerId: row.provider_id,
-		label: row.label,
-		displayHint: row.display_hint,
-		status: row.status,
-		priority: row.priority,
-		version: row.version,
-		createdAt: row.created_at,
-		updatedAt: row.updated_at,
-		updatedBy: row.updated_by,
-		disabledAt: row.disabled_at,
-		lastValidatedAt: row.last_validated_at,
-		lastValidation: row.last_validation,
-	}));
-
 export type KeyRow = KeySummary & {updatedBy: string | null};
 
+/**
+ * Mapped by hand: the columns' types are the database's promise (status has a check constraint).
+ * Only the stored validation result, free-form jsonb, is checked — and read as "never validated"
+ * when malformed rather than breaking the list.
+ */
 function toKey(raw: unknown): KeyRow {
-	return keyRowSchema.parse(raw);
+	const row = raw as Record<string, unknown>;
+	const stored = row['last_validation'];
+	let lastValidation: LastValidation | null = null;
+	if (stored !== null && stored !== undefined) {
+		const parsed = lastValidationSchema.safeParse(stored);
+		lastValidation = parsed.success ? parsed.data : null;
+	}
+	return {
+		id: row['id'] as string,
+		providerId: row['provider_id'] as string,
+		label: row['label'] as string,
+		displayHint: row['display_hint'] as string,
+		status: row['status'] as KeyStatus,
+		priority: row['priority'] as number,
+		version: row['version'] as number,
+		createdAt: row['created_at'] as Date,
+		updatedAt: row['updated_at'] as Date,
+		updatedBy: (row['updated_by'] as string | null) ?? null,
+		disabledAt: (row['disabled_at'] as Date | null) ?? null,
+		lastValidatedAt: (row['last_validated_at'] as Date | null) ?? null,
+		lastValidation,
+	};
 }
 
 /** Thrown when the fingerprint index refuses a second copy of a secret (a race past the pre-check). */

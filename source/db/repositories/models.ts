@@ -1,4 +1,3 @@
-import {z} from 'zod';
 import {capabilities} from '../../domain/families.js';
 import type {AliasEntry, Model, ModelInput} from '../../domain/model.js';
 import {UserError} from '../../errors.js';
@@ -7,34 +6,22 @@ import {isUniqueViolation} from './providers.js';
 
 /** Rows of `models`; the per-provider unique model name becomes a domain error. */
 
-const modelRowSchema = z
-	.object({
-		id: z.string(),
-		provider_id: z.string(),
-		model_name: z.string(),
-		display_label: z.string(),
-		alias: z.string().nullable(),
-		version: z.number().int(),
-		created_at: z.date(),
-		updated_at: z.date(),
-		updated_by: z.string().nullable(),
-	})
-	.transform((row): ModelRow => ({
-		id: row.id,
-		providerId: row.provider_id,
-		modelName: row.model_name,
-		displayLabel: row.display_label,
-		alias: row.alias,
-		version: row.version,
-		createdAt: row.created_at,
-		updatedAt: row.updated_at,
-		updatedBy: row.updated_by,
-	}));
-
 export type ModelRow = Model & {updatedBy: string | null};
 
+/** Mapped by hand: every column's type is the database's promise, and writes went through the model rules. */
 function toModel(raw: unknown): ModelRow {
-	return modelRowSchema.parse(raw);
+	const row = raw as Record<string, unknown>;
+	return {
+		id: row['id'] as string,
+		providerId: row['provider_id'] as string,
+		modelName: row['model_name'] as string,
+		displayLabel: row['display_label'] as string,
+		alias: (row['alias'] as string | null) ?? null,
+		version: row['version'] as number,
+		createdAt: row['created_at'] as Date,
+		updatedAt: row['updated_at'] as Date,
+		updatedBy: (row['updated_by'] as string | null) ?? null,
+	};
 }
 
 export class DuplicateModel extends UserError {
@@ -95,28 +82,27 @@ export async function deleteModelRow(tx: Tx, id: string): Promise<boolean> {
 	return rows.length > 0;
 }
 
-const aliasRowSchema = z.object({
-	alias: z.string(),
-	provider_id: z.string(),
-	provider_name: z.string(),
-	provider_enabled: z.boolean(),
-	model_id: z.string(),
-	model_name: z.string(),
-	display_label: z.string(),
-	capabilities: z.array(z.string()),
-});
+interface AliasRow {
+	readonly alias: string;
+	readonly provider_id: string;
+	readonly provider_name: string;
+	readonly provider_enabled: boolean;
+	readonly model_id: string;
+	readonly model_name: string;
+	readonly display_label: string;
+	readonly capabilities: string[];
+}
 
 /** Each alias with every provider model serving it, aliases and providers by name. */
 export async function aliasRows(sql: Queryable): Promise<AliasEntry[]> {
-	const rows = await sql`
+	const rows = await sql<AliasRow[]>`
 		select m.alias, p.id as provider_id, p.name as provider_name, p.enabled as provider_enabled,
 			m.id as model_id, m.model_name, m.display_label, p.capabilities
 		from models m join providers p on p.id = m.provider_id
 		where m.alias is not null
 		order by m.alias, lower(p.name), m.model_name`;
 	const entries: AliasEntry[] = [];
-	for (const raw of rows) {
-		const row = aliasRowSchema.parse(raw);
+	for (const row of rows) {
 		let entry = entries.at(-1);
 		if (!entry || entry.alias !== row.alias) {
 			entry = {alias: row.alias, providers: []};

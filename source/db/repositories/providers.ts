@@ -1,57 +1,73 @@
 import postgres from 'postgres';
-import {z} from 'zod';
 import {capabilities, providerTypes} from '../../domain/families.js';
 import {probeKinds, type ProbeKind} from '../../domain/probe.js';
-import {rateHeadersSchema} from './smoke-runs.js';
 import type {Provider, ProviderFields} from '../../domain/provider.js';
 import {UserError} from '../../errors.js';
 import type {Queryable, Tx} from '../types.js';
 
-/** Rows of `providers`, parsed before they leave; unique-name violations become a domain error. */
+/**
+ * Rows of `providers`, mapped before they leave; unique-name violations become a domain error.
+ *
+ * Reads trust the column types PostgreSQL guarantees (text, bool, int, timestamptz, text[]):
+ * what was written went through the domain rules, so lists map rows by hand instead of running a
+ * schema per row (a 2,000-provider list spent more time parsing than querying). Only what the
+ * column types cannot promise is checked, cheaply: the family, capability and probe-kind names an
+ * older or newer eval752 may have written, and the shape of the jsonb columns.
+ */
 
-const rateSchema = z.number().int().positive().nullable().catch(null);
+const knownTypes: ReadonlySet<string> = new Set(providerTypes);
+const knownCapabilities: ReadonlySet<string> = new Set(capabilities);
+const knownKinds: ReadonlySet<string> = new Set(probeKinds);
 
-export const providerRowSchema = z
-	.object({
-		id: z.string(),
-		name: z.string(),
-		type: z.enum(providerTypes),
-		base_url: z.string(),
-		// A capability an older or newer eval752 wrote and this one doesn't know is dropped, not fatal.
-		capabilities: z.array(z.string()).transform((items) => items.filter((item): item is (typeof capabilities)[number] => (capabilities as readonly string[]).includes(item))),
-		rate_limits: z
-			.object({rpm: rateSchema.optional(), rps: rateSchema.optional(), concurrency: rateSchema.optional()})
-			.catch({})
-			.transform((rates) => ({rpm: rates.rpm ?? null, rps: rates.rps ?? null, concurrency: rates.concurrency ?? null})),
-		extra_headers: z.record(z.string(), z.string()).catch({}),
-		enabled: z.boolean(),
-		// A kind a newer eval752 wrote and this one doesn't know falls back to the full smoke test.
-		probe_kind: z.enum(probeKinds).catch('stream'),
-		version: z.number().int(),
-		created_at: z.date(),
-		updated_at: z.date(),
-		updated_by: z.string().nullable(),
-	})
-	.transform(
-		(row): Provider => ({
-			id: row.id,
-			name: row.name,
-			type: row.type,
-			baseUrl: row.base_url,
-			capabilities: row.capabilities,
-			rateLimits: row.rate_limits,
-			extraHeaders: row.extra_headers,
-			enabled: row.enabled,
-			probeKind: row.probe_kind,
-			version: row.version,
-			createdAt: row.created_at,
-			updatedAt: row.updated_at,
-			updatedBy: row.updated_by,
-		}),
-	);
+type Capability = (typeof capabilities)[number];
+type Rates = Provider['rateLimits'];
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const rate = (value: unknown): number | null => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : null);
+const kind = (value: unknown): ProbeKind => (typeof value === 'string' && knownKinds.has(value) ? (value as ProbeKind) : 'stream');
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(value as string));
+
+function rates(value: unknown): Rates {
+	// A malformed stored value reads as "no limits", as it always has.
+	if (!isRecord(value)) return {rpm: null, rps: null, concurrency: null};
+	return {rpm: rate(value['rpm']), rps: rate(value['rps']), concurrency: rate(value['concurrency'])};
+}
+
+/** A string-to-string object, or null when the stored value is anything else. */
+function stringRecord(value: unknown): Record<string, string> | null {
+	if (!isRecord(value)) return null;
+	for (const item of Object.values(value)) if (typeof item !== 'string') return null;
+	return value as Record<string, string>;
+}
+
+/** The newest rate-limit headers of a run: null unless a non-empty string-to-string object. */
+function rateHeaders(value: unknown): Readonly<Record<string, string>> | null {
+	const headers = stringRecord(value);
+	return headers && Object.keys(headers).length > 0 ? headers : null;
+}
 
 export function toProvider(raw: unknown): Provider {
-	return providerRowSchema.parse(raw);
+	const row = raw as Record<string, unknown>;
+	const type = row['type'] as string;
+	// The one value a row cannot be shown without: a family this eval752 does not know.
+	if (!knownTypes.has(type)) throw new UserError(`Provider ${String(row['name'])} has a type this eval752 does not know (${JSON.stringify(type).slice(0, 40)})`, {hint: 'upgrade eval752'});
+	return {
+		id: row['id'] as string,
+		name: row['name'] as string,
+		type: type as Provider['type'],
+		baseUrl: row['base_url'] as string,
+		// A capability an older or newer eval752 wrote and this one doesn't know is dropped, not fatal.
+		capabilities: (row['capabilities'] as string[]).filter((item): item is Capability => knownCapabilities.has(item)),
+		rateLimits: rates(row['rate_limits']),
+		extraHeaders: stringRecord(row['extra_headers']) ?? {},
+		enabled: row['enabled'] as boolean,
+		// A kind a newer eval752 wrote and this one doesn't know falls back to the full smoke test.
+		probeKind: kind(row['probe_kind']),
+		version: row['version'] as number,
+		createdAt: row['created_at'] as Date,
+		updatedAt: row['updated_at'] as Date,
+		updatedBy: (row['updated_by'] as string | null) ?? null,
+	};
 }
 
 export class DuplicateProviderName extends UserError {
@@ -111,65 +127,40 @@ export interface ProviderSummaryRow {
 	readonly observed: {readonly at: Date; readonly headers: Readonly<Record<string, string>>; readonly runId: string; readonly probeKind: ProbeKind} | null;
 }
 
-const jsonDate = z.union([z.date(), z.string()]).transform((value) => (value instanceof Date ? value : new Date(value)));
-const kindSchema = z.enum(probeKinds).catch('stream');
+interface ModelRunJson {
+	readonly model: string;
+	readonly outcome: 'ok' | 'failed' | null;
+	readonly errorClass: string | null;
+	readonly at: string | null;
+	readonly totalMs: number | null;
+	readonly kind: string | null;
+}
 
-const modelRunsSchema = z
-	.array(
-		z.object({
-			model: z.string(),
-			outcome: z.enum(['ok', 'failed']).nullable(),
-			errorClass: z.string().nullable(),
-			at: jsonDate.nullable(),
-			totalMs: z.number().int().nullable(),
-			kind: kindSchema.nullable(),
-		}),
-	)
-	.transform((rows): ModelRunRow[] =>
-		rows.map((row) => ({
-			model: row.model,
-			run: row.outcome && row.at ? {outcome: row.outcome, errorClass: row.errorClass, at: row.at, totalMs: row.totalMs, probeKind: row.kind ?? 'stream'} : null,
-		})),
-	);
+interface KeyFailureJson {
+	readonly keyId: string;
+	readonly hint: string;
+	readonly label: string;
+	readonly status: 'active' | 'disabled';
+	readonly errorClass: string | null;
+	readonly model: string | null;
+	readonly at: string | null;
+}
 
-const keyFailuresSchema = z
-	.array(
-		z.object({
-			keyId: z.string(),
-			hint: z.string(),
-			label: z.string(),
-			status: z.enum(['active', 'disabled']),
-			errorClass: z.string().nullable(),
-			model: z.string().nullable(),
-			at: jsonDate.nullable(),
-		}),
-	)
-	.transform((rows): KeyFailureRow[] =>
-		rows
-			.filter((row) => row.at !== null)
-			.map((row) => ({keyId: row.keyId, displayHint: row.hint, label: row.label, status: row.status, errorClass: row.errorClass, model: row.model ?? '', at: row.at!})),
-	);
+function modelRuns(value: unknown): ModelRunRow[] {
+	return ((value ?? []) as ModelRunJson[]).map((row) => ({
+		model: row.model,
+		run: row.outcome && row.at ? {outcome: row.outcome, errorClass: row.errorClass ?? null, at: toDate(row.at), totalMs: row.totalMs ?? null, probeKind: kind(row.kind)} : null,
+	}));
+}
 
-const summaryExtras = z.object({
-	keys_active: z.number().int(),
-	keys_total: z.number().int(),
-	model_count: z.number().int(),
-	smoke_outcome: z.string().nullable(),
-	smoke_error_class: z.string().nullable(),
-	smoke_at: z.date().nullable(),
-	smoke_total_ms: z.number().int().nullable(),
-	smoke_model: z.string().nullable(),
-	smoke_kind: kindSchema.nullable(),
-	serving_key_id: z.string().nullable(),
-	serving_key_hint: z.string().nullable(),
-	serving_key_label: z.string().nullable(),
-	model_runs: modelRunsSchema,
-	key_failures: keyFailuresSchema,
-	observed_run_id: z.string().nullable(),
-	observed_at: z.date().nullable(),
-	observed_kind: kindSchema.nullable(),
-	observed_headers: rateHeadersSchema,
-});
+function keyFailures(value: unknown): KeyFailureRow[] {
+	const rows: KeyFailureRow[] = [];
+	for (const row of (value ?? []) as KeyFailureJson[]) {
+		if (row.at === null || row.at === undefined) continue;
+		rows.push({keyId: row.keyId, displayHint: row.hint, label: row.label, status: row.status, errorClass: row.errorClass ?? null, model: row.model ?? '', at: toDate(row.at)});
+	}
+	return rows;
+}
 
 /**
  * Every provider with what the list, the board, `status` and the health model need, in ONE
@@ -223,23 +214,23 @@ export async function listProviderSummaries(sql: Queryable, filter: {id?: string
 		${filter.id === undefined ? sql`` : sql`where p.id = ${filter.id}`}
 		order by lower(p.name), p.id`;
 	return rows.map((raw) => {
-		const extra = summaryExtras.parse(raw);
+		const extra = raw as Record<string, unknown>;
+		const smokeAt = extra['smoke_at'] as Date | null;
+		const observedAt = extra['observed_at'] as Date | null;
+		const observedHeaders = rateHeaders(extra['observed_headers']);
 		return {
 			provider: toProvider(raw),
-			keysActive: extra.keys_active,
-			keysTotal: extra.keys_total,
-			models: extra.model_count,
+			keysActive: extra['keys_active'] as number,
+			keysTotal: extra['keys_total'] as number,
+			models: extra['model_count'] as number,
 			lastSmoke:
-				extra.smoke_outcome && extra.smoke_at
-					? {outcome: extra.smoke_outcome, errorClass: extra.smoke_error_class, at: extra.smoke_at, totalMs: extra.smoke_total_ms, model: extra.smoke_model ?? '', probeKind: extra.smoke_kind ?? 'stream'}
+				extra['smoke_outcome'] && smokeAt
+					? {outcome: extra['smoke_outcome'] as string, errorClass: (extra['smoke_error_class'] as string | null) ?? null, at: smokeAt, totalMs: (extra['smoke_total_ms'] as number | null) ?? null, model: (extra['smoke_model'] as string | null) ?? '', probeKind: kind(extra['smoke_kind'])}
 					: null,
-			servingKey: extra.serving_key_id ? {id: extra.serving_key_id, displayHint: extra.serving_key_hint ?? '', label: extra.serving_key_label ?? ''} : null,
-			modelRuns: extra.model_runs,
-			keyFailures: extra.key_failures,
-			observed:
-				extra.observed_run_id && extra.observed_at && extra.observed_headers
-					? {at: extra.observed_at, headers: extra.observed_headers, runId: extra.observed_run_id, probeKind: extra.observed_kind ?? 'stream'}
-					: null,
+			servingKey: extra['serving_key_id'] ? {id: extra['serving_key_id'] as string, displayHint: (extra['serving_key_hint'] as string | null) ?? '', label: (extra['serving_key_label'] as string | null) ?? ''} : null,
+			modelRuns: modelRuns(extra['model_runs']),
+			keyFailures: keyFailures(extra['key_failures']),
+			observed: extra['observed_run_id'] && observedAt && observedHeaders ? {at: observedAt, headers: observedHeaders, runId: extra['observed_run_id'] as string, probeKind: kind(extra['observed_kind'])} : null,
 		};
 	});
 }
