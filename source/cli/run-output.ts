@@ -4,6 +4,7 @@ import {milliseconds, rate, tokensText} from '../lib/metrics.js';
 import {DEFAULT_PARALLEL, MAX_PARALLEL, type ProbeRound, type ProviderProbe} from '../services/probe.js';
 import type {SmokeMetrics, SmokeOutcome, SmokeSkipped} from '../services/smoke.js';
 import {intFlag} from './args.js';
+import type {Io} from './io.js';
 import {providerStatusJson} from './health-json.js';
 
 /**
@@ -119,4 +120,23 @@ export function parseProbeFlag(command: string, value: string | undefined, flag 
 
 export function parallelFlag(command: string, value: string | undefined): number {
 	return intFlag(command, 'parallel', value, {min: 1, max: MAX_PARALLEL}) ?? DEFAULT_PARALLEL;
+}
+
+/**
+ * Ctrl+C aborts the requests (the provider sees the disconnect) and lets the runs be stored as
+ * cancelled (smoke, probe). The handler lives only while requests are out; `once`, so a second Ctrl+C while
+ * the result is being stored falls back to Node's default and ends the process.
+ */
+export async function withInterrupt<T>(io: Io, json: boolean, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+	const controller = new AbortController();
+	const onInterrupt = () => {
+		if (!json) io.stderr.write('\neval752: cancelling — Ctrl+C again to quit at once\n');
+		controller.abort();
+	};
+	process.once('SIGINT', onInterrupt);
+	try {
+		return await work(controller.signal);
+	} finally {
+		process.off('SIGINT', onInterrupt);
+	}
 }

@@ -105,6 +105,17 @@ const actor: Rule = (value) => {
 	textRule(value, {label: 'Actor', max: 256});
 };
 
+/** What a smoke run and a comparison result both record about one request. */
+const runOutcomeRules: Record<string, Rule> = {
+	error_class: nullable(oneOf(errorClasses)),
+	ttft_ms: nullable(integer(0, 2_147_483_647)),
+	total_ms: nullable(integer(0, 2_147_483_647)),
+	output_tokens: nullable(integer(0, 2_147_483_647)),
+	tokens_per_s: nullable(measure),
+	excerpt: nullable(sanitisedText(10_000, {multiline: true})),
+	error_message: nullable(sanitisedText(1000)),
+};
+
 const identifier: Rule = (value) => {
 	if (typeof value !== 'string' || !/^[a-z][a-z0-9_.-]{0,63}$/.test(value)) throw new FieldProblem('must be a short lowercase identifier');
 };
@@ -285,13 +296,7 @@ const RULES: Readonly<Record<BackupTable, TableRules>> = {
 			started_at: timestamp,
 			finished_at: nullable(timestamp),
 			outcome: oneOf(['ok', 'failed', 'cancelled']),
-			error_class: nullable(oneOf(errorClasses)),
-			ttft_ms: nullable(integer(0, 2_147_483_647)),
-			total_ms: nullable(integer(0, 2_147_483_647)),
-			output_tokens: nullable(integer(0, 2_147_483_647)),
-			tokens_per_s: nullable(measure),
-			excerpt: nullable(sanitisedText(10_000, {multiline: true})),
-			error_message: nullable(sanitisedText(1000)),
+			...runOutcomeRules,
 			actor,
 			probe_kind: oneOf(probeKinds),
 			input_tokens: nullable(integer(0, 2_147_483_647)),
@@ -326,13 +331,7 @@ const RULES: Readonly<Record<BackupTable, TableRules>> = {
 			provider_name: (value) => void textRule(value, {label: 'Provider name', max: NAME_MAX}),
 			model_name: (value) => void normaliseModelName(value),
 			outcome: oneOf(['ok', 'failed', 'cancelled']),
-			error_class: nullable(oneOf(errorClasses)),
-			ttft_ms: nullable(integer(0, 2_147_483_647)),
-			total_ms: nullable(integer(0, 2_147_483_647)),
-			output_tokens: nullable(integer(0, 2_147_483_647)),
-			tokens_per_s: nullable(measure),
-			excerpt: nullable(sanitisedText(10_000, {multiline: true})),
-			error_message: nullable(sanitisedText(1000)),
+			...runOutcomeRules,
 		},
 	},
 	audit_log: {

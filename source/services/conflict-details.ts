@@ -43,13 +43,10 @@ export async function conflictDetails(sql: Queryable, target: ConflictTargetRef,
 			return typeof version === 'number' && version > expectedVersion && version <= current.version;
 		})
 		.reverse();
+	const about = {targetType: target.type, targetId: target.id, subject: target.subject, expectedVersion, currentVersion: current.version};
 	if (since.length === 0) {
 		return {
-			targetType: target.type,
-			targetId: target.id,
-			subject: target.subject,
-			expectedVersion,
-			currentVersion: current.version,
+			...about,
 			actors: current.updatedBy ? [current.updatedBy] : [],
 			changedAt: current.updatedAt,
 			fields: [],
@@ -62,11 +59,7 @@ export async function conflictDetails(sql: Queryable, target: ConflictTargetRef,
 		fields.push(...recordedFields(target.type, row.details as Record<string, unknown>));
 	}
 	return {
-		targetType: target.type,
-		targetId: target.id,
-		subject: target.subject,
-		expectedVersion,
-		currentVersion: current.version,
+		...about,
 		actors,
 		changedAt: since.at(-1)!.at,
 		fields: fieldLabels(target.type, fields),

@@ -1,5 +1,6 @@
 import {keyRequired} from '../domain/families.js';
 import type {ProbeKind} from '../domain/probe.js';
+import type {KeyFailureRow} from '../db/repositories/providers.js';
 import type {ProviderSummary} from './providers.js';
 import {plural} from '../lib/metrics.js';
 
@@ -58,14 +59,7 @@ export interface HealthInput {
 	/** Every configured model with the newest verdict of the serving key on it (null: none). */
 	readonly modelRuns: ReadonlyArray<{readonly model: string; readonly run: HealthRun | null}>;
 	/** Other keys whose last validation failed. */
-	readonly keyFailures: ReadonlyArray<{
-		readonly displayHint: string;
-		readonly label: string;
-		readonly status: 'active' | 'disabled';
-		readonly errorClass: string | null;
-		readonly model: string;
-		readonly at: Date;
-	}>;
+	readonly keyFailures: ReadonlyArray<Omit<KeyFailureRow, 'keyId'>>;
 }
 
 export type ModelState = 'ok' | 'failing' | 'stale' | 'untested';

@@ -8,7 +8,7 @@ import {parse} from '../args.js';
 import {printJson, width} from '../format.js';
 import type {Io} from '../io.js';
 import type {Command} from '../command.js';
-import {EXIT_CANCELLED, parallelFlag, parseProbeFlag, roundJson, summaryLine} from '../run-output.js';
+import {EXIT_CANCELLED, parallelFlag, parseProbeFlag, roundJson, summaryLine, withInterrupt} from '../run-output.js';
 
 /** `name  state — reason` per provider, wrapped at the width. */
 export function healthLines(round: ProbeRound, max: number): string[] {
@@ -73,12 +73,6 @@ Examples:
 		const maxAgeMs = values['max-age'] === undefined ? DEFAULT_MAX_AGE_MS : parseDuration(values['max-age'], '--max-age', 'probe');
 		const json = values.json ?? false;
 		const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
-		const controller = new AbortController();
-		const onInterrupt = () => {
-			if (!json) io.stderr.write('\neval752: cancelling — Ctrl+C again to quit at once\n');
-			controller.abort();
-		};
-		process.once('SIGINT', onInterrupt);
 		try {
 			const providers = await selectProviders(app.ctx, selection);
 			if (providers.length === 0) {
@@ -86,16 +80,18 @@ Examples:
 				else io.stdout.write('No enabled providers to probe — add one: eval752 providers add --name NAME --type TYPE\n');
 				return 0;
 			}
-			const round = await probeProviders(app.ctx, providers, {kind, parallel, maxAgeMs}, controller.signal, {
-				onOutcome: (_provider, outcome) => {
-					if (json) return;
-					io.stdout.write(`${summaryLine(outcome)}\n`);
-					if (outcome.outcome === 'failed') io.stderr.write(`  ${outcome.provider}: ${outcome.errorClass ?? 'error'}: ${outcome.message ?? ''}\n  try: ${outcome.hint ?? ''}\n`);
-				},
-				onProviderDone: (probe) => {
-					if (!json && probe.skipped) io.stdout.write(`skipped · ${probe.provider} · ${probe.skipped}\n`);
-				},
-			});
+			const round = await withInterrupt(io, json, (signal) =>
+				probeProviders(app.ctx, providers, {kind, parallel, maxAgeMs}, signal, {
+					onOutcome: (_provider, outcome) => {
+						if (json) return;
+						io.stdout.write(`${summaryLine(outcome)}\n`);
+						if (outcome.outcome === 'failed') io.stderr.write(`  ${outcome.provider}: ${outcome.errorClass ?? 'error'}: ${outcome.message ?? ''}\n  try: ${outcome.hint ?? ''}\n`);
+					},
+					onProviderDone: (probe) => {
+						if (!json && probe.skipped) io.stdout.write(`skipped · ${probe.provider} · ${probe.skipped}\n`);
+					},
+				}),
+			);
 			if (json) printJson(io.stdout, roundJson(round));
 			else {
 				const max = Math.min(io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120, 120);
@@ -103,7 +99,6 @@ Examples:
 			}
 			return round.cancelled ? EXIT_CANCELLED : round.report.exitCode;
 		} finally {
-			process.off('SIGINT', onInterrupt);
 			await app.close();
 		}
 	},

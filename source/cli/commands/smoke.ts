@@ -8,7 +8,7 @@ import {parse} from '../args.js';
 import {printJson} from '../format.js';
 import type {Io} from '../io.js';
 import type {Command} from '../command.js';
-import {EXIT_CANCELLED, parseProbeFlag, resultJson, summaryLine, type Result} from '../run-output.js';
+import {EXIT_CANCELLED, parseProbeFlag, resultJson, summaryLine, withInterrupt, type Result} from '../run-output.js';
 
 /** The error of a run that did not pass, for stderr: class and message, then what to try. */
 function errorLines(outcome: SmokeOutcome): string {
@@ -20,25 +20,6 @@ function errorLines(outcome: SmokeOutcome): string {
 function exitCode(results: readonly Result[]): number {
 	if (results.some((result) => result.outcome === 'cancelled')) return EXIT_CANCELLED;
 	return results.every((result) => result.outcome === 'ok') ? 0 : 1;
-}
-
-/**
- * Ctrl+C aborts the request (the provider sees the disconnect) and lets the run be stored as
- * cancelled. The handler lives only while requests are out; `once`, so a second Ctrl+C while
- * the result is being stored falls back to Node's default and ends the process.
- */
-async function withInterrupt<T>(io: Io, json: boolean, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-	const controller = new AbortController();
-	const onInterrupt = () => {
-		if (!json) io.stderr.write('\neval752: cancelling — Ctrl+C again to quit at once\n');
-		controller.abort();
-	};
-	process.once('SIGINT', onInterrupt);
-	try {
-		return await work(controller.signal);
-	} finally {
-		process.off('SIGINT', onInterrupt);
-	}
 }
 
 /** Tracks whether the streamed text ended its line, so the summary starts on its own. */
