@@ -110,7 +110,7 @@ describe(`case 28: two operators, one row (${databaseKind})`, () => {
 		expect(modelConflict.message).toMatch(/^Model gpt-4o-mini was changed by bob@ops \d+ s ago: display label$/);
 		expect(await saveOverConflict(alice, modelConflict, {alias: 'tiny'})).toMatchObject({version: 3, alias: 'tiny', displayLabel: 'Mini'});
 
-		const key = await addKey(c.ctx, provider.id, {secret: 'sk-conflict-0123456789abcdef', label: 'ci'});
+		const key = await addKey(c.ctx, provider.id, {secret: 'sk-fake-conflict-0123456789abcdef', label: 'ci'});
 		await setKeyPriority(bob, key.id, 5, 1);
 		await updateKey(bob, key.id, 2, {label: 'ci-old'});
 		const keyConflict = await lost(() => setKeyStatus(alice, key.id, 'disabled', 1));

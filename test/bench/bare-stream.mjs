@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import OpenAI from 'openai';
 
 const [baseURL, model, resultFile] = process.argv.slice(2);
-const client = new OpenAI({baseURL, apiKey: 'sk-bench-bare-loop-0000000000', maxRetries: 0, logLevel: 'off'});
+const client = new OpenAI({baseURL, apiKey: 'sk-fake-bench-bare-loop-0000000000', maxRetries: 0, logLevel: 'off'});
 const cpu = process.cpuUsage();
 const started = performance.now();
 let chunks = 0;
