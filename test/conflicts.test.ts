@@ -131,7 +131,7 @@ describe(`case 28: two operators, one row (${databaseKind})`, () => {
 	it('case 28: edits racing at the same moment (on a server, on separate connections) — exactly one lands per row, the other is a conflict, never a silent overwrite', async () => {
 		const provider = await createProvider(c.ctx, {name: unique('race'), type: 'openai', rateLimits: {rpm: 1}});
 		const model = await addModel(c.ctx, provider.id, {modelName: 'race-model'});
-		const key = await addKey(c.ctx, provider.id, {secret: 'sk-race-0123456789abcdefghij', label: 'race'});
+		const key = await addKey(c.ctx, provider.id, {secret: 'sk-fake-race-0123456789abcdefghij', label: 'race'});
 		const version = (await getSettings(c.ctx)).versions.max_output_tokens ?? 0;
 		const races: Array<[() => Promise<unknown>, () => Promise<unknown>]> = [
 			[() => updateProvider(alice, provider.id, 1, {rateLimits: {rpm: 10}}), () => updateProvider(bob, provider.id, 1, {capabilities: ['tools']})],
@@ -189,7 +189,7 @@ describe(`case 28: headless edits keep --expect-version (${databaseKind})`, () =
 		expect((await cli('models', 'edit', model.id, '--label', 'Mine', '--expect-version', '2')).code).toBe(0);
 		expect((await listModels(c.ctx, provider.id)).find((entry) => entry.id === model.id)).toMatchObject({alias: 'theirs', displayLabel: 'Mine'});
 
-		const key = await addKey(c.ctx, provider.id, {secret: 'sk-headless-0123456789abcdef', label: 'ci'});
+		const key = await addKey(c.ctx, provider.id, {secret: 'sk-fake-headless-0123456789abcdef', label: 'ci'});
 		await setKeyPriority(bob, key.id, 9, 1);
 		const staleKey = await cli('keys', 'edit', key.id.slice(0, 8), '--label', 'prod', '--expect-version', '1');
 		expect(staleKey.stderr).toMatch(/^eval752: Key ci \([0-9a-f]{8}\) was changed by bob@ops \d+ s ago: priority — nothing was saved; .* --expect-version 2\)$/m);

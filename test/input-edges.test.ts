@@ -134,7 +134,7 @@ describe(`case 19: secrets come only from a no-echo prompt or a pipe, strictly d
 	});
 
 	it('case 19: a key on the command line is refused without being repeated', async () => {
-		const key = 'sk-argv-0123456789abcdefghijklmnop';
+		const key = 'sk-fake-argv-0123456789abcdefghijklmnop';
 		for (const argv of [
 			['keys', 'add', 'groq', key],
 			['keys', 'add', 'groq', '--key', key],
