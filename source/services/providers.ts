@@ -5,6 +5,8 @@ import {
 	insertProvider,
 	listProviderSummaries,
 	providerById,
+	providerNameRows,
+	providerPosition,
 	providerByName,
 	providerDependents,
 	updateProviderRow,
@@ -48,6 +50,47 @@ export interface ProviderSummary extends Provider {
 
 export async function listProviders(ctx: ServiceContext): Promise<ProviderSummary[]> {
 	return (await read(ctx, (sql) => listProviderSummaries(sql))).map(summaryOf);
+}
+
+/** Every provider's id and name, in list order: what `:provider NAME` and its Tab completion look up. */
+export async function providerNames(ctx: ServiceContext): Promise<{id: string; name: string}[]> {
+	return read(ctx, (sql) => providerNameRows(sql));
+}
+
+/** What the board asks for: a window of `size` summaries around provider `id` (or, when it is gone or filtered out, around row `index`). */
+export interface ProviderWindowRequest {
+	/** The board's filter: name (case-insensitive) or type contains it; '' is every provider. */
+	readonly filter: string;
+	readonly id: string | null;
+	readonly index: number;
+	readonly size: number;
+}
+
+/** A window of the board: `rows` are positions `offset`… of the `count` providers that match; `index` is the selection's position. */
+export interface ProviderWindow {
+	readonly rows: readonly ProviderSummary[];
+	readonly offset: number;
+	readonly index: number;
+	readonly count: number;
+	/** Every provider, matching or not. */
+	readonly total: number;
+}
+
+/**
+ * The board's rows without the whole list: the selection's position and the counts (one query),
+ * then only the window's summaries — so the board costs the same at 10 providers and at 2,000.
+ */
+export async function providerWindow(ctx: ServiceContext, request: ProviderWindowRequest): Promise<ProviderWindow> {
+	const size = Math.max(1, Math.floor(request.size));
+	return read(ctx, async (sql) => {
+		const {total, matched, position} = await providerPosition(sql, request.filter, request.id);
+		const wanted = position ?? Math.min(Math.max(0, Math.floor(request.index)), Math.max(0, matched - 1));
+		const offset = Math.max(0, Math.min(wanted - Math.floor(size / 2), matched - size));
+		const rows = matched === 0 ? [] : (await listProviderSummaries(sql, {window: {needle: request.filter, offset, limit: size}})).map(summaryOf);
+		// A write between the two queries can shorten the list: the selection stays on a row that is there.
+		const index = rows.length === 0 ? 0 : Math.min(wanted, offset + rows.length - 1);
+		return {rows, offset, index, count: Math.max(matched, offset + rows.length), total};
+	});
 }
 
 function summaryOf(row: ProviderSummaryRow): ProviderSummary {

@@ -38,7 +38,7 @@ export async function runCommand(text: string, {services, ui, dispatch, quit}: C
 		case 'q':
 			return quit();
 		case 'provider': {
-			const providers = await services.listProviders().catch(() => []);
+			const providers = await services.providerNames().catch(() => []);
 			const needle = rest.toLowerCase();
 			const match = providers.find((p) => p.name.toLowerCase() === needle || p.id === rest) ?? providers.find((p) => needle && p.name.toLowerCase().startsWith(needle));
 			if (!match) return ui.flash(`No provider named “${rest}” — :provider NAME selects one (Tab completes)`, 'error');
@@ -79,7 +79,7 @@ export async function completeCommand(services: DashboardServices, text: string)
 	const partial = (match[3] ?? '').toLowerCase();
 	const candidates =
 		command.takes === 'provider'
-			? (await services.listProviders().catch(() => [])).map((p) => p.name)
+			? (await services.providerNames().catch(() => [])).map((p) => p.name)
 			: (await services.aliasOverview().catch(() => [])).map((a) => a.alias);
 	const hits = candidates.filter((name) => name.toLowerCase().startsWith(partial));
 	if (hits.length === 0) return undefined;

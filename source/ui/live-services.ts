@@ -8,7 +8,7 @@ import {addKey, deleteKey, listKeys, setKeyPriority, setKeyStatus, updateKey} fr
 import {saveOverConflict} from '../services/conflicts.js';
 import {ConflictError} from '../errors.js';
 import {addModel, deleteModel, listAliases, listModels, updateModel} from '../services/models.js';
-import {createProvider, deleteProvider, getProvider, listProviders, providerSummary, setProviderEnabled, updateProvider} from '../services/providers.js';
+import {createProvider, deleteProvider, getProvider, providerNames, providerSummary, providerWindow, setProviderEnabled, updateProvider} from '../services/providers.js';
 import {getRun, listRuns, recentRunPoints} from '../services/runs.js';
 import {providerStatus} from '../services/status.js';
 import {getSettings, setSetting} from '../services/settings.js';
@@ -29,7 +29,8 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 			keyMessage: ctx.keys.status === 'ok' ? null : ctx.keys.message,
 			readOnly: ctx.readOnly,
 		},
-		listProviders: () => listProviders(ctx),
+		providerNames: () => providerNames(ctx),
+		providerWindow: (request) => providerWindow(ctx, request),
 		providerSummary: (id) => providerSummary(ctx, id),
 		statusReport: () => providerStatus(ctx),
 		listRuns: (filter) => listRuns(ctx, filter),

@@ -6,7 +6,7 @@ import type {Settings} from '../domain/settings.js';
 import type {ChainResult, StoredAuditRow} from '../services/audit.js';
 import type {AuditEntryDetail, AuditListItem} from '../services/audit-browse.js';
 import type {AliasOverview, CompareEvent, CompareOutcome} from '../services/compare.js';
-import type {ProviderSummary} from '../services/providers.js';
+import type {ProviderSummary, ProviderWindow, ProviderWindowRequest} from '../services/providers.js';
 import type {RunDetail, RunFilter, RunListItem, RunPoint} from '../services/runs.js';
 import type {StatusReport} from '../services/status.js';
 import type {FinishMode, FinishResult, Rotation, RotationProgress, RotationValidation} from '../services/rotate.js';
@@ -30,7 +30,10 @@ export interface DashboardInfo {
 
 export interface DashboardServices {
 	readonly info: DashboardInfo;
-	listProviders(): Promise<ProviderSummary[]>;
+	/** Every provider's id and name, in list order (the command line). */
+	providerNames(): Promise<{id: string; name: string}[]>;
+	/** The board's window: the summaries around the selection, the selection's position and the counts. */
+	providerWindow(request: ProviderWindowRequest): Promise<ProviderWindow>;
 	/** One provider's summary: the same fields as the list (health inputs, observed limits). */
 	providerSummary(id: string): Promise<ProviderSummary>;
 	/** What `eval752 status` reports: every provider's health, limits declared and observed. */

@@ -169,7 +169,11 @@ function keyFailures(value: unknown): KeyFailureRow[] {
  * smoke_runs_provider_model), other keys whose last validation failed, the latest run overall,
  * and the newest rate-limit headers. A cancelled run says nothing about health and is skipped.
  */
-export async function listProviderSummaries(sql: Queryable, filter: {id?: string} = {}): Promise<ProviderSummaryRow[]> {
+export async function listProviderSummaries(sql: Queryable, filter: {id?: string; window?: ProviderWindowRange} = {}): Promise<ProviderSummaryRow[]> {
+	// A window reads only its rows (and their runs, keys and models): the board's cost stays flat however long the list.
+	const from = filter.window
+		? sql`(select * from providers where ${matches(sql, filter.window.needle)} order by lower(name) offset ${filter.window.offset} limit ${filter.window.limit}) p`
+		: sql`providers p`;
 	const rows = await sql`
 		select p.*,
 			(select count(*)::int from provider_keys k where k.provider_id = p.id and k.status = 'active') as keys_active,
@@ -197,7 +201,7 @@ export async function listProviderSummaries(sql: Queryable, filter: {id?: string
 				from provider_keys k
 				where k.provider_id = p.id and k.id is distinct from sk.id and k.last_validation->>'outcome' = 'failed') as key_failures,
 			o.id as observed_run_id, coalesce(o.finished_at, o.started_at) as observed_at, o.probe_kind as observed_kind, o.rate_headers as observed_headers
-		from providers p
+		from ${from}
 		left join lateral (
 			select k.id, k.display_hint, k.label from provider_keys k
 			where k.provider_id = p.id and k.status = 'active'
@@ -233,6 +237,41 @@ export async function listProviderSummaries(sql: Queryable, filter: {id?: string
 			observed: extra['observed_run_id'] && observedAt && observedHeaders ? {at: observedAt, headers: observedHeaders, runId: extra['observed_run_id'] as string, probeKind: kind(extra['observed_kind'])} : null,
 		};
 	});
+}
+
+/** Rows `offset`…`offset + limit` of the providers whose name or type contains `needle` (lower case; '' is all). */
+export interface ProviderWindowRange {
+	readonly needle: string;
+	readonly offset: number;
+	readonly limit: number;
+}
+
+/** The board's filter: the name (case-insensitive) or the type contains the needle. */
+function matches(sql: Queryable, needle: string) {
+	return needle === '' ? sql`true` : sql`(strpos(lower(name), lower(${needle})) > 0 or strpos(type, lower(${needle})) > 0)`;
+}
+
+/**
+ * Where a window of the board starts: how many providers there are, how many match `needle`, and
+ * the position of provider `id` among those that match (null when it is gone or filtered out).
+ * One round trip; the order is the list's (`lower(name)`, unique).
+ */
+export async function providerPosition(sql: Queryable, needle: string, id: string | null): Promise<{total: number; matched: number; position: number | null}> {
+	// Names are unique case-insensitively (providers_name_ci), so `lower(name)` alone orders the list and its index answers these.
+	const [row] = await sql`
+		with anchor as (select lower(name) as k from providers where id = ${id ?? null}::uuid and ${matches(sql, needle)})
+		select (select count(*) from providers)::int as total,
+			${needle === '' ? sql`null` : sql`(select count(*) from providers where ${matches(sql, needle)})`}::int as matched,
+			(select count(*) from providers, anchor where ${matches(sql, needle)} and lower(providers.name) < anchor.k)::int as before,
+			exists (select 1 from anchor) as found`;
+	const total = row!['total'] as number;
+	return {total, matched: (row!['matched'] as number | null) ?? total, position: row!['found'] ? (row!['before'] as number) : null};
+}
+
+/** Every provider's id and name, in list order (the command line's lookup and Tab completion). */
+export async function providerNameRows(sql: Queryable): Promise<{id: string; name: string}[]> {
+	const rows = await sql`select id, name from providers order by lower(name), id`;
+	return rows.map((row) => ({id: row['id'] as string, name: row['name'] as string}));
 }
 
 export async function listProviderRows(sql: Queryable): Promise<Provider[]> {

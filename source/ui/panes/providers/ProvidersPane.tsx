@@ -1,10 +1,11 @@
-import {memo, useEffect, useMemo} from 'react';
+import {memo, useEffect} from 'react';
 import {plural} from '../../../lib/metrics.js';
 import type {ProviderSummary} from '../../../services/providers.js';
 import {Pane} from '../../components/Pane.js';
 import {useAsyncResource} from '../../hooks/use-async-resource.js';
 import {useLive} from '../../hooks/use-live.js';
-import {listCommands, useSelection, windowStart} from '../../hooks/use-selection.js';
+import {useListWindow} from '../../hooks/use-list-window.js';
+import {listCommands} from '../../hooks/use-selection.js';
 import {useServices} from '../../services.js';
 import {useClock, useCommands, useUi} from '../../ui-context.js';
 import {RotationWizard} from '../rotation/RotationWizard.js';
@@ -28,12 +29,6 @@ export interface ProvidersPaneProps {
 /** What a provider row summarises: it reloads when any of these change. */
 export const providerTables = ['providers', 'provider_keys', 'models', 'smoke_runs'] as const;
 
-export function filterProviders(all: readonly ProviderSummary[] | undefined, filter: string): readonly ProviderSummary[] | undefined {
-	if (!all || !filter) return all;
-	const needle = filter.toLowerCase();
-	return all.filter((p) => p.name.toLowerCase().includes(needle) || p.type.includes(needle));
-}
-
 /** [1] Providers: the board. Loads the provider summaries, owns their keys, reports the selection. */
 export const ProvidersPane = memo(function ProvidersPane({focused, active, width, height, filter, request, onSelect}: ProvidersPaneProps) {
 	const services = useServices();
@@ -41,14 +36,13 @@ export const ProvidersPane = memo(function ProvidersPane({focused, active, width
 	const now = useClock();
 	const smoke = useSmokeControl();
 	const refresh = useLive(providerTables);
-	const providers = useAsyncResource(() => services.listProviders(), [], refresh);
-	const shown = useMemo(() => filterProviders(providers.data, filter), [providers.data, filter]);
-	const selection = useSelection(shown, (p) => p.id);
+	// Only the rows on screen (and a few screens' worth around them) are loaded: the board costs the
+	// same with 10 providers and with 2,000.
+	const rows = visibleRows(height - 3);
+	const selection = useListWindow(services.providerWindow, (p) => p.id, {filter, visible: rows, refresh});
 	const selected = selection.selected;
 	// Trends for the rows on screen only: one query, however long the list.
-	const rows = visibleRows(height - 3);
-	const start = windowStart(selection.index, shown?.length ?? 0, rows);
-	const visibleIds = (shown ?? []).slice(start, start + rows).map((p) => p.id);
+	const visibleIds = (selection.shown ?? []).map((p) => p.id);
 	const trends = useAsyncResource(visibleIds.length > 0 && width - 2 >= TREND_WIDTH ? () => services.recentRuns(visibleIds, TREND_POINTS) : undefined, [visibleIds.join(','), width - 2 >= TREND_WIDTH], refresh);
 
 	useEffect(() => {
@@ -128,12 +122,11 @@ export const ProvidersPane = memo(function ProvidersPane({focused, active, width
 		active,
 	);
 
-	const total = providers.data?.length ?? 0;
-	const count = shown?.length ?? 0;
-	const footer = providers.data ? `${count === 0 ? 0 : selection.index + 1} of ${count}${filter ? ` (${total} in all)` : ''}` : undefined;
+	const {count, total} = selection;
+	const footer = selection.shown ? `${count === 0 ? 0 : selection.index + 1} of ${count}${filter ? ` (${total} in all)` : ''}` : undefined;
 	return (
 		<Pane title={`Providers${filter ? ` /${filter}` : ''}`} number={1} focused={focused} theme={ui.theme} width={width} height={height} footer={footer}>
-			<ProvidersView providers={shown} error={providers.error} index={selection.index} focused={focused} width={width - 2} height={height - 3} theme={ui.theme} filter={filter} now={now} trends={trends.data} />
+			<ProvidersView providers={selection.shown} start={selection.start} count={count} error={selection.error} index={selection.index} focused={focused} width={width - 2} theme={ui.theme} filter={filter} now={now} trends={trends.data} />
 		</Pane>
 	);
 });

@@ -8,16 +8,18 @@ import {listStatus} from '../../components/ListStatus.js';
 import {TableHeader} from '../../components/Table.js';
 import {Text} from '../../components/Text.js';
 import {healthColor, healthText} from '../../health-cell.js';
-import {windowStart} from '../../hooks/use-selection.js';
 import type {Theme} from '../../theme.js';
 
 export interface ProvidersViewProps {
+	/** The rows on screen (loaded as a window of the list); undefined before the first load. */
 	readonly providers: readonly ProviderSummary[] | undefined;
+	/** The position of the first of them, and how many providers match in all. */
+	readonly start: number;
+	readonly count: number;
 	readonly error: Error | undefined;
 	readonly index: number;
 	readonly focused: boolean;
 	readonly width: number;
-	readonly height: number;
 	readonly theme: Theme;
 	readonly filter: string;
 	readonly now: Date;
@@ -50,19 +52,19 @@ const columns: readonly ColumnSpec[] = [
  * up (the trend, latency and type go first when narrow). Health comes from the one health model
  * `eval752 status` uses: the serving key on the configured models, within the last day.
  */
-export function ProvidersView({providers, error, index, focused, width, height, theme, filter, now, trends}: ProvidersViewProps) {
+export function ProvidersView({providers, start, count, error, index, focused, width, theme, filter, now, trends}: ProvidersViewProps) {
 	const empty = filter ? `No provider matches “${filter}”. Esc clears the filter.` : 'No providers yet. Press a to add one, or run eval752 import-env to bring in OPENAI_API_KEY and friends.';
-	const status = listStatus({items: providers, error, noun: 'providers', empty, theme});
+	// Rows not loaded yet (a jump past the loaded window) show the spinner, not "no providers".
+	const items = providers === undefined ? undefined : count === 0 ? providers : providers.length > 0 ? providers : undefined;
+	const status = listStatus({items, error, noun: 'providers', empty, theme});
 	if (status || !providers) return status;
 	// The trend needs a wide terminal: below that its columns go to the name and the type.
 	const widths = layoutColumns(width - 1, width >= TREND_WIDTH ? columns : columns.map((c) => (c.header === 'TREND' ? {...c, min: width, keep: -1} : c)));
-	const rows = visibleRows(height);
-	const start = windowStart(index, providers.length, rows);
 	const cell = (text: string, i: number) => (widths[i]! > 0 ? ` ${pad(truncate(text, widths[i]!), widths[i]!)}` : '');
 	return (
 		<Box flexDirection="column">
 			<TableHeader columns={columns} widths={widths} theme={theme} />
-			{providers.slice(start, start + rows).map((p, i) => {
+			{providers.map((p, i) => {
 				const selected = start + i === index;
 				const health: HealthVerdict = providerHealth(p, {now, maxAgeMs: DEFAULT_MAX_AGE_MS});
 				const last = health.last;
