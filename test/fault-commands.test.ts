@@ -291,4 +291,17 @@ describe(`lock waits, undecryptable rows and a full disk on the command line (${
 			await embedded?.drop();
 		}
 	});
+
+	it.skipIf(databaseKind === 'server')('first start on a full disk: the embedded database can’t be created, and one line says the disk is full', async () => {
+		// initdb runs in a child process; its failure (PGlite's ENOSPC) must still reach the operator as a full disk.
+		const mount = path.join(work, `full-${++counter}`);
+		fs.mkdirSync(mount);
+		const env: NodeJS.ProcessEnv = {PATH: process.env['PATH'], HOME: work, ENCRYPTION_KEY: c.keyHex, EVAL752_LOG_FILE: path.join(work, 'full-initdb.log'), EVAL752_ACTOR: 'tester@test'};
+		const script = `mount -t tmpfs -o size=64k eval752-full "$1" || exit 9; EVAL752_DATA_DIR="$1/data" "$2" "$3" providers list`;
+		const result: CliResult = await promisify(execFile)('unshare', ['-rm', 'sh', '-c', script, 'sh', mount, process.execPath, path.resolve('dist', 'cli.js')], {env, cwd: work}).then(
+			({stdout, stderr}) => ({code: 0, stdout, stderr}),
+			(error: {code: number; stdout: string; stderr: string}) => ({code: error.code, stdout: error.stdout, stderr: error.stderr}),
+		);
+		expect(oneCleanLine(result)).toBe('eval752: The disk is full — free some space or choose another directory, then run it again');
+	});
 });

@@ -1,4 +1,6 @@
+import {spawn} from 'node:child_process';
 import fs from 'node:fs';
+import {createRequire} from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +18,50 @@ const READY_MARKER = 'eval752.ready';
 
 export function embeddedExists(paths: DataPaths): boolean {
 	return fs.existsSync(path.join(paths.pgdata, READY_MARKER));
+}
+
+/**
+ * A new data directory's initdb, in a child process: PGlite keeps the memory initdb grew (about
+ * 500 MB more than opening a directory takes) for as long as its process lives, so done here the
+ * dashboard or `restore` would carry it to the end. The child's failure comes back with its code
+ * (ENOSPC, EACCES) for the fault mapping.
+ */
+async function initdbInChild(pgdata: string): Promise<void> {
+	const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+	// PGlite's file errors are Emscripten ErrnoErrors with its own numbers: 51 is ENOSPC, 2 EACCES, 69 EROFS, 44 ENOENT, 63 EPERM.
+	const script = [
+		'const [entry, dir] = process.argv.slice(1);',
+		'const errnos = {51: "ENOSPC", 2: "EACCES", 69: "EROFS", 44: "ENOENT", 63: "EPERM"};',
+		'require(entry).PGlite.create(dir).then((db) => db.close()).then(',
+		'  () => process.exit(0),',
+		'  (error) => {',
+		'    const code = (error && (error.code || errnos[error.errno])) || undefined;',
+		'    const message = error instanceof Error ? error.message : code ? `file system error ${code}` : String(error && error.name || error);',
+		'    process.stderr.write(JSON.stringify({code, message}));',
+		'    process.exit(1);',
+		'  });',
+	].join('\n');
+	const child = spawn(process.execPath, ['-e', script, entry, pgdata], {stdio: ['ignore', 'ignore', 'pipe']});
+	const stopChild = () => child.kill();
+	process.once('exit', stopChild);
+	let stderr = '';
+	child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+	try {
+		const code = await new Promise<number | null>((resolve, reject) => {
+			child.once('error', reject);
+			child.once('close', (exitCode) => resolve(exitCode));
+		});
+		if (code === 0) return;
+		let failure: {code?: string; message?: string} = {};
+		try {
+			failure = JSON.parse(stderr) as typeof failure;
+		} catch {
+			failure = {message: stderr.trim().split('\n').at(-1) ?? ''};
+		}
+		throw Object.assign(new Error(`Creating the embedded database failed: ${failure.message || `initdb exited ${code}`}`), failure.code ? {code: failure.code} : {});
+	} finally {
+		process.removeListener('exit', stopChild);
+	}
 }
 
 export interface EmbeddedOptions {
@@ -42,7 +88,10 @@ export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = 
 			fs.rmSync(paths.pgdata, {recursive: true, force: true});
 		}
 		const creating = !fs.existsSync(paths.pgdata);
-		if (creating) options.onCreate?.();
+		if (creating) {
+			options.onCreate?.();
+			await initdbInChild(paths.pgdata);
+		}
 		const [{PGlite}, {PGLiteSocketServer}] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
 		const db = await PGlite.create(paths.pgdata);
 		pglite = db;
