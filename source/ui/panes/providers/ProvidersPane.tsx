@@ -45,9 +45,11 @@ export const ProvidersPane = memo(function ProvidersPane({focused, active, width
 	const visibleIds = (selection.shown ?? []).map((p) => p.id);
 	const trends = useAsyncResource(visibleIds.length > 0 && width - 2 >= TREND_WIDTH ? () => services.recentRuns(visibleIds, TREND_POINTS) : undefined, [visibleIds.join(','), width - 2 >= TREND_WIDTH], refresh);
 
+	// A jump past the loaded rows has no row for a moment: the lower panes keep the provider they show until it arrives.
+	const settledEmpty = selection.shown !== undefined && selection.count === 0;
 	useEffect(() => {
-		onSelect(selected ?? null);
-	}, [selected, onSelect]);
+		if (selected || settledEmpty) onSelect(selected ?? null);
+	}, [selected, settledEmpty, onSelect]);
 	useEffect(() => {
 		if (request) selection.select(request.id);
 		// A new request (seq) only.
