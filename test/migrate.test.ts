@@ -127,4 +127,22 @@ describe.runIf(databaseKind === 'server')('openDatabase with migrations: apply',
 			await fresh.drop();
 		}
 	});
+
+	it('opens a current database without applying anything, and still refuses one a newer eval752 migrated', async () => {
+		const fresh = await freshDatabase({migrate: false});
+		const config = loadConfig({DATABASE_URL: fresh.url!}, process.cwd());
+		try {
+			const told: string[][] = [];
+			await (await openDatabase(config, {migrations: 'apply', onMigrated: (names) => told.push([...names])})).close();
+			await (await openDatabase(config, {migrations: 'apply', onMigrated: (names) => told.push([...names])})).close();
+			expect(told).toEqual([readMigrations().map((file) => file.name), []]);
+
+			const db = await openServer(fresh.url!);
+			await db.sql`insert into schema_migrations (name, sha256) values ('99999_from_the_future', 'x')`;
+			await db.close();
+			await expect(openDatabase(config, {migrations: 'apply'})).rejects.toThrow('has migration 99999_from_the_future, which this eval752 does not know');
+		} finally {
+			await fresh.drop();
+		}
+	});
 });

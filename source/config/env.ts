@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {parseEnv} from 'node:util';
-import {z} from 'zod';
+import * as z from 'zod';
 import {KeyFormatError, parseEncryptionKey, parsePreviousKeys} from '../crypto/key.js';
 import {ConfigError} from '../errors.js';
 import {dataPaths, defaultDataDir, type DataPaths} from './paths.js';

@@ -4,7 +4,7 @@ import {DatabaseUnavailable} from '../errors.js';
 import {log} from '../log.js';
 import {createChangeFeed} from './changes.js';
 import {openEmbedded, type EmbeddedOptions} from './embedded.js';
-import {migrate, migrationState} from './migrate.js';
+import {migrate, migrationState, readMigrations} from './migrate.js';
 import {endTimeout} from './faults.js';
 import {guardTransactions} from './transaction.js';
 import {UserError} from '../errors.js';
@@ -131,7 +131,13 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
 	try {
 		// Not `onMigrated?.(await migrate(…))`: optional chaining would skip the migration itself when no one listens.
 		if (mode === 'apply') {
-			const {applied} = await migrate(db.sql);
+			// Nearly every start finds nothing to apply: a read-only look (two statements) decides
+			// whether the locked migration transaction (six) runs at all. migrate() looks again
+			// under its lock, and refuses a changed or unknown migration with the precise message.
+			const files = readMigrations();
+			const state = await migrationState(db.sql, files);
+			const behind = state.pending.length > 0 || state.changed.length > 0 || state.unknown.length > 0;
+			const {applied} = behind ? await migrate(db.sql, files) : {applied: []};
 			options.onMigrated?.(applied);
 		}
 		if (mode === 'require') await requireCurrentSchema(db);

@@ -1,4 +1,4 @@
-import {z} from 'zod';
+import * as z from 'zod';
 import {ValidationError} from '../errors.js';
 import {capabilities, capabilityLabels, families, providerTypes, type Capability, type ProviderType} from './families.js';
 import {isProbeKind, probeKinds, type ProbeKind} from './probe.js';

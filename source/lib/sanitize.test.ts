@@ -98,6 +98,24 @@ describe('stripTerminalControls', () => {
 		const plain = 'Provider groq · ok ─ ✓ █ “q” 世界 🙂\n\tindented';
 		expect(stripTerminalControls(plain)).toBe(plain);
 	});
+
+	it('drops exactly the controls, invisibles and lone surrogates, code unit by code unit', () => {
+		const kept: number[] = [];
+		const wrong: number[] = [];
+		for (let code = 0; code <= 0xffff; code++) {
+			const unit = String.fromCharCode(code);
+			const drop = (code < 0x20 && code !== 0x0a && code !== 0x09) || (code >= 0x7f && code <= 0x9f) || (code >= 0xd800 && code <= 0xdfff) || isInvisible(code);
+			const text = `a${unit}b`;
+			if (stripTerminalControls(text) !== (drop ? 'ab' : text)) wrong.push(code);
+			if (!drop) kept.push(code);
+		}
+		expect(wrong).toEqual([]);
+		expect(kept.length).toBeGreaterThan(60_000);
+		for (const [low, high] of INVISIBLE_RANGES.filter(([low]) => low > 0xffff)) {
+			for (const point of [low, high]) expect(stripTerminalControls(`a${String.fromCodePoint(point)}b`)).toBe('ab');
+		}
+		expect(stripTerminalControls(`a${String.fromCodePoint(0x1f642)}b`)).toBe('a🙂b');
+	});
 });
 
 describe('sanitizeLine', () => {
@@ -123,6 +141,19 @@ describe('terminalJson', () => {
 		expect(text).toContain('\\u001b]0;title\\u0007a\\u009b2J\\u202eb\\u200bc\\u2028d');
 		expect(text).toContain('x\\udb40\\udc41y');
 		expect(text).toContain('plain 世界 🙂');
+	});
+
+	it('escapes exactly the controls and invisibles, code unit by code unit', () => {
+		const wrong: number[] = [];
+		for (let code = 0; code <= 0xffff; code++) {
+			if (code >= 0xd800 && code <= 0xdfff) continue;
+			const unit = String.fromCharCode(code);
+			const escape = code < 0x20 || (code >= 0x7f && code <= 0x9f) || isInvisible(code);
+			const expected = escape ? JSON.stringify(`a${unit}b`).replace(unit, `\\u${code.toString(16).padStart(4, '0')}`) : JSON.stringify(`a${unit}b`);
+			if (terminalJson(`a${unit}b`) !== expected) wrong.push(code);
+		}
+		expect(wrong).toEqual([]);
+		expect(terminalJson(`a${String.fromCodePoint(0xe0041)}b`)).toBe('"a\\udb40\\udc41b"');
 	});
 
 	it('is what JSON.stringify gives when there is nothing to escape', () => {

@@ -108,6 +108,21 @@ export function isInvisible(codePoint: number): boolean {
 	return false;
 }
 
+const hex4 = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
+
+/**
+ * Every code unit that {@link stripTerminalControls} or {@link terminalJson} might change: C0
+ * except `\n`, DEL and C1, any surrogate (astral invisibles and lone halves), the invisible
+ * ranges of the BMP. A string without one passes both unchanged, so they can hand it back after
+ * one native regex scan instead of a loop over every code unit: `status --json` on a few hundred
+ * providers writes well over half a megabyte, and that loop runs cold, once per command.
+ */
+const MAY_CHANGE = new RegExp(
+	`[\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\ud800-\\udfff${INVISIBLE_RANGES.filter(([low]) => low <= 0xffff)
+		.map(([low, high]) => `${hex4(low)}-${hex4(high)}`)
+		.join('')}]`,
+);
+
 /** True for a C0 or C1 control or DEL (`\n` and `\t` included: callers decide about those). */
 export function isControl(codePoint: number): boolean {
 	return codePoint < 0x20 || (codePoint >= DEL && codePoint <= 0x9f);
@@ -304,6 +319,7 @@ export function sanitizeText(text: string): string {
  * the line, or of the table, behind it). The headless commands' output boundary uses this.
  */
 export function stripTerminalControls(text: string): string {
+	if (!MAY_CHANGE.test(text)) return text;
 	let out = '';
 	let runStart = 0;
 	for (let index = 0; index < text.length; index++) {
@@ -344,6 +360,7 @@ export function sanitizeLine(text: string): string {
  */
 export function terminalJson(value: unknown, indent = 2): string {
 	const text = JSON.stringify(value, null, indent) ?? 'null';
+	if (!MAY_CHANGE.test(text)) return text;
 	let out = '';
 	let runStart = 0;
 	for (let index = 0; index < text.length; index++) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import {z} from 'zod';
+import * as z from 'zod';
 import {CANARY_PLAINTEXT, DecryptFailed, parseEnvelope, type KeyRing} from '../crypto/index.js';
 import {
 	appliedMigrations,

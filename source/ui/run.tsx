@@ -36,8 +36,8 @@ const signalCodes: Readonly<Record<string, number>> = {SIGINT: 130, SIGHUP: 129,
 /**
  * Opens the full-screen dashboard. The order is what keeps the terminal safe: signal and exit
  * handlers first, then raw mode and the alternate screen, then the first frame (before the
- * database is open: the operator sees what is happening), then the database. Every way out — q,
- * Ctrl+C, SIGTERM, SIGHUP (a dropped SSH session), SIGINT, an uncaught error, a database that
+ * database is open: the operator sees what is happening) while the database opens. Every way
+ * out — q, Ctrl+C, SIGTERM, SIGHUP (a dropped SSH session), SIGINT, an uncaught error, a database that
  * never answers — gives the terminal back: normal screen, cursor shown, echo and line mode on.
  */
 export async function runDashboard(options: {readOnly: boolean}, io: Io): Promise<number> {
@@ -131,11 +131,10 @@ export async function runDashboard(options: {readOnly: boolean}, io: Io): Promis
 				</Boundary>
 			</PacedInputContext.Provider>
 		);
-		// Ink writes whole frames; the writer sends the terminal only the lines that changed.
-		const writer = createTerminalWriter(stdout);
-		instance = render(tree(), {stdout: writer.stream, stdin: paced as unknown as NodeJS.ReadStream, stderr: process.stderr, exitOnCtrlC: false, patchConsole: false});
-		instance.waitUntilExit().then(shutdown, (error: unknown) => onUncaught(error));
-
+		// The opening starts before the first frame is drawn and runs until it first waits (the
+		// server's answer to the connection, the PGlite module being read): the server starts its
+		// session while Ink draws, instead of after. The frame still comes before the database is
+		// open; nothing of the opening reaches the screen before it.
 		const opened = (async () => {
 			// Preferences load beside the database: the first frame never waits for them.
 			const [preferences, openedApp] = await Promise.all([
@@ -155,6 +154,16 @@ export async function runDashboard(options: {readOnly: boolean}, io: Io): Promis
 			services = createDashboardServices({...openedApp.ctx, readOnly});
 			instance?.rerender(tree());
 		})();
+		// Awaited below; a failure this early is reported there, after the first frame, as before.
+		opened.catch(() => undefined);
+		await new Promise<void>((resolve) => setImmediate(resolve));
+		if (!finished) {
+			// Ink writes whole frames; the writer sends the terminal only the lines that changed.
+			const writer = createTerminalWriter(stdout);
+			instance = render(tree(), {stdout: writer.stream, stdin: paced as unknown as NodeJS.ReadStream, stderr: process.stderr, exitOnCtrlC: false, patchConsole: false});
+			instance.waitUntilExit().then(shutdown, (error: unknown) => onUncaught(error));
+		}
+
 		await Promise.race([opened, exited]);
 		await exited;
 		if (!app) {

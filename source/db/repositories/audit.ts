@@ -1,4 +1,4 @@
-import {z} from 'zod';
+import * as z from 'zod';
 import {GENESIS_HASH, headMessage, keyedRowMessage, normaliseDetails, sameMac, type AuditHead, type AuditKeys, type AuditRow} from '../../domain/audit-hash.js';
 import {UserError} from '../../errors.js';
 import {sanitizeText} from '../../lib/sanitize.js';

@@ -1,4 +1,4 @@
-import {z} from 'zod';
+import * as z from 'zod';
 import type {Queryable, Tx} from '../types.js';
 
 /** Rows of `settings`: one jsonb value per key, checked against the domain rules by the service. */

@@ -1,4 +1,4 @@
-import {z} from 'zod';
+import * as z from 'zod';
 import {probeKinds, type ProbeKind} from '../../domain/probe.js';
 import type {Queryable} from '../types.js';
 
