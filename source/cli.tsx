@@ -1,6 +1,12 @@
 import {processIo} from './cli/io.js';
 import {main} from './cli/main.js';
 
+// A reader that stops early (`eval752 status --json | head`) closes the pipe: stop writing, quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+	if (error.code !== 'EPIPE') throw error;
+	process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
+
 const code = await main(process.argv.slice(2), processIo());
 process.exitCode = code;
 // A headless command is done here; a handle someone forgot to close must not keep a script waiting.
