@@ -58,13 +58,23 @@ export function plural(count: number, noun: string, many = `${noun}s`): string {
 	return `${count} ${count === 1 ? noun : many}`;
 }
 
-/** Wraps text to `width` and returns the last `height` lines (the tail of a stream). */
+/**
+ * Wraps text to `width` and returns the last `height` lines (the tail of a stream). It reads the
+ * text backwards and stops once it has them: a pane redraws a growing stream ten times a second,
+ * and the work must be the lines it shows, not everything streamed so far.
+ */
 export function tailLines(text: string, width: number, height: number): string[] {
 	if (height <= 0 || width <= 0) return [];
 	const out: string[] = [];
-	for (const line of text.split('\n')) {
-		if (line.length === 0) out.push('');
-		for (let i = 0; i < line.length; i += width) out.push(line.slice(i, i + width));
+	let end = text.length;
+	for (;;) {
+		const start = end === 0 ? 0 : text.lastIndexOf('\n', end - 1) + 1;
+		const length = end - start;
+		if (length === 0) out.push('');
+		// The line's pieces are cut from its start (the last one may be short); take them last first.
+		for (let i = Math.ceil(length / width) - 1; i >= 0 && out.length < height; i--) out.push(text.slice(start + i * width, Math.min(end, start + (i + 1) * width)));
+		if (out.length >= height || start === 0) break;
+		end = start - 1;
 	}
-	return out.slice(-height);
+	return out.slice(0, height).reverse();
 }

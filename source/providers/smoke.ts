@@ -202,12 +202,32 @@ async function* runAttempt(
 	signal.addEventListener('abort', onCallerAbort, {once: true});
 	if (signal.aborted) abortWith('caller');
 
+	// One timer for the whole attempt, pushed forward by moving a deadline: clearing and setting a
+	// timer for every chunk was a few percent of a 10,000-chunk stream's CPU (profiled). A chunk
+	// pauses the clock while the consumer holds it (our consumers' time is not the provider's gap).
+	let phase: Phase = 'first-byte';
+	let deadline = Infinity;
 	let timer: ReturnType<typeof setTimeout> | undefined;
-	const arm = (phase: Phase) => {
-		clearTimeout(timer);
-		timer = setTimeout(() => abortWith(phase), req.timeoutMs);
+	const check = () => {
+		timer = undefined;
+		if (deadline === Infinity) return;
+		const left = deadline - performance.now();
+		if (left <= 0) abortWith(phase);
+		else timer = setTimeout(check, left);
 	};
-	const disarm = () => clearTimeout(timer);
+	const arm = (next: Phase) => {
+		phase = next;
+		deadline = performance.now() + req.timeoutMs;
+		timer ??= setTimeout(check, req.timeoutMs);
+	};
+	const pause = () => {
+		deadline = Infinity;
+	};
+	const disarm = () => {
+		deadline = Infinity;
+		clearTimeout(timer);
+		timer = undefined;
+	};
 
 	const stage = untrustedTextStage(req.apiKey);
 	const redact = createRedactor(req.apiKey);
@@ -293,7 +313,7 @@ async function* runAttempt(
 
 		try {
 			for await (const chunk of chunkSource) {
-				disarm();
+				pause();
 				chunks++;
 				const now = answeredAt ?? performance.now();
 				const delta = chunk.choices?.[0]?.delta as (ChatChunk['choices'][number]['delta'] & {reasoning_content?: unknown; reasoning?: unknown}) | undefined;

@@ -11,7 +11,10 @@
 //
 // Environment: BENCH_RUNS (pseudo-terminal runs per figure, default 5), BENCH_MOVES (selection
 // moves per run, default 30), BENCH_TOKENS (smoke stream length, default 10000), BENCH_CHUNK_MS
-// (delay between tokens, default 1), BENCH_SIZES (default 10,200,2000), BENCH_LIST_RUNS (default 7).
+// (delay between tokens, default 1), BENCH_SIZES (default 10,200,2000), BENCH_LIST_RUNS (default 7),
+// BENCH_STREAM_RUNS (streaming runs, default 3, at most BENCH_RUNS), BENCH_PART (default: every
+// figure; `stream`: only the streaming figures, e.g. with BENCH_SIZES=10 while working on them),
+// BENCH_WRITE=0 (print the table, leave results.md alone).
 import {execFileSync, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,6 +41,8 @@ const tokenCount = Number(process.env['BENCH_TOKENS'] ?? 10_000);
 const chunkMs = Number(process.env['BENCH_CHUNK_MS'] ?? 1);
 const sizes = (process.env['BENCH_SIZES'] ?? '10,200,2000').split(',').map(Number);
 const listRuns = Number(process.env['BENCH_LIST_RUNS'] ?? 7);
+/** `stream`: only the streaming figures; anything else (the default): every figure. */
+const onlyStream = process.env['BENCH_PART'] === 'stream';
 /** Extra node arguments for the dashboard (e.g. BENCH_DASH_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it). */
 const dashArgs = (process.env['BENCH_DASH_ARGS'] ?? '').split(' ').filter(Boolean);
 const COLS = 80;
@@ -298,7 +303,7 @@ async function orchestrate(): Promise<void> {
 			cliRun(['models', 'add', '000-smoke', '--model', 'a-smoke-model', '--alias', 'bench-smoke']);
 			await child(['seed-bulk', String(size)], target);
 		};
-		for (const size of sizes) {
+		for (const size of onlyStream ? [Math.min(...sizes)] : sizes) {
 			const dir = path.join(work, `embedded-${size}`);
 			await seed(size, {EVAL752_DATA_DIR: dir, DATABASE_URL: ''});
 			embedded.set(size, dir);
@@ -320,13 +325,13 @@ async function orchestrate(): Promise<void> {
 		const statusEmbedded: number[] = [];
 		const statusCodes = [0, 1, 3, 4];
 		const mid = sizes.includes(200) ? 200 : smallest;
-		for (let i = 0; i < statusRuns; i++) {
+		for (let i = 0; i < (onlyStream ? 0 : statusRuns); i++) {
 			floorNode.push(timeSpawn(['-e', '0'], nodeEnv));
 			if (server) statusServer.push(timeSpawn([cli, 'status', '--json'], {...nodeEnv, DATABASE_URL: servers.get(mid)}, statusCodes));
 			statusEmbedded.push(timeSpawn([cli, 'status', '--json'], {...nodeEnv, DATABASE_URL: '', EVAL752_DATA_DIR: embedded.get(mid)}, statusCodes));
 		}
-		if (server) report(`status --json, real PostgreSQL, ${mid} providers vs node -e 0`, median(statusServer), median(floorNode), 'ms', {kind: 'ratio', limit: 2.0});
-		report(`status --json, embedded, ${mid} providers vs node -e 0`, median(statusEmbedded), median(floorNode), 'ms', {kind: 'report'});
+		if (server && !onlyStream) report(`status --json, real PostgreSQL, ${mid} providers vs node -e 0`, median(statusServer), median(floorNode), 'ms', {kind: 'ratio', limit: 2.0});
+		if (!onlyStream) report(`status --json, embedded, ${mid} providers vs node -e 0`, median(statusEmbedded), median(floorNode), 'ms', {kind: 'report'});
 
 		// The trivial app: first frame and selection moves (alternated with the dashboard below).
 		let trivialFirst: number[] = [];
@@ -373,7 +378,7 @@ async function orchestrate(): Promise<void> {
 			return {ms, rssKb: rssKb(rssFile)};
 		};
 
-		for (const size of sizes) {
+		for (const size of onlyStream ? [] : sizes) {
 			const embeddedRuns: DashRun[] = [];
 			const serverRuns: DashRun[] = [];
 			const bare: {ms: number; rssKb: number}[] = [];
@@ -400,7 +405,7 @@ async function orchestrate(): Promise<void> {
 		}
 
 		// List load: the lists the panes load, largest vs smallest database, in one process.
-		if (smallest !== largest) {
+		if (smallest !== largest && !onlyStream) {
 			const listTargets = [embedded.get(smallest)!, embedded.get(largest)!];
 			const lists = JSON.parse(await child(['list-load', ...listTargets], {})) as Record<string, {providers: number; models: number; ms: number}>;
 			const [small, big] = listTargets.map((t) => lists[t]!);
@@ -472,17 +477,19 @@ async function orchestrate(): Promise<void> {
 			fs.rmSync(dir, {recursive: true, force: true});
 			return {ms, rssKb: kb, childKb};
 		};
-		const bigBackup = backupRss(largest);
-		const smallBackup = smallest === largest ? bigBackup : backupRss(smallest);
-		const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-		const bare = barePglite(largest);
-		report(`backup of ${largest} providers (${mb(fs.statSync(bigBackup.file).size)}): peak RSS vs PGlite alone (open + query)`, bigBackup.rssKb / 1024, bare.rssKb / 1024, 'MB', {kind: 'report'});
-		const intoInitialized = restoreRss(bigBackup.file, true);
-		const smallInitialized = restoreRss(smallBackup.file, true);
-		report(`restore of the ${largest}-provider backup into an initialized, empty embedded database: peak RSS (vs the ${smallest}-provider backup's)`, intoInitialized.rssKb / 1024, smallInitialized.rssKb / 1024, 'MB', {kind: 'absolute', limit: 400});
-		const intoNew = restoreRss(bigBackup.file, false);
-		report(`restore of the ${largest}-provider backup into a new embedded directory (${(intoNew.ms / 1000).toFixed(1)} s): peak RSS of the restore`, intoNew.rssKb / 1024, NaN, 'MB', {kind: 'absolute', limit: 400});
-		report(`… and of its initdb child (PGlite's initdb; it exits before the backup is read)`, intoNew.childKb / 1024, NaN, 'MB', {kind: 'report'});
+		if (!onlyStream) {
+			const bigBackup = backupRss(largest);
+			const smallBackup = smallest === largest ? bigBackup : backupRss(smallest);
+			const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+			const bare = barePglite(largest);
+			report(`backup of ${largest} providers (${mb(fs.statSync(bigBackup.file).size)}): peak RSS vs PGlite alone (open + query)`, bigBackup.rssKb / 1024, bare.rssKb / 1024, 'MB', {kind: 'report'});
+			const intoInitialized = restoreRss(bigBackup.file, true);
+			const smallInitialized = restoreRss(smallBackup.file, true);
+			report(`restore of the ${largest}-provider backup into an initialized, empty embedded database: peak RSS (vs the ${smallest}-provider backup's)`, intoInitialized.rssKb / 1024, smallInitialized.rssKb / 1024, 'MB', {kind: 'absolute', limit: 400});
+			const intoNew = restoreRss(bigBackup.file, false);
+			report(`restore of the ${largest}-provider backup into a new embedded directory (${(intoNew.ms / 1000).toFixed(1)} s): peak RSS of the restore`, intoNew.rssKb / 1024, NaN, 'MB', {kind: 'absolute', limit: 400});
+			report(`… and of its initdb child (PGlite's initdb; it exits before the backup is read)`, intoNew.childKb / 1024, NaN, 'MB', {kind: 'report'});
+		}
 	} finally {
 		await mock.close();
 		fs.rmSync(work, {recursive: true, force: true, maxRetries: 5, retryDelay: 200});

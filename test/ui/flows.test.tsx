@@ -96,6 +96,31 @@ describe(`dashboard flows (${databaseKind})`, () => {
 		}
 	});
 
+	it('redraws a streaming smoke test at most 15 times a second, not once per delta, and ends on the whole text', async () => {
+		const ui = await renderDashboard(c.ctx);
+		try {
+			await ui.waitFor(/flowco/);
+			// 300 deltas, one every 4 ms: redrawn per delta (or per delta plus a spinner and a clock of
+			// their own) this is several times the frames the rate allows.
+			mock.setDefault({kind: 'stream', tokens: Array.from({length: 300}, (_, i) => `d${i} `), chunkDelayMs: 4, usage: true});
+			const before = ui.frames().length;
+			const started = Date.now();
+			await ui.press('s');
+			const done = await ui.waitFor('✓ ok · ttft');
+			const elapsed = Date.now() - started;
+			const frames = ui.frames().slice(before);
+			const streaming = frames.slice(0, frames.findIndex((f) => f.includes('✓ ok · ttft')) + 1);
+			// The test renders unthrottled (every commit is a frame). At most 15 redraws a second (issue 16:
+			// the rate the eye needs, never faster), plus the key's frame, the title, the result, a flash.
+			expect(streaming.length).toBeLessThanOrEqual(Math.ceil((elapsed / 1000) * 15) + 5);
+			expect(streaming.some((f) => /d\d+ /.test(f) && !f.includes('d299'))).toBe(true);
+			expect(done).toMatch(/d298 d299/);
+			expect(done).toMatch(/300 tokens/);
+		} finally {
+			ui.unmount();
+		}
+	});
+
 	it('edits a setting in place: a bad value stays with its error, a good one is saved', async () => {
 		const ui = await renderDashboard(c.ctx);
 		try {

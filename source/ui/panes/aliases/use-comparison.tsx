@@ -29,7 +29,7 @@ export const idleComparison: ComparisonState = {status: 'idle', alias: '', promp
 
 /**
  * Runs one alias comparison at a time: consumes the service's merged event stream, buffers every
- * target's text and time to first token, and renders them at most ~30 times a second. `cancel`
+ * target's text and time to first token, and renders them ten times a second (FRAME_MS). `cancel`
  * aborts every request at once; the service stores the run as cancelled with whatever finished.
  */
 export interface ComparisonOutcome {

@@ -1,4 +1,3 @@
-import {useEffect, useState} from 'react';
 import {Pane} from '../../components/Pane.js';
 import {useCommands, useUi} from '../../ui-context.js';
 import type {BoardPaneProps} from '../board-pane.js';
@@ -9,7 +8,6 @@ import {useSmokeRunner} from './use-smoke.js';
 export function SmokePane({focused, active, width, height, providerId, providerName}: BoardPaneProps) {
 	const ui = useUi();
 	const smoke = useSmokeRunner();
-	const elapsed = useElapsed(smoke.running ? smoke.state.startedAt : null);
 	useCommands(
 		'smoke',
 		{
@@ -22,19 +20,7 @@ export function SmokePane({focused, active, width, height, providerId, providerN
 	);
 	return (
 		<Pane title={`Smoke output${smoke.state.title ? ` · ${smoke.state.title}` : ''}`} number={4} focused={focused} theme={ui.theme} width={width} height={height}>
-			<SmokeView state={smoke.state} width={width - 2} height={height - 3} theme={ui.theme} elapsed={elapsed} />
+			<SmokeView state={smoke.state} width={width - 2} height={height - 3} theme={ui.theme} elapsed={smoke.running ? smoke.state.elapsed : null} />
 		</Pane>
 	);
-}
-
-/** Whole seconds since `since`, ticking once a second while set. */
-function useElapsed(since: number | null): number | null {
-	const [now, setNow] = useState(() => Date.now());
-	useEffect(() => {
-		if (since === null) return;
-		setNow(Date.now());
-		const timer = setInterval(() => setNow(Date.now()), 1000);
-		return () => clearInterval(timer);
-	}, [since]);
-	return since === null ? null : Math.max(0, Math.floor((now - since) / 1000));
 }

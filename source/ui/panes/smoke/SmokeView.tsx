@@ -33,7 +33,7 @@ export function SmokeView({state, width, height, theme, elapsed}: SmokeViewProps
 				</Text>
 			))}
 			{state.status === 'running' ? (
-				<Spinner label={`streaming from ${state.title}${elapsed !== null ? ` · ${elapsed}s` : ''} · Esc cancels`} />
+				<Spinner frame={state.frame} label={`streaming from ${state.title}${elapsed !== null ? ` · ${elapsed}s` : ''} · Esc cancels`} />
 			) : (
 				<Text color={state.status === 'ok' ? theme.ok : state.status === 'cancelled' ? theme.warn : theme.error} wrap="truncate">
 					{state.summary}

@@ -13,9 +13,17 @@ export interface SmokeState {
 	readonly error: {readonly errorClass: string; readonly message: string; readonly hint: string} | null;
 	/** When the running test started (the pane shows the time elapsed while a slow stream runs). */
 	readonly startedAt: number | null;
+	/** Whole seconds since `startedAt` at the last redraw. */
+	readonly elapsed: number;
+	/**
+	 * Redraws of the running test so far. One timer drives the text, the spinner (it turns with
+	 * this) and the elapsed seconds, so a streaming pane redraws ten times a second, not once per
+	 * delta plus once per spinner frame plus once a second.
+	 */
+	readonly frame: number;
 }
 
-const idle: SmokeState = {status: 'idle', title: '', text: '', summary: null, error: null, startedAt: null};
+const idle: SmokeState = {status: 'idle', title: '', text: '', summary: null, error: null, startedAt: null, elapsed: 0, frame: 0};
 
 export interface SmokeRunner {
 	readonly state: SmokeState;
@@ -48,14 +56,18 @@ export function useSmokeRunner(): SmokeRunner {
 /**
  * One smoke test at a time for the whole board (the providers, keys and models panes start it,
  * the smoke pane shows it, Esc cancels it): consumes the service's event stream, buffers deltas
- * and redraws at most ~30 times a second.
+ * and redraws ten times a second (FRAME_MS).
  */
 export function SmokeRunnerProvider({children}: {readonly children: ReactNode}) {
 	const services = useServices();
 	const ui = useUi();
 	const [state, setState] = useState<SmokeState>(idle);
 	const buffer = useRef('');
-	const run = useStreamRun(state.status === 'running', () => setState((s) => (s.text === buffer.current ? s : {...s, text: buffer.current})));
+	const run = useStreamRun(state.status === 'running', () =>
+		setState((s) =>
+			s.status !== 'running' ? s : {...s, text: buffer.current, frame: s.frame + 1, elapsed: Math.max(0, Math.floor((Date.now() - (s.startedAt ?? Date.now())) / 1000))},
+		),
+	);
 
 	const start = useCallback(
 		(target: SmokeTarget, title: string) => {
