@@ -41,7 +41,8 @@ async function initdbInChild(pgdata: string): Promise<void> {
 		'    process.exit(1);',
 		'  });',
 	].join('\n');
-	const child = spawn(process.execPath, ['-e', script, entry, pgdata], {stdio: ['ignore', 'ignore', 'pipe']});
+	// An empty environment: no secret (ENCRYPTION_KEY, DATABASE_URL) can reach the child (RELIABILITY case 19); argv holds two paths.
+	const child = spawn(process.execPath, ['-e', script, entry, pgdata], {stdio: ['ignore', 'ignore', 'pipe'], env: {}});
 	const stopChild = () => child.kill();
 	process.once('exit', stopChild);
 	let stderr = '';
