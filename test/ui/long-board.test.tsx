@@ -79,6 +79,20 @@ describe(`a board of ${SIZE} providers (${databaseKind})`, () => {
 		}
 	});
 
+	it('one burst of moves and an action across several loaded windows acts on the provider the moves land on', async () => {
+		const ui = await renderDashboard(c.ctx);
+		try {
+			await ui.waitFor(/›long-0001/);
+			await ui.burst(...Array<string>(37).fill('j'), 't', ...Array<string>(3).fill('k'), 't');
+			await ui.waitFor(/Provider long-0035 disabled/);
+			expect((await getProvider(c.ctx, 'long-0038')).enabled).toBe(false);
+			expect((await getProvider(c.ctx, 'long-0035')).enabled).toBe(false);
+			expect((await getProvider(c.ctx, 'long-0037')).enabled).toBe(true);
+		} finally {
+			ui.unmount();
+		}
+	});
+
 	it('keeps the cursor on its provider when another operator adds one before it, and takes the neighbour when it is deleted', async () => {
 		const ui = await renderDashboard(c.ctx);
 		try {

@@ -70,11 +70,12 @@ export function useListWindow<T>(
 	const [window, setWindow] = useState<ListWindow<T>>();
 	const [error, setError] = useState<Error>();
 	const [cursor, setCursor] = useState<Cursor>({index: 0, id: null});
-	const [loading, setLoading] = useState(true);
-	/** Bumped to load a window around the cursor. */
-	const [ask, setAsk] = useState(0);
-	const latest = useRef({window, cursor, loading});
-	latest.current = {window, cursor, loading};
+	/** What is loading: nothing, the rows beyond an edge the cursor is near (a prefetch), or anything else. */
+	const [loading, setLoading] = useState<'none' | 'prefetch' | 'load'>('load');
+	/** Bumped to load a window around the cursor; `prefetch` when the rows on screen are all there already. */
+	const [ask, setAsk] = useState({n: 0, prefetch: false});
+	const latest = useRef({window, cursor, loading: loading !== 'none'});
+	latest.current = {window, cursor, loading: loading !== 'none'};
 	/** Moves made since a load began: its answer then keeps the operator's cursor instead of its own. */
 	const moves = useRef(0);
 	const loadRef = useRef(load);
@@ -91,13 +92,13 @@ export function useListWindow<T>(
 		let live = true;
 		const movesAtStart = moves.current;
 		const want = latest.current.cursor;
-		setLoading(true);
+		setLoading(ask.prefetch ? 'prefetch' : 'load');
 		loadRef.current({filter, id: want.id, index: want.index, size}).then(
 			(loaded) => {
 				if (!live) return;
 				setWindow(loaded);
 				setError(undefined);
-				setLoading(false);
+				setLoading('none');
 				const current = latest.current.cursor;
 				let index = loaded.index;
 				if (moves.current !== movesAtStart) {
@@ -111,7 +112,7 @@ export function useListWindow<T>(
 			(failure: unknown) => {
 				if (!live) return;
 				setError(failure instanceof Error ? failure : new Error(String(failure)));
-				setLoading(false);
+				setLoading('none');
 			},
 		);
 		return () => {
@@ -121,11 +122,14 @@ export function useListWindow<T>(
 
 	// The cursor went past what is loaded (or near its edge): load the window around it.
 	const uncovered = window !== undefined && window.count > 0 && !covers(window, cursor.index, visible, margin);
+	const onScreen = window === undefined || window.count === 0 || covers(window, cursor.index, visible, 0);
 	useEffect(() => {
-		if (uncovered && !latest.current.loading) setAsk((n) => n + 1);
-	}, [uncovered, cursor.index, loading]);
-	// A key typed right after a change meets the reloaded list (held at most RELOAD_HOLD_MS).
-	useHold(loading, RELOAD_HOLD_MS);
+		if (uncovered && !latest.current.loading) setAsk(({n}) => ({n: n + 1, prefetch: onScreen}));
+	}, [uncovered, onScreen, cursor.index, loading]);
+	// A key typed right after a change meets the reloaded list (held at most RELOAD_HOLD_MS). Loading
+	// the rows beyond an edge while every row on screen is there holds nothing: keys move through
+	// what is loaded, and the hold comes back once they reach rows that are not.
+	useHold(loading === 'load' || (loading === 'prefetch' && !onScreen), RELOAD_HOLD_MS);
 
 	const move = useCallback(
 		(step: number) => {
@@ -141,7 +145,7 @@ export function useListWindow<T>(
 	const select = useCallback(
 		(id: string) => {
 			place({index: latest.current.cursor.index, id});
-			setAsk((n) => n + 1);
+			setAsk(({n}) => ({n: n + 1, prefetch: false}));
 		},
 		[place],
 	);
