@@ -1,6 +1,5 @@
-// Loaded with `node --import` (or NODE_OPTIONS, to reach child processes too) by the bench: at exit,
-// one line "PID PPID peak-RSS-KB" is appended to $BENCH_RSS_FILE. Public Node API only
-// (process.resourceUsage).
+// Loaded with `node --import` by the bench: at exit, one line "PID PPID peak-RSS-KB" is appended
+// to $BENCH_RSS_FILE. Public Node API only (process.resourceUsage).
 import fs from 'node:fs';
 
 const file = process.env.BENCH_RSS_FILE;

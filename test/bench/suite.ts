@@ -206,7 +206,7 @@ function ptyEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** Five down, five up: every key moves the selection, however short the list (ten providers). */
 const moveKey = (i: number) => (Math.floor(i / 5) % 2 === 0 ? 'j' : 'k');
 
-/** The probe's lines ("PID PPID KB"): the process the bench started (its parent is the bench or the pseudo-terminal), and the largest of its children. */
+/** The probe's lines ("PID PPID KB"); the process the bench started is the one whose parent wrote none. */
 function rssLines(file: string): {pid: number; ppid: number; kb: number}[] {
 	if (!fs.existsSync(file)) return [];
 	return fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => {
@@ -218,12 +218,6 @@ const rssKb = (file: string) => {
 	const lines = rssLines(file);
 	const pids = new Set(lines.map((l) => l.pid));
 	return lines.find((l) => !pids.has(l.ppid))?.kb ?? NaN;
-};
-const childRssKb = (file: string) => {
-	const lines = rssLines(file);
-	const pids = new Set(lines.map((l) => l.pid));
-	const children = lines.filter((l) => pids.has(l.ppid));
-	return children.length > 0 ? Math.max(...children.map((l) => l.kb)) : NaN;
 };
 
 // ───────────────────────── the orchestrator ─────────────────────────
@@ -470,12 +464,10 @@ async function orchestrate(): Promise<void> {
 			const env = {...nodeEnv, DATABASE_URL: '', EVAL752_DATA_DIR: dir};
 			if (initialized) execFileSync(process.execPath, [cli, 'migrate'], {env, stdio: 'pipe'});
 			const rss = path.join(work, `rss-restore-${Math.random().toString(36).slice(2)}`);
-			// NODE_OPTIONS reaches the child that runs a new directory's initdb too.
-			const ms = timeSpawn([cli, 'restore', file], {...env, BENCH_RSS_FILE: rss, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import ${probe}`.trim()});
+			const ms = timeSpawn(['--import', probe, cli, 'restore', file], {...env, BENCH_RSS_FILE: rss});
 			const kb = rssKb(rss);
-			const childKb = childRssKb(rss);
 			fs.rmSync(dir, {recursive: true, force: true});
-			return {ms, rssKb: kb, childKb};
+			return {ms, rssKb: kb};
 		};
 		if (!onlyStream) {
 			const bigBackup = backupRss(largest);
@@ -488,7 +480,10 @@ async function orchestrate(): Promise<void> {
 			report(`restore of the ${largest}-provider backup into an initialized, empty embedded database: peak RSS (vs the ${smallest}-provider backup's)`, intoInitialized.rssKb / 1024, smallInitialized.rssKb / 1024, 'MB', {kind: 'absolute', limit: 400});
 			const intoNew = restoreRss(bigBackup.file, false);
 			report(`restore of the ${largest}-provider backup into a new embedded directory (${(intoNew.ms / 1000).toFixed(1)} s): peak RSS of the restore`, intoNew.rssKb / 1024, NaN, 'MB', {kind: 'absolute', limit: 400});
-			report(`… and of its initdb child (PGlite's initdb; it exits before the backup is read)`, intoNew.childKb / 1024, NaN, 'MB', {kind: 'report'});
+			// The initdb child runs with an empty environment (no NODE_OPTIONS reaches it): what it runs, PGlite's initdb, measured alone.
+			const initdbRss = path.join(work, 'rss-initdb');
+			const initdbMs = timeSpawn(['--import', probe, path.join(benchDir, 'bare-pglite.mjs'), path.join(fs.mkdtempSync(path.join(work, 'initdb-')), 'pgdata'), '--create'], {...process.env, BENCH_RSS_FILE: initdbRss});
+			report(`… its initdb child (a first start's too): PGlite's initdb alone (${(initdbMs / 1000).toFixed(1)} s), peak RSS`, rssKb(initdbRss) / 1024, NaN, 'MB', {kind: 'report'});
 		}
 	} finally {
 		await mock.close();
