@@ -68,7 +68,8 @@ function contender(): Contender {
 		if (take) take(line);
 		else queue.push(line);
 	});
-	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+	// 'close', not 'exit': every line it printed (a `refused …` before exit 1) has been read by then.
+	const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
 	let stderr = '';
 	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 	return {
