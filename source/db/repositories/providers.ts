@@ -176,9 +176,7 @@ export async function listProviderSummaries(sql: Queryable, filter: {id?: string
 		: sql`providers p`;
 	const rows = await sql`
 		select p.*,
-			(select count(*)::int from provider_keys k where k.provider_id = p.id and k.status = 'active') as keys_active,
-			(select count(*)::int from provider_keys k where k.provider_id = p.id) as keys_total,
-			(select count(*)::int from models m where m.provider_id = p.id) as model_count,
+			kc.keys_active, kc.keys_total,
 			s.outcome as smoke_outcome, s.error_class as smoke_error_class, coalesce(s.finished_at, s.started_at) as smoke_at,
 			s.total_ms as smoke_total_ms, s.model_name as smoke_model, s.probe_kind as smoke_kind,
 			sk.id as serving_key_id, sk.display_hint as serving_key_hint, sk.label as serving_key_label,
@@ -202,6 +200,10 @@ export async function listProviderSummaries(sql: Queryable, filter: {id?: string
 				where k.provider_id = p.id and k.id is distinct from sk.id and k.last_validation->>'outcome' = 'failed') as key_failures,
 			o.id as observed_run_id, coalesce(o.finished_at, o.started_at) as observed_at, o.probe_kind as observed_kind, o.rate_headers as observed_headers
 		from ${from}
+		cross join lateral (
+			select (count(*) filter (where k.status = 'active'))::int as keys_active, count(*)::int as keys_total
+			from provider_keys k where k.provider_id = p.id
+		) kc
 		left join lateral (
 			select k.id, k.display_hint, k.label from provider_keys k
 			where k.provider_id = p.id and k.status = 'active'
@@ -226,7 +228,8 @@ export async function listProviderSummaries(sql: Queryable, filter: {id?: string
 			provider: toProvider(raw),
 			keysActive: extra['keys_active'] as number,
 			keysTotal: extra['keys_total'] as number,
-			models: extra['model_count'] as number,
+			// The configured models are exactly the rows of model_runs (one per model).
+			models: (extra['model_runs'] as unknown[] | null)?.length ?? 0,
 			lastSmoke:
 				extra['smoke_outcome'] && smokeAt
 					? {outcome: extra['smoke_outcome'] as string, errorClass: (extra['smoke_error_class'] as string | null) ?? null, at: smokeAt, totalMs: (extra['smoke_total_ms'] as number | null) ?? null, model: (extra['smoke_model'] as string | null) ?? '', probeKind: kind(extra['smoke_kind'])}
