@@ -292,8 +292,9 @@ describe(`lock waits, undecryptable rows and a full disk on the command line (${
 		}
 	});
 
-	it.skipIf(databaseKind === 'server')('first start on a full disk: the embedded database can’t be created, and one line says the disk is full', async () => {
-		// initdb runs in a child process; its failure (PGlite's ENOSPC) must still reach the operator as a full disk.
+	it('first start on a full disk: the embedded database can’t be created, and one line says the disk is full', async () => {
+		// No DATABASE_URL: the embedded first start, whatever the suite's database. initdb runs in a child
+		// process; its failure (PGlite's ENOSPC) must still reach the operator as a full disk.
 		const mount = path.join(work, `full-${++counter}`);
 		fs.mkdirSync(mount);
 		const env: NodeJS.ProcessEnv = {PATH: process.env['PATH'], HOME: work, ENCRYPTION_KEY: c.keyHex, EVAL752_LOG_FILE: path.join(work, 'full-initdb.log'), EVAL752_ACTOR: 'tester@test'};

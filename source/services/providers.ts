@@ -21,6 +21,7 @@ import {changedFields} from '../domain/conflict.js';
 import {conflictError} from './conflict-details.js';
 import {describeLimits} from '../providers/index.js';
 import {mutate, read, type ServiceContext} from './context.js';
+import type {ListWindow, WindowRequest} from '../lib/list-window.js';
 
 /**
  * Providers: create, edit, enable, disable, delete. Every write goes through `mutate` (one
@@ -57,30 +58,12 @@ export async function providerNames(ctx: ServiceContext): Promise<{id: string; n
 	return read(ctx, (sql) => providerNameRows(sql));
 }
 
-/** What the board asks for: a window of `size` summaries around provider `id` (or, when it is gone or filtered out, around row `index`). */
-export interface ProviderWindowRequest {
-	/** The board's filter: name (case-insensitive) or type contains it; '' is every provider. */
-	readonly filter: string;
-	readonly id: string | null;
-	readonly index: number;
-	readonly size: number;
-}
-
-/** A window of the board: `rows` are positions `offset`… of the `count` providers that match; `index` is the selection's position. */
-export interface ProviderWindow {
-	readonly rows: readonly ProviderSummary[];
-	readonly offset: number;
-	readonly index: number;
-	readonly count: number;
-	/** Every provider, matching or not. */
-	readonly total: number;
-}
-
 /**
  * The board's rows without the whole list: the selection's position and the counts (one query),
  * then only the window's summaries — so the board costs the same at 10 providers and at 2,000.
  */
-export async function providerWindow(ctx: ServiceContext, request: ProviderWindowRequest): Promise<ProviderWindow> {
+/** What the board asks for: `size` summaries around provider `id`; the filter matches the name (case-insensitive) or the type. */
+export async function providerWindow(ctx: ServiceContext, request: WindowRequest): Promise<ListWindow<ProviderSummary>> {
 	const size = Math.max(1, Math.floor(request.size));
 	return read(ctx, async (sql) => {
 		const {total, matched, position} = await providerPosition(sql, request.filter, request.id);

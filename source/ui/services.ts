@@ -6,7 +6,8 @@ import type {Settings} from '../domain/settings.js';
 import type {ChainResult, StoredAuditRow} from '../services/audit.js';
 import type {AuditEntryDetail, AuditListItem} from '../services/audit-browse.js';
 import type {AliasOverview, CompareEvent, CompareOutcome} from '../services/compare.js';
-import type {ProviderSummary, ProviderWindow, ProviderWindowRequest} from '../services/providers.js';
+import type {ListWindow, WindowRequest} from '../lib/list-window.js';
+import type {ProviderSummary} from '../services/providers.js';
 import type {RunDetail, RunFilter, RunListItem, RunPoint} from '../services/runs.js';
 import type {StatusReport} from '../services/status.js';
 import type {FinishMode, FinishResult, Rotation, RotationProgress, RotationValidation} from '../services/rotate.js';
@@ -33,7 +34,7 @@ export interface DashboardServices {
 	/** Every provider's id and name, in list order (the command line). */
 	providerNames(): Promise<{id: string; name: string}[]>;
 	/** The board's window: the summaries around the selection, the selection's position and the counts. */
-	providerWindow(request: ProviderWindowRequest): Promise<ProviderWindow>;
+	providerWindow(request: WindowRequest): Promise<ListWindow<ProviderSummary>>;
 	/** One provider's summary: the same fields as the list (health inputs, observed limits). */
 	providerSummary(id: string): Promise<ProviderSummary>;
 	/** What `eval752 status` reports: every provider's health, limits declared and observed. */

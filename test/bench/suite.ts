@@ -206,19 +206,7 @@ function ptyEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** Five down, five up: every key moves the selection, however short the list (ten providers). */
 const moveKey = (i: number) => (Math.floor(i / 5) % 2 === 0 ? 'j' : 'k');
 
-/** The probe's lines ("PID PPID KB"); the process the bench started is the one whose parent wrote none. */
-function rssLines(file: string): {pid: number; ppid: number; kb: number}[] {
-	if (!fs.existsSync(file)) return [];
-	return fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => {
-		const [pid, ppid, kb] = line.split(' ').map(Number);
-		return {pid: pid!, ppid: ppid!, kb: kb!};
-	});
-}
-const rssKb = (file: string) => {
-	const lines = rssLines(file);
-	const pids = new Set(lines.map((l) => l.pid));
-	return lines.find((l) => !pids.has(l.ppid))?.kb ?? NaN;
-};
+const rssKb = (file: string) => (fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : NaN);
 
 // ───────────────────────── the orchestrator ─────────────────────────
 

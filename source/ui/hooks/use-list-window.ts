@@ -1,25 +1,7 @@
 import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {RELOAD_HOLD_MS, useHold} from '../input/input-target.js';
+import type {ListWindow, WindowRequest} from '../../lib/list-window.js';
 import {windowStart, type Selection} from './use-selection.js';
-
-/** What a windowed list asks its loader for: `size` rows around item `id`, or around row `index` when that item is gone. */
-export interface WindowRequest {
-	readonly filter: string;
-	readonly id: string | null;
-	readonly index: number;
-	readonly size: number;
-}
-
-/** What the loader answers: rows at positions `offset`…, the selection's position, and the counts. */
-export interface ListWindow<T> {
-	readonly rows: readonly T[];
-	readonly offset: number;
-	readonly index: number;
-	/** Items that match the filter. */
-	readonly count: number;
-	/** Every item, matching or not. */
-	readonly total: number;
-}
 
 export interface WindowedList<T> extends Selection<T> {
 	/** The rows on screen (`visible` of them at most), starting at position `start`; undefined before the first load. */
