@@ -18,12 +18,22 @@ export default async function setup(): Promise<void> {
 	const dir = templateDir();
 	const paths = dataPaths(dir);
 	if (embeddedExists(paths)) return;
+	// Built beside the template and renamed into place whole: a reader sees either no template or a
+	// complete one, and a second run building at the same time loses the rename harmlessly.
 	const building = `${dir}.building-${process.pid}`;
 	fs.rmSync(building, {recursive: true, force: true});
 	const db = await openEmbedded(dataPaths(building));
 	await db.close();
-	fs.rmSync(dir, {recursive: true, force: true});
-	fs.mkdirSync(dir, {recursive: true});
-	fs.renameSync(path.join(building, 'pgdata'), paths.pgdata);
+	const staged = `${dir}.staged-${process.pid}`;
+	fs.rmSync(staged, {recursive: true, force: true});
+	fs.mkdirSync(staged, {recursive: true, mode: 0o700});
+	fs.renameSync(path.join(building, 'pgdata'), dataPaths(staged).pgdata);
 	fs.rmSync(building, {recursive: true, force: true});
+	try {
+		fs.renameSync(staged, dir);
+	} catch (error) {
+		fs.rmSync(staged, {recursive: true, force: true});
+		const code = (error as NodeJS.ErrnoException).code;
+		if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !embeddedExists(paths)) throw error;
+	}
 }
