@@ -39,6 +39,12 @@ export interface OpenAppOptions {
 	 * Written to stderr unless given: the dashboard shows it on screen instead.
 	 */
 	readonly onNotice?: (message: string) => void;
+	/**
+	 * Long-lived holders of the embedded database (the dashboard, `watch`) serve the other eval752
+	 * commands of the same user through a socket in the data directory, so those work while it is
+	 * open instead of failing on its lock.
+	 */
+	readonly share?: boolean;
 }
 
 export function configFrom(io: Io): Config {
@@ -65,6 +71,7 @@ export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App
 			migrations: options.migrations,
 			onCreate: () => options.onProgress?.(`Creating the embedded database in ${config.paths.pgdata} (first start takes a few seconds)…`),
 			onMigrated: (names) => applied.push(...names),
+			onWait: options.onProgress,
 		}));
 	try {
 		let key = config.encryptionKey;
@@ -80,6 +87,8 @@ export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App
 			// A log that does not verify is not sealed; audit verify and doctor say why, and the tool stays usable for reading.
 			log.warn('audit log not sealed', {error: error instanceof Error ? error.message : String(error)});
 		}
+		// Migrated and sealed: only now may other processes come in.
+		if (options.share) await db.share?.();
 		return {
 			config,
 			db,

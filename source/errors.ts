@@ -76,6 +76,9 @@ export class ConflictError extends UserError {
 
 export class DatabaseUnavailable extends UserError {}
 
+/** The database's schema is not the one this eval752 works with: migrations pending, changed or unknown. */
+export class SchemaNotCurrent extends UserError {}
+
 export function isUserError(error: unknown): error is UserError {
 	return error instanceof UserError;
 }

@@ -46,20 +46,25 @@ afterAll(() => {
 });
 
 describe('the embedded data directory lock', () => {
-	it('a second process opening the same directory is told "in use by pid N" and exits 1; the directory opens fine afterwards', async () => {
+	it('a second process finding it held for a while by one that does not share it is told "in use by pid N" and exits 1; the directory opens fine afterwards', async () => {
 		const paths = newDir();
 		const db = await openEmbedded(paths);
 		try {
 			await db.sql`create table marker (note text)`;
 			await db.sql`insert into marker values ('written before the second process came')`;
+			// Held for two minutes already: not a holder that is still starting.
+			for (const owner of fs.readdirSync(paths.lockFile)) {
+				const then = new Date(Date.now() - 120_000);
+				fs.utimesSync(path.join(paths.lockFile, owner), then, then);
+			}
 			const env = {PATH: process.env['PATH'], HOME: work, EVAL752_DATA_DIR: paths.dataDir, EVAL752_LOG_FILE: path.join(work, 'child.log'), EVAL752_ACTOR: 'second@test'};
 			const child = await run(process.execPath, [cli, 'doctor'], {cwd: work, env}).then(
 				() => ({code: 0, stdout: '', stderr: ''}),
 				(error: {code: number; stdout: string; stderr: string}) => error,
 			);
 			expect(child.code).toBe(1);
-			expect(child.stderr).toContain(`The embedded database at ${paths.pgdata} is in use by pid ${process.pid}`);
-			expect(child.stderr).toContain('close the other eval752');
+			expect(child.stderr).toContain(`The embedded database at ${paths.pgdata} is in use by pid ${process.pid}, and it does not share it`);
+			expect(child.stderr).toContain('wait for that eval752 to finish, or close it');
 			expect(child.stdout).toBe('');
 			expect(lockHolder(paths.lockFile)).toBe(process.pid);
 			// In this process too: PGlite would happily open it twice and corrupt it.

@@ -16,6 +16,11 @@ export interface DataPaths {
 	readonly pgdata: string;
 	/** Held by the process that has the embedded database open: a directory with one owner file (db/lock.ts). */
 	readonly lockFile: string;
+	/**
+	 * The socket through which the process holding the embedded database (a dashboard, `watch`)
+	 * serves the other eval752 commands of the same user (0600, in the 0700 data directory).
+	 */
+	readonly socket: string;
 	/** The generated ENCRYPTION_KEY of the embedded default (0600), beside the database. */
 	readonly keyFile: string;
 	readonly defaultLogFile: string;
@@ -26,6 +31,7 @@ export function dataPaths(dataDir: string): DataPaths {
 		dataDir,
 		pgdata: path.join(dataDir, 'pgdata'),
 		lockFile: path.join(dataDir, 'pgdata.lock'),
+		socket: path.join(dataDir, 'eval752.sock'),
 		keyFile: path.join(dataDir, 'encryption.key'),
 		defaultLogFile: path.join(dataDir, 'eval752.log'),
 	};

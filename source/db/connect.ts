@@ -3,11 +3,13 @@ import type {Config} from '../config/env.js';
 import {DatabaseUnavailable} from '../errors.js';
 import {log} from '../log.js';
 import {createChangeFeed} from './changes.js';
-import {openEmbedded, type EmbeddedOptions} from './embedded.js';
+import type {DataPaths} from '../config/paths.js';
+import {joinEmbedded, openEmbedded, type EmbeddedOptions} from './embedded.js';
+import {DataDirInUse} from './lock.js';
 import {migrate, migrationState, readMigrations} from './migrate.js';
 import {endTimeout} from './faults.js';
 import {guardTransactions} from './transaction.js';
-import {UserError} from '../errors.js';
+import {SchemaNotCurrent} from '../errors.js';
 import type {Database, Sql} from './types.js';
 
 /** host:port/database of a URL, never its password. */
@@ -67,6 +69,44 @@ export interface OpenOptions extends EmbeddedOptions {
 	 */
 	readonly lockTimeoutMs?: number;
 	readonly statementTimeoutMs?: number;
+	/** Embedded: told once when this process waits for another eval752 that holds the database. */
+	readonly onWait?: (message: string) => void;
+}
+
+/**
+ * How long a holder may take to start serving the others (a first start runs initdb, which takes
+ * half a minute on a loaded machine). A holder that has had the lock longer without a socket is
+ * one that does not share it (`status`, `backup`, an older eval752): its lock is what to report.
+ */
+const HOLDER_START_MS = 60_000;
+const WAIT_STEP_MS = 150;
+
+/**
+ * The embedded database: opened here when nobody holds it; reached through the holder's socket
+ * when a dashboard or `watch` of this user has it open; waited for while its holder is still
+ * starting or is a short command that does not share it, until the holder's lock is a minute old.
+ * Then the DataDirInUse error says who holds it.
+ */
+async function openOrJoinEmbedded(paths: DataPaths, options: OpenOptions): Promise<Database> {
+	let told = false;
+	for (;;) {
+		try {
+			return await openEmbedded(paths, options);
+		} catch (error) {
+			if (!(error instanceof DataDirInUse)) throw error;
+			const joined = await joinEmbedded(paths, error.pid);
+			if (joined) return joined;
+			const heldMs = error.since ? Date.now() - error.since.getTime() : Infinity;
+			if (error.pid === process.pid || heldMs >= HOLDER_START_MS) {
+				throw new DataDirInUse(paths.pgdata, error.pid, undefined, error.since, 'it does not share it');
+			}
+			if (!told) {
+				told = true;
+				options.onWait?.(`The embedded database is held by pid ${error.pid}; waiting for it to share it or finish (up to ${Math.ceil((HOLDER_START_MS - heldMs) / 1000)} s)…`);
+			}
+			await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+		}
+	}
 }
 
 export async function openServer(url: string, options: OpenOptions = {}): Promise<Database> {
@@ -124,10 +164,10 @@ export async function openServer(url: string, options: OpenOptions = {}): Promis
 
 /** The configured database, migrated. */
 export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database> {
-	const db = config.databaseUrl ? await openServer(config.databaseUrl, options) : await openEmbedded(config.paths, options);
+	const db = config.databaseUrl ? await openServer(config.databaseUrl, options) : await openOrJoinEmbedded(config.paths, options);
 	// The embedded database is this process's own: it migrates itself, unless the caller
-	// migrates in a transaction of its own.
-	const mode = options.migrations === 'defer' ? 'defer' : db.kind === 'embedded' ? 'apply' : (options.migrations ?? 'require');
+	// migrates in a transaction of its own. Reached through its holder, it is the holder's to migrate.
+	const mode = options.migrations === 'defer' ? 'defer' : db.heldBy !== undefined ? 'require' : db.kind === 'embedded' ? 'apply' : (options.migrations ?? 'require');
 	try {
 		// Not `onMigrated?.(await migrate(…))`: optional chaining would skip the migration itself when no one listens.
 		if (mode === 'apply') {
@@ -155,7 +195,13 @@ async function requireCurrentSchema(db: Database): Promise<void> {
 		await migrate(db.sql);
 	}
 	if (state.pending.length > 0) {
-		throw new UserError(`The database at ${db.location} needs ${state.pending.length} migration${state.pending.length === 1 ? '' : 's'} (${state.pending.join(', ')})`, {
+		const count = `${state.pending.length} migration${state.pending.length === 1 ? '' : 's'} (${state.pending.join(', ')})`;
+		if (db.heldBy !== undefined) {
+			throw new SchemaNotCurrent(`The embedded database held by pid ${db.heldBy} (an older eval752) needs ${count}`, {
+				hint: `close the eval752 with pid ${db.heldBy}, then run this again: it migrates the database itself`,
+			});
+		}
+		throw new SchemaNotCurrent(`The database at ${db.location} needs ${count}`, {
 			hint: 'run eval752 migrate (once, by whoever upgrades eval752 for the team)',
 		});
 	}

@@ -10,6 +10,7 @@ import {log} from '../log.js';
 import {createChangeFeed} from './changes.js';
 import {acquireLock, alive} from './lock.js';
 import {endTimeout} from './faults.js';
+import {SessionServer} from './session-server.js';
 import {guardTransactions} from './transaction.js';
 import type {Database, Sql} from './types.js';
 
@@ -70,18 +71,28 @@ export interface EmbeddedOptions {
 	readonly onCreate?: () => void;
 }
 
+/** The longest unix socket path the kernel takes (sun_path is 108 bytes with its NUL on Linux, 104 on macOS). */
+const SOCKET_PATH_MAX = process.platform === 'linux' ? 107 : 103;
+
+/** How long a closing holder lets the commands it serves finish before it ends their connections. */
+const SHARE_DRAIN_MS = 3000;
+
 /**
  * The embedded default: PGlite (PostgreSQL compiled to WebAssembly) in this process, served by
- * the pglite-socket server on a unix socket inside a private 0700 directory (the socket server
- * has no authentication, so never TCP), and reached through postgres.js like any server.
+ * our session server (session-server.ts) on a unix socket inside a private 0700 directory (the
+ * server has no authentication, so never TCP), and reached through postgres.js like any server.
  * PGlite is one shared session: the pool has exactly one connection.
+ *
+ * `share()` (the dashboard and `watch`, once migrated) also serves the other eval752 commands
+ * of the same user on `paths.socket` in the data directory (0600): they reach this process's
+ * database instead of failing on its lock (see connect.ts, joinEmbedded).
  */
 export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = {}): Promise<Database> {
 	fs.mkdirSync(paths.dataDir, {recursive: true, mode: 0o700});
 	const release = acquireLock(paths.lockFile, paths.pgdata);
 	let socketDir: string | undefined;
 	let pglite: {close(): Promise<void>} | undefined;
-	let server: {stop(): Promise<void>} | undefined;
+	let server: SessionServer | undefined;
 	try {
 		if (!embeddedExists(paths) && fs.existsSync(paths.pgdata)) {
 			// initdb was interrupted (nothing of the operator's can be in it yet): start over.
@@ -93,20 +104,23 @@ export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = 
 			options.onCreate?.();
 			await initdbInChild(paths.pgdata);
 		}
-		const [{PGlite}, {PGLiteSocketServer}] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
+		const {PGlite} = await import('@electric-sql/pglite');
 		const db = await PGlite.create(paths.pgdata);
 		pglite = db;
 		if (creating) fs.writeFileSync(path.join(paths.pgdata, READY_MARKER), `${new Date().toISOString()}\n`, {mode: 0o600});
 
 		await removeStaleSocketDirs();
+		// A socket file a killed holder left in the data directory: the lock is ours, so is the name.
+		fs.rmSync(paths.socket, {force: true});
 		// The pid in the name lets the next start tell a dead process's leftover (kill -9) from a live one.
 		socketDir = fs.mkdtempSync(path.join(os.tmpdir(), `eval752-${process.pid}-`));
 		fs.chmodSync(socketDir, 0o700);
-		const socketServer = new PGLiteSocketServer({db, path: path.join(socketDir, '.s.PGSQL.5432')});
-		await socketServer.start();
-		server = socketServer;
+		const sessions = new SessionServer(db);
+		server = sessions;
+		await sessions.listen(path.join(socketDir, SOCKET), {own: true});
 
 		let closed = false;
+		let sharing = false;
 		let connectionsLost = 0;
 		const sql = guardTransactions(postgres({
 			host: socketDir,
@@ -120,7 +134,8 @@ export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = 
 			},
 			connect_timeout: 10,
 		}) as unknown as Sql);
-		const changes = createChangeFeed(undefined);
+		// LISTEN/NOTIFY through the session server, as on a server: other processes' changes arrive too.
+		const changes = createChangeFeed(sql);
 		const dir = socketDir;
 		return {
 			sql,
@@ -129,24 +144,104 @@ export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = 
 			changes,
 			// In-process: the connection cannot be taken away by anyone else.
 			onConnectionLost: () => () => undefined,
+			async share() {
+				if (sharing || closed) return;
+				if (Buffer.byteLength(paths.socket) > SOCKET_PATH_MAX) {
+					log.warn('the data directory path is too long for a socket: other eval752 commands wait for this one instead of joining it', {socket: paths.socket});
+					return;
+				}
+				await sessions.listen(paths.socket, {own: false});
+				sharing = true;
+			},
 			async close() {
 				if (closed) return;
 				closed = true;
+				// Others first: no new command joins, and the ones running finish (or are ended, rolled back).
+				if (sharing) await sessions.stopSharing(SHARE_DRAIN_MS);
 				await changes.stop();
 				await sql.end({timeout: endTimeout(connectionsLost)}).catch(() => undefined);
-				await socketServer.stop().catch(() => undefined);
+				await sessions.close().catch(() => undefined);
 				await db.close().catch(() => undefined);
 				fs.rmSync(dir, {recursive: true, force: true});
 				release();
 			},
 		};
 	} catch (error) {
-		await server?.stop().catch(() => undefined);
+		await server?.close().catch(() => undefined);
 		await pglite?.close().catch(() => undefined);
 		if (socketDir) fs.rmSync(socketDir, {recursive: true, force: true});
 		release();
 		throw error;
 	}
+}
+
+/**
+ * Reaches the embedded database through the socket of the process that holds it (a dashboard or
+ * `watch` of the same user), or says undefined when nobody serves it there (yet). The socket is
+ * used only when it is what the holder makes: a socket, ours, 0600 — never a file someone else
+ * could have put in its place.
+ */
+export async function joinEmbedded(paths: DataPaths, holderPid: number): Promise<Database | undefined> {
+	let stat: fs.Stats;
+	try {
+		stat = fs.lstatSync(paths.socket);
+	} catch {
+		return undefined;
+	}
+	const uid = process.getuid?.();
+	if (!stat.isSocket() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0) {
+		log.warn('not joining the embedded database: its socket is not a private socket of this user', {socket: paths.socket, mode: (stat.mode & 0o777).toString(8)});
+		return undefined;
+	}
+	const lost = new Set<() => void>();
+	let closed = false;
+	let connectionsLost = 0;
+	const sql = guardTransactions(postgres({
+		path: paths.socket,
+		username: 'postgres',
+		database: 'postgres',
+		max: 1,
+		idle_timeout: 0,
+		connect_timeout: 5,
+		onnotice: (notice) => log.info('database notice', {message: notice.message}),
+		onclose: () => {
+			if (closed) return;
+			connectionsLost++;
+			log.warn('the connection to the eval752 process holding the embedded database closed', {pid: holderPid});
+			for (const listener of lost) listener();
+		},
+	}) as unknown as Sql);
+	try {
+		await sql`select 1`;
+	} catch (error) {
+		closed = true;
+		await sql.end({timeout: 1}).catch(() => undefined);
+		const code = (error as {code?: string}).code;
+		// The holder closed (or is closing) between our look and the connection: not served here.
+		if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET' || code === 'CONNECTION_CLOSED' || code === 'CONNECT_TIMEOUT' || code === '57P01') return undefined;
+		throw error;
+	}
+	log.info('joined the embedded database through the process holding it', {pid: holderPid});
+	const changes = createChangeFeed(sql);
+	return {
+		sql,
+		kind: 'embedded',
+		location: `${paths.pgdata} (through the eval752 with pid ${holderPid}, which holds it)`,
+		heldBy: holderPid,
+		changes,
+		onConnectionLost(listener) {
+			lost.add(listener);
+			return () => {
+				lost.delete(listener);
+			};
+		},
+		async close() {
+			if (closed) return;
+			closed = true;
+			await changes.stop();
+			await sql.end({timeout: endTimeout(connectionsLost)}).catch(() => undefined);
+		},
+	};
 }
 
 const SOCKET = '.s.PGSQL.5432';

@@ -25,11 +25,23 @@ import {UserError} from '../errors.js';
  */
 export class DataDirInUse extends UserError {
 	readonly pid: number;
-	constructor(dir: string, pid: number, host?: string) {
-		super(`The embedded database at ${dir} is in use by pid ${pid}${host ? ` on ${host}` : ''}`, {
-			hint: 'close the other eval752 (or wait for it to finish), or point DATABASE_URL at a shared PostgreSQL',
+	/** When the holder took the lock (its owner file's time), when known. */
+	readonly since: Date | undefined;
+	/** `why`: what the opener found beyond the lock ("it does not share it"). */
+	constructor(dir: string, pid: number, host?: string, since?: Date, why?: string) {
+		super(`The embedded database at ${dir} is in use by pid ${pid}${host ? ` on ${host}` : ''}${why ? `, and ${why}` : ''}`, {
+			hint: 'wait for that eval752 to finish, or close it; a dashboard or watch shares the database with the other commands',
 		});
 		this.pid = pid;
+		this.since = since;
+	}
+}
+
+function ownerSince(owner: Owner): Date | undefined {
+	try {
+		return fs.statSync(owner.file).mtime;
+	} catch {
+		return undefined;
 	}
 }
 
@@ -125,7 +137,7 @@ export function acquireLock(lockPath: string, dir: string): () => void {
 			const owners = currentOwners(lockPath);
 			if (owners) {
 				const live = owners.find((owner) => !isStale(owner));
-				if (live) throw new DataDirInUse(dir, live.pid!, live.host !== os.hostname() ? live.host : undefined);
+				if (live) throw new DataDirInUse(dir, live.pid!, live.host !== os.hostname() ? live.host : undefined, ownerSince(live));
 				for (const owner of owners) removeStale(owner);
 			}
 			try {

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {UserError} from '../errors.js';
+import {SchemaNotCurrent, UserError} from '../errors.js';
 import {log} from '../log.js';
 import type {Queryable, Sql, Tx} from './types.js';
 
@@ -80,12 +80,12 @@ export async function migrationState(sql: Queryable, files: readonly MigrationFi
 
 function refuseDrift(state: MigrationState): void {
 	if (state.changed.length > 0) {
-		throw new UserError(`Migration ${state.changed[0]} was changed after it was applied (its sha256 differs)`, {
+		throw new SchemaNotCurrent(`Migration ${state.changed[0]} was changed after it was applied (its sha256 differs)`, {
 			hint: 'restore the original file and put the change in a new migration',
 		});
 	}
 	if (state.unknown.length > 0) {
-		throw new UserError(`The database has migration ${state.unknown[0]}, which this eval752 does not know`, {
+		throw new SchemaNotCurrent(`The database has migration ${state.unknown[0]}, which this eval752 does not know`, {
 			hint: 'upgrade eval752 to the version that applied it',
 		});
 	}

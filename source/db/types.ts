@@ -18,6 +18,13 @@ export interface Database {
 	/** For the header and `doctor`: the data directory, or host:port/database (never a password). */
 	readonly location: string;
 	readonly changes: ChangeFeed;
+	/**
+	 * Embedded only, set when this process reaches the database through the socket of the process
+	 * that holds it (a dashboard or `watch` of the same user): that process's pid.
+	 */
+	readonly heldBy?: number;
+	/** Embedded holder only: serve the other eval752 commands of this user too (dashboard, watch). */
+	share?(): Promise<void>;
 	/** A pooled connection closed under us (server restart, pg_terminate_backend). */
 	onConnectionLost(listener: () => void): () => void;
 	close(): Promise<void>;

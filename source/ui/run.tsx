@@ -141,6 +141,7 @@ export async function runDashboard(options: {readOnly: boolean}, io: Io): Promis
 				loadPreferences(),
 				openApp(io, {
 					readOnly: options.readOnly,
+					share: true,
 					onProgress: (message) => {
 						opening = message;
 						if (!finished) instance?.rerender(tree());

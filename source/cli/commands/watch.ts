@@ -112,7 +112,7 @@ Examples:
 		const json = values.json ?? false;
 		const tty = Boolean(io.stdout.isTTY) && !json;
 
-		const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
+		const app = await openApp(io, {share: true, onProgress: (message) => io.stderr.write(`${message}\n`)});
 		const controller = new AbortController();
 		const stop = () => {
 			if (!json) io.stderr.write('\neval752: stopping watch — Ctrl+C again to quit at once\n');
