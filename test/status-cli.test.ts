@@ -1,3 +1,5 @@
+import {spawn} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +8,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {Input, Io} from '../source/cli/io.js';
 import {width} from '../source/lib/text.js';
 import {main} from '../source/cli/main.js';
+import {KeyRing} from '../source/crypto/index.js';
 import type {ProviderType} from '../source/domain/families.js';
 import type {RateLimits} from '../source/domain/provider.js';
 import {addKey, setKeyStatus} from '../source/services/keys.js';
@@ -241,8 +244,8 @@ describe('eval752 status', () => {
 
 		expect(result.code).toBe(1);
 		const report = JSON.parse(result.stdout) as {healthy: boolean; state: string; exitCode: number; checkedAt: string; maxAgeSeconds: number; counts: Record<string, number>; providers: Array<Record<string, unknown>>};
-		expect(Object.keys(report).sort()).toEqual(['checkedAt', 'counts', 'exitCode', 'healthy', 'maxAgeSeconds', 'providers', 'state']);
-		expect(report).toMatchObject({healthy: false, state: 'failing', exitCode: 1, maxAgeSeconds: 7200, counts: {healthy: 1, degraded: 0, failing: 2, unknown: 0, disabled: 0}});
+		expect(Object.keys(report).sort()).toEqual(['checkedAt', 'counts', 'exitCode', 'health', 'healthy', 'key', 'maxAgeSeconds', 'providers', 'state']);
+		expect(report).toMatchObject({healthy: false, state: 'failing', health: 'failing', key: {status: 'ok', message: null, hint: null}, exitCode: 1, maxAgeSeconds: 7200, counts: {healthy: 1, degraded: 0, failing: 2, unknown: 0, disabled: 0}});
 		expect(new Date(report.checkedAt).toISOString()).toBe(report.checkedAt);
 		expect(report.providers.map((entry) => entry['name'])).toEqual([good.name, bad.name, never.name]);
 		for (const entry of report.providers) {
@@ -346,7 +349,7 @@ describe('eval752 status', () => {
 	it('never decrypts: it runs without ENCRYPTION_KEY, and with no providers says how to add one', async () => {
 		const empty = await status([], {EVAL752_LOG_FILE: env['EVAL752_LOG_FILE'], EVAL752_DATA_DIR: env['EVAL752_DATA_DIR']});
 		expect(empty).toMatchObject({code: 0, stderr: ''});
-		expect(empty.stdout).toBe('No providers yet — add one: eval752 providers add --name NAME --type TYPE\n');
+		expect(empty.stdout).toBe('ENCRYPTION_KEY is not set, so the key is not checked and nothing can be probed\n\nNo providers yet — add one: eval752 providers add --name NAME --type TYPE\n');
 
 		const p = await provider('golf');
 		await smokeNow(p.name);
@@ -380,11 +383,16 @@ describe('eval752 status', () => {
 			'--json',
 			'--format FORMAT',
 			'openmetrics',
-			'  0  every enabled provider is healthy',
-			'  1  at least one is failing',
-			'  3  none failing; at least one degraded',
-			'  4  none failing or degraded; at least one unknown',
-			'  2  usage or configuration error',
+			'  0  healthy           every enabled provider is healthy (also when there are none) (Nagios OK)',
+			'  1  failing           at least one enabled provider is failing (Nagios CRITICAL)',
+			'  2  usage             usage or configuration error',
+			'  3  degraded          none failing; at least one degraded (Nagios WARNING)',
+			'  4  unknown           none failing or degraded; at least one not probed within --max-age (Nagios WARNING)',
+			'  5  unchecked         could not check: the database is unreachable',
+			'  6  wrong-key         ENCRYPTION_KEY can not open the stored API keys',
+			'  7  unchecked (busy)  could not check: another eval752 holds the embedded database',
+			'"state": "unchecked"',
+			'"key": {"status": "ok" | "wrong" | "retired" | "missing"',
 			'"health": "healthy" | "degraded" | "failing" | "unknown" | "disabled"',
 			'"observedLimits": null |',
 			'enforced by eval752 for its own requests',
@@ -403,5 +411,112 @@ describe('eval752 status', () => {
 		const later = await providerStatus(tc.ctx, {now: tomorrow});
 		expect(later).toMatchObject({state: 'unknown', exitCode: 4});
 		expect(later.providers[0]!.health.reason).toMatch(/^last probe 1d ago, older than 24h$/);
+	});
+});
+
+describe('when status could not check, or the key is wrong: its own exit codes, never a provider verdict', () => {
+	it('a database that refuses connections → exit 5, "unchecked" with the reason on stderr and in --json', async () => {
+		const unreachable = {...env, DATABASE_URL: 'postgres://eval752@127.0.0.1:1/nowhere'};
+		const text = await runCli(['status'], {env: unreachable});
+		expect(text.code).toBe(5);
+		expect(text.stdout).toBe('');
+		expect(text.stderr).toBe("eval752: could not check — Can't reach PostgreSQL at 127.0.0.1:1/nowhere: connection refused — check DATABASE_URL and that the server is running\n");
+
+		const json = await runCli(['status', '--json'], {env: unreachable});
+		expect(json.code).toBe(5);
+		const document = JSON.parse(json.stdout) as Record<string, unknown>;
+		expect(document).toMatchObject({state: 'unchecked', exitCode: 5, healthy: false, cause: 'unreachable', reason: "Can't reach PostgreSQL at 127.0.0.1:1/nowhere: connection refused", hint: 'check DATABASE_URL and that the server is running'});
+		expect(new Date(document['checkedAt'] as string).toISOString()).toBe(document['checkedAt']);
+
+		const metrics = await runCli(['status', '--format', 'openmetrics'], {env: unreachable});
+		expect(metrics.code).toBe(5);
+		expect(metrics.stdout).toContain('eval752_status_checked{cause="unreachable"} 0\n# EOF\n');
+
+		// probe and watch --once say the same, with the same code.
+		for (const args of [['probe', '--all'], ['watch', '--once']]) {
+			const result = await runCli(args, {env: unreachable});
+			expect(result.code, args.join(' ')).toBe(5);
+			expect(result.stderr).toContain('eval752: could not check — Can\'t reach PostgreSQL');
+		}
+		const probeJson = await runCli(['probe', '--all', '--json'], {env: unreachable});
+		expect(JSON.parse(probeJson.stdout)).toMatchObject({state: 'unchecked', exitCode: 5, cause: 'unreachable'});
+	});
+
+	it('an embedded directory held by another process that does not share it → exit 7 (busy), naming the pid', async () => {
+		const dir = fs.mkdtempSync(path.join(work, 'locked-'));
+		const holder = spawn('sleep', ['60']);
+		try {
+			const lock = path.join(dir, 'pgdata.lock');
+			fs.mkdirSync(lock, {mode: 0o700});
+			const owner = path.join(lock, `owner-${holder.pid}-0123456789abcdef`);
+			fs.writeFileSync(owner, `${holder.pid}\n${os.hostname()}\n`, {mode: 0o600});
+			const then = new Date(Date.now() - 5 * 60_000);
+			fs.utimesSync(owner, then, then);
+			const locked = {EVAL752_DATA_DIR: dir, EVAL752_LOG_FILE: env['EVAL752_LOG_FILE'], ENCRYPTION_KEY: tc.keyHex};
+			const text = await runCli(['status'], {env: locked});
+			expect(text.code).toBe(7);
+			expect(text.stderr).toContain(`eval752: could not check — The embedded database at ${path.join(dir, 'pgdata')} is in use by pid ${holder.pid}, and it does not share it — wait for that eval752 to finish, or close it`);
+			const json = await runCli(['status', '--json'], {env: locked});
+			expect(JSON.parse(json.stdout)).toMatchObject({state: 'unchecked', exitCode: 7, cause: 'busy'});
+			expect((await runCli(['probe', '--all'], {env: locked})).code).toBe(7);
+		} finally {
+			holder.kill();
+		}
+	});
+
+	it('a wrong ENCRYPTION_KEY → exit 6 ("wrong-key"), though every provider is healthy; probe refuses before it stores anything', async () => {
+		const p = await provider('india');
+		await smokeNow(p.name);
+		expect((await status()).code).toBe(0);
+		const wrong = {...env, ENCRYPTION_KEY: randomBytes(32).toString('hex')};
+
+		const text = await status([], wrong);
+		expect(text.code).toBe(6);
+		expect(text.stdout.split('\n\n')[0]!.replace(/\n/g, ' ')).toMatch(/^WRONG KEY: ENCRYPTION_KEY \(key id \w+\) did not write this data \(key id \w+\) — every probe would fail \(exit 6\) try: set the key that wrote this data, or add it to ENCRYPTION_KEY_PREVIOUS$/);
+		expect(row(text.stdout, p.name)[1]).toBe('healthy');
+
+		const json = JSON.parse((await status(['--json'], wrong)).stdout) as Record<string, unknown>;
+		expect(json).toMatchObject({state: 'wrong-key', exitCode: 6, healthy: false, health: 'healthy', key: {status: 'wrong'}});
+
+		const runsBefore = await tc.ctx.db.sql`select count(*)::int as n from smoke_runs`;
+		const probed = await runCli(['probe', '--all'], {database: tc.t.db, env: wrong});
+		expect(probed.code).toBe(6);
+		expect(probed.stderr).toMatch(/^eval752: nothing probed — ENCRYPTION_KEY \(key id \w+\) did not write this data \(key id \w+\) — set the key that wrote this data, or add it to ENCRYPTION_KEY_PREVIOUS\n$/);
+		expect((await runCli(['watch', '--once'], {database: tc.t.db, env: wrong})).code).toBe(6);
+		expect(await tc.ctx.db.sql`select count(*)::int as n from smoke_runs`).toEqual(runsBefore);
+	});
+
+	it('a retired key — the canary passes but stored keys are under a key id no longer configured → exit 6 too, without decrypting', async () => {
+		// Its own database: the newer key signs the audit head here, which the file's key could not verify after.
+		const own = await testContext();
+		const ownEnv = {...env, ENCRYPTION_KEY: own.keyHex};
+		try {
+			const created = await createProvider(own.ctx, {name: 'juliet', type: 'openai', baseUrl: mock.baseUrl});
+			await addKey(own.ctx, created.id, {secret: `sk-older-${'x'.repeat(16)}`, label: 'older'});
+			// A master-key rotation: a second key wrote one more secret (and its canary); then only the old key is configured again.
+			const newer = randomBytes(32);
+			const rotated = {...own.ctx, keys: {status: 'ok' as const, ring: KeyRing.from(newer, [Buffer.from(own.keyHex, 'hex')])}};
+			await addKey(rotated, created.id, {secret: `sk-newer-${'y'.repeat(16)}`, label: 'newer'});
+			const newerId = KeyRing.from(newer, []).currentId;
+			const status = (args: string[], extra = ownEnv) => runCli(['status', ...args], {database: own.t.db, env: extra});
+
+			const result = await status(['--json']);
+			expect(result.code).toBe(6);
+			const json = JSON.parse(result.stdout) as {state: string; key: {status: string; message: string; hint: string}};
+			expect(json.state).toBe('wrong-key');
+			expect(json.key).toEqual({status: 'retired', message: `1 stored API key is encrypted under key id ${newerId}, which ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS do not hold`, hint: `add the key with id ${newerId} to ENCRYPTION_KEY_PREVIOUS, then run eval752 rekey`});
+			const text = await status([]);
+			expect(text.stdout.split('\n\n')[0]!.replace(/\n/g, ' ')).toBe(`RETIRED KEY: 1 stored API key is encrypted under key id ${newerId}, which ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS do not hold — every probe would fail (exit 6) try: add the key with id ${newerId} to ENCRYPTION_KEY_PREVIOUS, then run eval752 rekey`);
+			// With that key configured as a previous one, all is well again (exit 4: nothing probed yet).
+			const both = {...ownEnv, ENCRYPTION_KEY_PREVIOUS: newer.toString('hex')};
+			expect((await status([], both)).code).toBe(4);
+		} finally {
+			await own.t.drop();
+		}
+	});
+
+	it('probe of a provider that does not exist is a usage error (2), not "could not check" and not "failing"', async () => {
+		const result = await runCli(['probe', 'no-such-provider'], {database: tc.t.db, env});
+		expect(result.code).toBe(2);
 	});
 });

@@ -1,7 +1,10 @@
 import {probeKinds, type ProbeKind} from '../domain/probe.js';
-import {UsageError} from '../errors.js';
+import {NotFoundError, UsageError} from '../errors.js';
 import {milliseconds, rate, tokensText} from '../lib/metrics.js';
+import {checkEncryptionKey, EXIT_KEY, keyBlocksProbing, uncheckedFrom} from '../services/check-outcome.js';
+import type {ServiceContext} from '../services/context.js';
 import {DEFAULT_PARALLEL, MAX_PARALLEL, type ProbeRound, type ProviderProbe} from '../services/probe.js';
+import {errorLine, printJson} from './format.js';
 import type {SmokeMetrics, SmokeOutcome, SmokeSkipped} from '../services/smoke.js';
 import {intFlag} from './args.js';
 import type {Io} from './io.js';
@@ -139,4 +142,37 @@ export async function withInterrupt<T>(io: Io, json: boolean, work: (signal: Abo
 	} finally {
 		process.off('SIGINT', onInterrupt);
 	}
+}
+
+/**
+ * A checker's run (`probe`, `watch`): when it can't check at all — the database unreachable or
+ * busy, the schema behind, a bug — it says so on stderr (and as a JSON document with --json) and
+ * exits with the "could not check" code, never with a health code. Usage and configuration
+ * errors keep exit 2 (thrown on to main).
+ */
+export async function asChecker(io: Io, json: boolean, work: () => Promise<number>): Promise<number> {
+	try {
+		return await work();
+	} catch (error) {
+		// A provider name that does not exist is the caller's mistake (usage), not a check that failed.
+		if (error instanceof NotFoundError) throw new UsageError(error.message, error.hint);
+		const unchecked = uncheckedFrom(error);
+		if (!unchecked) throw error;
+		io.stderr.write(`eval752: could not check — ${errorLine(unchecked)}\n`);
+		if (json) printJson(io.stdout, {state: 'unchecked', exitCode: unchecked.exitCode, cause: unchecked.cause, reason: unchecked.message, hint: unchecked.hint ?? null});
+		return unchecked.exitCode;
+	}
+}
+
+/**
+ * Probing needs the key that wrote the stored API keys: with a wrong, retired or missing one
+ * every probe would fail, so nothing is probed and nothing is stored. Returns the exit code to
+ * stop with (6), after saying why; undefined when the key is fine.
+ */
+export async function refuseWithoutKey(ctx: ServiceContext, io: Io, json: boolean): Promise<number | undefined> {
+	const blocked = keyBlocksProbing(await checkEncryptionKey(ctx));
+	if (!blocked) return undefined;
+	io.stderr.write(`eval752: nothing probed — ${errorLine(blocked)}\n`);
+	if (json) printJson(io.stdout, {state: 'wrong-key', exitCode: EXIT_KEY, reason: blocked.message, hint: blocked.hint});
+	return EXIT_KEY;
 }

@@ -4,7 +4,8 @@ import type {Queryable, Tx} from '../db/types.js';
 import type {KeyState} from './context.js';
 
 function wrongKey(ring: KeyRing, writer: string): string {
-	return `ENCRYPTION_KEY (key id ${ring.currentId}) did not write this data (key id ${writer}); set the key used when the data was created, or add it to ENCRYPTION_KEY_PREVIOUS`;
+	// Facts only: every place that shows it adds the one piece of advice (hint, banner), never twice.
+	return `ENCRYPTION_KEY (key id ${ring.currentId}) did not write this data (key id ${writer})`;
 }
 
 /**

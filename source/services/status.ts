@@ -4,6 +4,7 @@ import type {ProviderType, RateLimits} from '../domain/provider.js';
 import {UsageError} from '../errors.js';
 import {describeLimits} from '../providers/index.js';
 import type {ServiceContext} from './context.js';
+import {checkEncryptionKey, EXIT_KEY, type KeyCheck} from './check-outcome.js';
 import {healthExitCode, providerHealth, worstState, type HealthState, type HealthVerdict} from './health.js';
 import {listProviders, type ProviderSummary} from './providers.js';
 
@@ -41,8 +42,13 @@ export interface StatusReport {
 	readonly maxAgeMs: number;
 	/** The worst state among enabled providers (healthy when there are none). */
 	readonly state: Exclude<HealthState, 'disabled'>;
-	/** What `status` exits with: 0 healthy, 1 failing, 3 degraded, 4 unknown (see healthExitCodes). */
+	/**
+	 * What `status` exits with: the health verdict (0 healthy, 1 failing, 3 degraded, 4 unknown),
+	 * or 6 when the encryption key can't open the stored keys (check-outcome.ts has every code).
+	 */
 	readonly exitCode: number;
+	/** The encryption-key check (absent where the report covers only probed providers). */
+	readonly key?: KeyCheck;
 	/** Providers per state. */
 	readonly counts: Readonly<Record<HealthState, number>>;
 	readonly providers: readonly ProviderStatus[];
@@ -100,14 +106,21 @@ export function reportOf(providers: readonly ProviderStatus[], maxAgeMs: number,
 	return {checkedAt: now, maxAgeMs, state: worstState(states), exitCode: healthExitCode(states), counts, providers};
 }
 
+/** A wrong or retired key decides the exit code: every probe would fail, whatever the stored health says. */
+export function keyBlocks(key: KeyCheck | undefined): boolean {
+	return key?.status === 'wrong' || key?.status === 'retired';
+}
+
 export async function providerStatus(ctx: ServiceContext, options: {maxAgeMs?: number; now?: Date; ids?: readonly string[]} = {}): Promise<StatusReport> {
 	const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
 	const now = options.now ?? new Date();
 	const wanted = options.ids ? new Set(options.ids) : undefined;
 	const summaries = (await listProviders(ctx)).filter((summary) => !wanted || wanted.has(summary.id));
-	return reportOf(
+	const report = reportOf(
 		summaries.map((summary) => assessProvider(summary, maxAgeMs, now)),
 		maxAgeMs,
 		now,
 	);
+	const key = await checkEncryptionKey(ctx);
+	return {...report, key, exitCode: keyBlocks(key) ? EXIT_KEY : report.exitCode};
 }

@@ -1,14 +1,14 @@
 import {openApp} from '../../app.js';
 import {probeKindDescriptions, type ProbeKind} from '../../domain/probe.js';
 import {UsageError} from '../../errors.js';
-import {healthExitCodes} from '../../services/health.js';
+import {exitCodeHelp} from '../../services/check-outcome.js';
 import {DEFAULT_PARALLEL, MAX_PARALLEL, probeProviders, selectProviders, type ProbeRound} from '../../services/probe.js';
 import {DEFAULT_MAX_AGE_MS, formatDuration, parseDuration} from '../../services/status.js';
 import {parse} from '../args.js';
 import {printJson, width} from '../format.js';
 import type {Io} from '../io.js';
 import type {Command} from '../command.js';
-import {EXIT_CANCELLED, parallelFlag, parseProbeFlag, roundJson, summaryLine, withInterrupt} from '../run-output.js';
+import {asChecker, EXIT_CANCELLED, parallelFlag, parseProbeFlag, refuseWithoutKey, roundJson, summaryLine, withInterrupt} from '../run-output.js';
 
 /** `name  state — reason` per provider, wrapped at the width. */
 export function healthLines(round: ProbeRound, max: number): string[] {
@@ -52,8 +52,10 @@ Options:
                        counts, probes: [{provider, kind, skipped: reason | null,
                        runs: [run as smoke --json]}], providers: [status as status --json]}
 
-Exit codes (the health of the providers probed, as eval752 status): ${healthExitCodes.healthy} healthy, ${healthExitCodes.failing} failing,
-${healthExitCodes.degraded} degraded, ${healthExitCodes.unknown} unknown; 2 usage or configuration error; ${EXIT_CANCELLED} cancelled with Ctrl+C.
+Exit codes (the health of the providers probed, as eval752 status; ${EXIT_CANCELLED} cancelled with Ctrl+C).
+Nothing is probed with a wrong, retired or missing ENCRYPTION_KEY (exit 6), and a probe that
+could not run at all (the database unreachable or busy) is never reported as a provider failing:
+${exitCodeHelp()}
 
 Examples:
   eval752 probe --all --kind models
@@ -72,34 +74,38 @@ Examples:
 		const parallel = parallelFlag('probe', values.parallel);
 		const maxAgeMs = values['max-age'] === undefined ? DEFAULT_MAX_AGE_MS : parseDuration(values['max-age'], '--max-age', 'probe');
 		const json = values.json ?? false;
-		const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
-		try {
-			const providers = await selectProviders(app.ctx, selection);
-			if (providers.length === 0) {
-				if (json) printJson(io.stdout, {probes: [], providers: [], state: 'healthy', exitCode: 0});
-				else io.stdout.write('No enabled providers to probe — add one: eval752 providers add --name NAME --type TYPE\n');
-				return 0;
+		return asChecker(io, json, async () => {
+			const app = await openApp(io, {onProgress: (message) => io.stderr.write(`${message}\n`)});
+			try {
+				const refused = await refuseWithoutKey(app.ctx, io, json);
+				if (refused !== undefined) return refused;
+				const providers = await selectProviders(app.ctx, selection);
+				if (providers.length === 0) {
+					if (json) printJson(io.stdout, {probes: [], providers: [], state: 'healthy', exitCode: 0});
+					else io.stdout.write('No enabled providers to probe — add one: eval752 providers add --name NAME --type TYPE\n');
+					return 0;
+				}
+				const round = await withInterrupt(io, json, (signal) =>
+					probeProviders(app.ctx, providers, {kind, parallel, maxAgeMs}, signal, {
+						onOutcome: (_provider, outcome) => {
+							if (json) return;
+							io.stdout.write(`${summaryLine(outcome)}\n`);
+							if (outcome.outcome === 'failed') io.stderr.write(`  ${outcome.provider}: ${outcome.errorClass ?? 'error'}: ${outcome.message ?? ''}\n  try: ${outcome.hint ?? ''}\n`);
+						},
+						onProviderDone: (probe) => {
+							if (!json && probe.skipped) io.stdout.write(`skipped · ${probe.provider} · ${probe.skipped}\n`);
+						},
+					}),
+				);
+				if (json) printJson(io.stdout, roundJson(round));
+				else {
+					const max = Math.min(io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120, 120);
+					io.stdout.write(['', 'Health:', ...healthLines(round, max), ''].join('\n'));
+				}
+				return round.cancelled ? EXIT_CANCELLED : round.report.exitCode;
+			} finally {
+				await app.close();
 			}
-			const round = await withInterrupt(io, json, (signal) =>
-				probeProviders(app.ctx, providers, {kind, parallel, maxAgeMs}, signal, {
-					onOutcome: (_provider, outcome) => {
-						if (json) return;
-						io.stdout.write(`${summaryLine(outcome)}\n`);
-						if (outcome.outcome === 'failed') io.stderr.write(`  ${outcome.provider}: ${outcome.errorClass ?? 'error'}: ${outcome.message ?? ''}\n  try: ${outcome.hint ?? ''}\n`);
-					},
-					onProviderDone: (probe) => {
-						if (!json && probe.skipped) io.stdout.write(`skipped · ${probe.provider} · ${probe.skipped}\n`);
-					},
-				}),
-			);
-			if (json) printJson(io.stdout, roundJson(round));
-			else {
-				const max = Math.min(io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120, 120);
-				io.stdout.write(['', 'Health:', ...healthLines(round, max), ''].join('\n'));
-			}
-			return round.cancelled ? EXIT_CANCELLED : round.report.exitCode;
-		} finally {
-			await app.close();
-		}
+		});
 	},
 };

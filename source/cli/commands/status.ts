@@ -1,9 +1,9 @@
-import {openApp} from '../../app.js';
+import {openApp, type App} from '../../app.js';
 import {UsageError} from '../../errors.js';
-import {healthExitCodes} from '../../services/health.js';
-import {DEFAULT_MAX_AGE_MS, formatDuration, parseDuration, providerStatus, type ProviderStatus, type StatusReport} from '../../services/status.js';
+import {exitCodeHelp, uncheckedFrom, type Unchecked} from '../../services/check-outcome.js';
+import {DEFAULT_MAX_AGE_MS, formatDuration, keyBlocks, parseDuration, providerStatus, type ProviderStatus, type StatusReport} from '../../services/status.js';
 import {parse} from '../args.js';
-import {age, columns, printJson, table, truncate, width} from '../format.js';
+import {age, columns, errorLine, printJson, table, truncate, width} from '../format.js';
 import type {Io} from '../io.js';
 import {providerStatusJson} from '../health-json.js';
 import {renderOpenMetrics} from '../openmetrics.js';
@@ -11,15 +11,34 @@ import type {Command} from '../command.js';
 
 /** The JSON a script reads; its shape is documented in --help and kept stable. */
 export function statusJson(report: StatusReport): unknown {
+	const keyBad = keyBlocks(report.key);
 	return {
-		state: report.state,
+		state: keyBad ? 'wrong-key' : report.state,
 		exitCode: report.exitCode,
-		healthy: report.state === 'healthy',
+		healthy: !keyBad && report.state === 'healthy',
+		health: report.state,
+		key: report.key ? {status: report.key.status, message: report.key.message, hint: report.key.hint} : null,
 		checkedAt: report.checkedAt.toISOString(),
 		maxAgeSeconds: Math.round(report.maxAgeMs / 1000),
 		counts: report.counts,
 		providers: report.providers.map((provider) => providerStatusJson(provider, report.checkedAt)),
 	};
+}
+
+/** The document `status --json` prints when it could not check at all. */
+export function uncheckedJson(unchecked: Unchecked, now: Date): unknown {
+	return {state: unchecked.state, exitCode: unchecked.exitCode, healthy: false, cause: unchecked.cause, reason: unchecked.message, hint: unchecked.hint ?? null, checkedAt: now.toISOString()};
+}
+
+/** OpenMetrics when nothing could be checked: one sample that says so, and why (a scrape never reads silence as health). */
+export function uncheckedOpenMetrics(unchecked: Unchecked): string {
+	return [
+		'# HELP eval752_status_checked 1 when eval752 could check the providers, 0 when it could not (cause says why).',
+		'# TYPE eval752_status_checked gauge',
+		`eval752_status_checked{cause="${unchecked.cause}"} 0`,
+		'# EOF',
+		'',
+	].join('\n');
 }
 
 function lastProbeCell(provider: ProviderStatus): string {
@@ -59,8 +78,20 @@ function nextStep(attention: readonly ProviderStatus[], max: number): string {
 	return 'try: eval752 probe --all (eval752 keys add PROVIDER for one without a key)';
 }
 
+/** The key check as the first lines on-call reads, when it is anything but ok. */
+function keyLines(report: StatusReport, max: number): string[] {
+	const key = report.key;
+	if (!key || key.status === 'ok') return [];
+	if (key.status === 'missing') return [...wrap(key.message ?? '', '', max), ''];
+	return [
+		...wrap(`${key.status === 'wrong' ? 'WRONG KEY' : 'RETIRED KEY'}: ${key.message ?? ''} — every probe would fail (exit ${report.exitCode})`, '', max),
+		...(key.hint ? wrap(`try: ${key.hint}`, '', max) : []),
+		'',
+	];
+}
+
 export function renderStatus(report: StatusReport, max: number): string {
-	if (report.providers.length === 0) return 'No providers yet — add one: eval752 providers add --name NAME --type TYPE\n';
+	if (report.providers.length === 0) return [...keyLines(report, max), 'No providers yet — add one: eval752 providers add --name NAME --type TYPE', ''].join('\n');
 	const now = report.checkedAt;
 	const rows = report.providers.map((provider) => [
 		provider.name,
@@ -71,7 +102,7 @@ export function renderStatus(report: StatusReport, max: number): string {
 		provider.health.last ? age(provider.health.last.at, now) : '—',
 		provider.health.last?.totalMs == null ? '—' : `${provider.health.last.totalMs} ms`,
 	]);
-	const out: string[] = [table(['PROVIDER', 'HEALTH', 'KEYS A/D', 'OK/MODELS', 'LAST PROBE', 'AGE', 'LATENCY'], rows, max).trimEnd(), ''];
+	const out: string[] = [...keyLines(report, max), table(['PROVIDER', 'HEALTH', 'KEYS A/D', 'OK/MODELS', 'LAST PROBE', 'AGE', 'LATENCY'], rows, max).trimEnd(), ''];
 
 	const attention = report.providers.filter((provider) => provider.health.state !== 'healthy' && provider.health.state !== 'disabled');
 	if (attention.length > 0) {
@@ -107,14 +138,24 @@ export const formats = ['text', 'json', 'openmetrics'] as const;
 
 export const command: Command = {
 	name: 'status',
-	summary: 'every provider at a glance; exit 0 healthy, 1 failing, 3 degraded, 4 unknown',
+	summary: 'every provider at a glance; exit 0 healthy, 1 failing, 3 degraded, 4 unknown, 5 could not check, 6 wrong key, 7 busy',
 	help: `Usage: eval752 status [--max-age DURATION] [--json | --format text|json|openmetrics]
 
 Every provider: its health, keys (active/disabled), models that pass, the last probe (outcome,
 kind, age, latency), the client-side rate limits eval752 applies to its own requests, and beside
 them the rate-limit headers the provider itself last sent (labelled with when; never enforced).
 Reads stored results only: it never decrypts a key and never calls a provider — run
-eval752 probe (or eval752 smoke) for a fresh result.
+eval752 probe (or eval752 smoke) for a fresh result. It does check the encryption key: the
+canary says whether ENCRYPTION_KEY wrote the data, and every stored API key must be under a key
+id that ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS holds (no key is decrypted for that). A wrong or
+retired key is its own state (exit 6): every probe would fail. Without ENCRYPTION_KEY the key is
+not checked and the health decides.
+
+When it could not check at all — the database unreachable, the embedded database held by another
+eval752 that does not share it, a schema that is behind — it says so on stderr and exits 5 (or 7
+for the busy embedded database), never with a health code; --json then prints
+{"state": "unchecked", "exitCode", "healthy": false, "cause": "unreachable" | "busy" | "schema"
+| "error", "reason": string, "hint": string | null, "checkedAt"}.
 
 Health is judged from the probes of the key that serves traffic (the first active key by
 priority) on the configured models, as fresh as --max-age; a cancelled run is no verdict:
@@ -134,16 +175,16 @@ Options:
                        collector (write to a .prom file: eval752 status --format openmetrics >
                        /var/lib/node_exporter/eval752.prom.$$ && mv … eval752.prom)
 
-Exit codes (the worst enabled provider decides; disabled ones never count):
-  ${healthExitCodes.healthy}  every enabled provider is healthy (also when there are none)
-  ${healthExitCodes.failing}  at least one is failing
-  ${healthExitCodes.degraded}  none failing; at least one degraded
-  ${healthExitCodes.unknown}  none failing or degraded; at least one unknown
-  2  usage or configuration error
+Exit codes (the worst enabled provider decides; disabled ones never count), stable, and the
+monitoring state each maps to (Nagios plugins: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN — their
+numbers differ from ours, so map them; the README has a wrapper):
+${exitCodeHelp()}
 
 JSON shape (--json):
-  {"state": "healthy" | "degraded" | "failing" | "unknown", "exitCode": number,
-   "healthy": boolean, "checkedAt": ISO time, "maxAgeSeconds": number,
+  {"state": "healthy" | "degraded" | "failing" | "unknown" | "wrong-key", "exitCode": number,
+   "healthy": boolean, "health": the providers' worst state (as "state" without the key),
+   "key": {"status": "ok" | "wrong" | "retired" | "missing", "message", "hint": string | null},
+   "checkedAt": ISO time, "maxAgeSeconds": number,
    "counts": {"healthy", "degraded", "failing", "unknown", "disabled": number},
    "providers": [{"id", "name", "type", "enabled": boolean,
      "probeKind": "models" | "chat" | "stream",
@@ -164,6 +205,7 @@ Examples:
   eval752 status
   eval752 status --max-age 7d --json | jq '.providers[] | select(.health != "healthy")'
   eval752 status --max-age 10m; [ $? -eq 4 ] && echo "nothing probed lately"
+  eval752 status >/dev/null; case $? in 0) exit 0;; 3|4) exit 1;; 1|6) exit 2;; *) exit 3;; esac
 `,
 	async run(args: readonly string[], io: Io) {
 		const {values} = parse('status', args, {json: {type: 'boolean'}, format: {type: 'string'}, 'max-age': {type: 'string'}}, {max: 0});
@@ -171,15 +213,23 @@ Examples:
 		const format = values.format ?? (values.json ? 'json' : 'text');
 		if (!(formats as readonly string[]).includes(format)) throw new UsageError(`status: --format must be one of ${formats.join(', ')}`, 'eval752 status --help');
 		if (values.json && format !== 'json') throw new UsageError('status: --json and --format exclude each other', 'eval752 status --help');
-		const app = await openApp(io, {readOnly: true, onProgress: (message) => io.stderr.write(`${message}\n`)});
+		let app: App | undefined;
 		try {
+			app = await openApp(io, {readOnly: true, onProgress: (message) => io.stderr.write(`${message}\n`)});
 			const report = await providerStatus(app.ctx, {maxAgeMs});
 			if (format === 'json') printJson(io.stdout, statusJson(report));
 			else if (format === 'openmetrics') io.stdout.write(renderOpenMetrics(report));
 			else io.stdout.write(renderStatus(report, Math.min(columns(io.stdout), 120)));
 			return report.exitCode;
+		} catch (error) {
+			const unchecked = uncheckedFrom(error);
+			if (!unchecked) throw error;
+			io.stderr.write(`eval752: could not check — ${errorLine(unchecked)}\n`);
+			if (format === 'json') printJson(io.stdout, uncheckedJson(unchecked, new Date()));
+			else if (format === 'openmetrics') io.stdout.write(uncheckedOpenMetrics(unchecked));
+			return unchecked.exitCode;
 		} finally {
-			await app.close();
+			await app?.close();
 		}
 	},
 };

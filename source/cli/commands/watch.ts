@@ -12,7 +12,8 @@ import {parse} from '../args.js';
 import {age, table, truncate} from '../format.js';
 import {writeControl, type Io} from '../io.js';
 import type {Command} from '../command.js';
-import {parallelFlag, parseProbeFlag, roundJson} from '../run-output.js';
+import {exitCodeHelp} from '../../services/check-outcome.js';
+import {asChecker, EXIT_CANCELLED, parallelFlag, parseProbeFlag, refuseWithoutKey, roundJson} from '../run-output.js';
 
 /** Default --every. */
 export const DEFAULT_EVERY_MS = 5 * 60_000;
@@ -29,12 +30,14 @@ function clock(date: Date): string {
 	return date.toTimeString().slice(0, 8);
 }
 
-async function roundLines(ctx: ServiceContext, round: ProbeRound, options: {everyMs: number; number: number; next: Date; max: number}): Promise<string[]> {
+async function roundLines(ctx: ServiceContext, round: ProbeRound, options: {everyMs: number; number: number; next: Date; max: number; once: boolean}): Promise<string[]> {
 	const ids = round.report.providers.map((provider) => provider.id);
 	const points = await recentRunPoints(ctx, ids, TREND_POINTS);
 	const probed = round.probes.filter((probe) => probe.skipped === null).length;
 	const elsewhere = round.probes.filter((probe) => probe.skipped?.startsWith('probed this interval')).length;
-	const head = `eval752 watch · every ${formatDuration(options.everyMs)} · round ${options.number} at ${clock(round.startedAt)} · next ${clock(options.next)} · Ctrl+C stops`;
+	const head = options.once
+		? `eval752 watch · one round at ${clock(round.startedAt)}`
+		: `eval752 watch · every ${formatDuration(options.everyMs)} · round ${options.number} at ${clock(round.startedAt)} · next ${clock(options.next)} · Ctrl+C stops`;
 	const rows = round.report.providers.map((provider) => {
 		const last = provider.health.last;
 		return [
@@ -59,7 +62,7 @@ export const command: Command = {
 	name: 'watch',
 	summary: 'keep probing on a schedule; a live status table or one JSON line a round',
 	help: `Usage: eval752 watch [--every DURATION] [--all | PROVIDER…] [--kind KIND] [--parallel N]
-                     [--max-age DURATION] [--json]
+                     [--max-age DURATION] [--json] [--once]
 
 Probes the providers (every enabled one unless names are given) once per interval, as
 eval752 probe does — each with its own probe kind or --kind, paced by its own client-side limits:
@@ -87,13 +90,20 @@ Options:
   --json               one JSON line per round: {"round", "startedAt", "finishedAt",
                        "cancelled", "state", "exitCode", "counts", "probes", "providers"}
                        (as eval752 probe --json)
+  --once               one round, then exit with its health verdict (as eval752 probe)
 
-Exit codes: 0 stopped with Ctrl+C or SIGTERM, 1 the first round fails (a wrong setup), 2 usage
-or configuration error.
+While it runs, watch holds the embedded database and shares it: the other eval752 commands of
+this user reach it through watch (see the README).
+
+Exit codes: 0 stopped with Ctrl+C or SIGTERM (${EXIT_CANCELLED} when --once is cancelled); with --once the
+round's verdict; when the first round could not run at all (the database unreachable or busy, a
+wrong key), the "could not check" code — never a provider verdict:
+${exitCodeHelp()}
 
 Examples:
   eval752 watch --every 5m
   eval752 watch --every 1m --kind models --json >> /var/log/eval752-watch.jsonl
+  eval752 watch --once --kind models; echo "verdict $?"
 `,
 	async run(args: readonly string[], io: Io) {
 		const {values, positionals} = parse('watch', args, {
@@ -103,7 +113,9 @@ Examples:
 			parallel: {type: 'string'},
 			'max-age': {type: 'string'},
 			json: {type: 'boolean'},
+			once: {type: 'boolean'},
 		});
+		const once = values.once ?? false;
 		const everyMs = values.every === undefined ? DEFAULT_EVERY_MS : parseDuration(values.every, '--every', 'watch');
 		const kind = parseProbeFlag('watch', values.kind, 'kind');
 		const parallel = parallelFlag('watch', values.parallel);
@@ -112,50 +124,56 @@ Examples:
 		const json = values.json ?? false;
 		const tty = Boolean(io.stdout.isTTY) && !json;
 
-		const app = await openApp(io, {share: true, onProgress: (message) => io.stderr.write(`${message}\n`)});
-		const controller = new AbortController();
-		const stop = () => {
-			if (!json) io.stderr.write('\neval752: stopping watch — Ctrl+C again to quit at once\n');
-			controller.abort();
-		};
-		// `once`: a second Ctrl+C falls back to Node's default and ends the process at once.
-		process.once('SIGINT', stop);
-		process.once('SIGTERM', stop);
-		const holder = `${app.ctx.actor} on ${hostname()} pid ${process.pid}`;
-		await preloadClient();
-		let drawn = 0;
-		try {
-			for (let number = 1; !controller.signal.aborted; number++) {
-				let round: ProbeRound;
-				try {
-					round = await watchRound(app.ctx, {selection, intervalMs: everyMs, holder, kind, parallel, maxAgeMs}, controller.signal);
-				} catch (error) {
-					if (number === 1) throw error;
-					// A later round that fails (the database restarting, say) is reported; the next one tries again.
-					log.warn('watch round failed', {round: number, error: error instanceof Error ? error.message : String(error)});
-					io.stderr.write(`eval752: round ${number} fails: ${isUserError(error) ? error.message : error instanceof Error ? error.message : String(error)}\n`);
-					if (!(await sleep((Math.floor(Date.now() / everyMs) + 1) * everyMs - Date.now(), controller.signal))) break;
-					continue;
+		return asChecker(io, json, async () => {
+			const app = await openApp(io, {share: !once, onProgress: (message) => io.stderr.write(`${message}\n`)});
+			const controller = new AbortController();
+			const stop = () => {
+				if (!json) io.stderr.write('\neval752: stopping watch — Ctrl+C again to quit at once\n');
+				controller.abort();
+			};
+			// `once`: a second Ctrl+C falls back to Node's default and ends the process at once.
+			process.once('SIGINT', stop);
+			process.once('SIGTERM', stop);
+			const holder = `${app.ctx.actor} on ${hostname()} pid ${process.pid}`;
+			let drawn = 0;
+			try {
+				const refused = await refuseWithoutKey(app.ctx, io, json);
+				if (refused !== undefined) return refused;
+				await preloadClient();
+				for (let number = 1; !controller.signal.aborted; number++) {
+					let round: ProbeRound;
+					try {
+						round = await watchRound(app.ctx, {selection, intervalMs: everyMs, holder, kind, parallel, maxAgeMs}, controller.signal);
+					} catch (error) {
+						// The first round decides whether watch can work at all (asChecker says why it can't).
+						if (number === 1 || once) throw error;
+						// A later round that fails (the database restarting, say) is reported; the next one tries again.
+						log.warn('watch round failed', {round: number, error: error instanceof Error ? error.message : String(error)});
+						io.stderr.write(`eval752: round ${number} fails: ${isUserError(error) ? error.message : error instanceof Error ? error.message : String(error)}\n`);
+						if (!(await sleep((Math.floor(Date.now() / everyMs) + 1) * everyMs - Date.now(), controller.signal))) break;
+						continue;
+					}
+					// The next round starts just after a window boundary, and late enough that the claims of
+					// this round no longer block it (a lease is held for nine tenths of an interval).
+					const next = new Date(Math.max(Math.floor(Date.now() / everyMs) + 1, Math.ceil((round.startedAt.getTime() + MIN_GAP_FRACTION * everyMs) / everyMs)) * everyMs + 25);
+					if (json) io.stdout.write(`${JSON.stringify({round: number, ...roundJson(round)})}\n`);
+					else {
+						const max = Math.max(40, (tty && io.stdout.columns ? io.stdout.columns : 120) - 1);
+						const lines = await roundLines(app.ctx, round, {everyMs, number, next, max, once});
+						if (tty && drawn > 0) writeControl(io.stdout, redrawFrom(drawn));
+						io.stdout.write(`${lines.join('\n')}\n${tty ? '' : '\n'}`);
+						drawn = lines.length;
+					}
+					if (once) return round.cancelled ? EXIT_CANCELLED : round.report.exitCode;
+					if (round.cancelled) break;
+					if (!(await sleep(next.getTime() - Date.now(), controller.signal))) break;
 				}
-				// The next round starts just after a window boundary, and late enough that the claims of
-				// this round no longer block it (a lease is held for nine tenths of an interval).
-				const next = new Date(Math.max(Math.floor(Date.now() / everyMs) + 1, Math.ceil((round.startedAt.getTime() + MIN_GAP_FRACTION * everyMs) / everyMs)) * everyMs + 25);
-				if (json) io.stdout.write(`${JSON.stringify({round: number, ...roundJson(round)})}\n`);
-				else {
-					const max = Math.max(40, (tty && io.stdout.columns ? io.stdout.columns : 120) - 1);
-					const lines = await roundLines(app.ctx, round, {everyMs, number, next, max});
-					if (tty && drawn > 0) writeControl(io.stdout, redrawFrom(drawn));
-					io.stdout.write(`${lines.join('\n')}\n${tty ? '' : '\n'}`);
-					drawn = lines.length;
-				}
-				if (round.cancelled) break;
-				if (!(await sleep(next.getTime() - Date.now(), controller.signal))) break;
+				return 0;
+			} finally {
+				process.off('SIGINT', stop);
+				process.off('SIGTERM', stop);
+				await app.close();
 			}
-			return 0;
-		} finally {
-			process.off('SIGINT', stop);
-			process.off('SIGTERM', stop);
-			await app.close();
-		}
+		});
 	},
 };

@@ -1,7 +1,7 @@
 import {Box} from 'ink';
 import {age, layoutColumns, layoutRow, type ColumnSpec} from '../../../lib/text.js';
 import {healthExitCodes} from '../../../services/health.js';
-import {formatDuration} from '../../../services/status.js';
+import {formatDuration, keyBlocks} from '../../../services/status.js';
 import {ErrorText} from '../../components/ListStatus.js';
 import {Pane} from '../../components/Pane.js';
 import {Spinner} from '../../components/Spinner.js';
@@ -35,7 +35,8 @@ export function StatusPane({active, width, height}: {readonly active: boolean; r
 	const report = useAsyncResource(() => services.statusReport(), [], refresh);
 	const providers = report.data?.providers;
 	const selection = useSelection(providers, (p) => p.id);
-	const rows = Math.max(1, height - 6);
+	// The key line wraps to at most two rows at 80 columns.
+	const rows = Math.max(1, height - 6 - (keyBlocks(report.data?.key) ? 2 : 0));
 	useCommands(
 		'status',
 		{
@@ -52,8 +53,13 @@ export function StatusPane({active, width, height}: {readonly active: boolean; r
 			{!r && !report.error ? <Spinner label="Judging every provider…" /> : null}
 			{r ? (
 				<Box flexDirection="column">
+					{keyBlocks(r.key) ? (
+						<Text color={ui.theme.error} wrap="wrap">
+							{`${r.key?.status === 'retired' ? 'RETIRED KEY' : 'WRONG KEY'}: ${r.key?.message ?? ''} — every probe would fail; eval752 status exits ${r.exitCode}`}
+						</Text>
+					) : null}
 					<Text color={healthColor(r.state, ui.theme)} wrap="wrap">
-						{`${r.state} overall (eval752 status exits ${r.exitCode}; ${healthExitCodes.healthy} healthy, ${healthExitCodes.failing} failing, ${healthExitCodes.degraded} degraded, ${healthExitCodes.unknown} unknown) · probes count for ${formatDuration(r.maxAgeMs)}`}
+						{`${r.state} overall (eval752 status exits ${r.exitCode}; ${healthExitCodes.healthy} healthy, ${healthExitCodes.failing} failing, ${healthExitCodes.degraded} degraded, ${healthExitCodes.unknown} unknown, 6 wrong key) · probes count for ${formatDuration(r.maxAgeMs)}`}
 					</Text>
 					<Text color={ui.theme.muted} wrap="truncate">
 						{(['healthy', 'degraded', 'failing', 'unknown', 'disabled'] as const).map((state) => `${r.counts[state]} ${state}`).join(' · ')}
