@@ -188,7 +188,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-	mock.setDefault({kind: 'stream', text: 'Hello from the mock provider.', chunkDelayMs: 2});
+	mock.setDefault({kind: 'stream', text: 'Hello from the mock provider.', chunkDelayMs: 5});
 });
 
 describe('eval752 smoke: a passing run', () => {
@@ -257,7 +257,7 @@ describe('eval752 smoke: a passing run', () => {
 		const parsed = JSON.parse(result.stdout) as Record<string, unknown>;
 		expect(Object.keys(parsed).sort()).toEqual(['error', 'excerpt', 'key', 'metrics', 'model', 'outcome', 'probeKind', 'provider', 'rateHeaders', 'runId', 'streamed']);
 		expect(parsed).toMatchObject({provider: p.name, model: 'mock-small', key: `sk-…${p.secret.slice(-4)}`, outcome: 'ok', error: null, excerpt: 'Hello from the mock provider.'});
-		expect(Object.keys(parsed['metrics'] as object).sort()).toEqual(['inputTokens', 'outputTokens', 'outputTokensEstimated', 'tokensPerSecond', 'totalMs', 'ttftMs']);
+		expect(Object.keys(parsed['metrics'] as object).sort()).toEqual(['inputTokens', 'outputTokens', 'outputTokensEstimated', 'tokensPerSecond', 'totalMs', 'ttftMs', 'usageImplausible']);
 		expect(parsed['metrics']).toMatchObject({outputTokens: 5, outputTokensEstimated: false});
 		const [run] = await runs(p.name);
 		expect(parsed['runId']).toBe(run!.id);
@@ -315,10 +315,11 @@ describe('eval752 smoke: failing runs keep the key secret', () => {
 describe('eval752 smoke: counted tokens', () => {
 	it('a provider that reports no usage gets ~ before its token count and its rate, and 1 token in the singular', async () => {
 		const p = await provider();
-		mock.setDefault({kind: 'stream', tokens: ['po', 'ng'], chunkDelayMs: 20, usage: false});
+		// Nine characters: about three tokens.
+		mock.setDefault({kind: 'stream', tokens: ['pong ', 'pong'], chunkDelayMs: 20, usage: false});
 		const result = await smoke([p.name]);
 		expect(result).toMatchObject({code: 0, stderr: ''});
-		expect(result.stdout.split('\n')[1]).toMatch(new RegExp(`^ok · ${p.name} · mock-small · key sk-…${p.secret.slice(-4)} · stream · ttft \\d+ ms · total \\d+ ms · ~2 tokens out · ~\\d+\\.\\d tok/s$`));
+		expect(result.stdout.split('\n')[1]).toMatch(new RegExp(`^ok · ${p.name} · mock-small · key sk-…${p.secret.slice(-4)} · stream · ttft \\d+ ms · total \\d+ ms · ~3 tokens out · ~\\d+\\.\\d tok/s$`));
 		mock.setDefault({kind: 'stream', tokens: ['pong'], usage: false});
 		expect((await smoke([p.name])).stdout.split('\n')[1]).toMatch(/ · ~1 token out · (— tok\/s|~\d+\.\d tok\/s)$/);
 	});

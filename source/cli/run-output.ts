@@ -28,10 +28,16 @@ function round(value: number | null, digits: number): number | null {
 	return Math.round(value * factor) / factor;
 }
 
-/** What the probe was: "models probe", "chat probe", "stream", "stream (not streamed: no streaming capability)". */
+/**
+ * What the probe was: "models probe", "chat probe", "stream", or a stream that did not stream:
+ * the provider has no streaming capability, or the server answered a streaming request with one
+ * JSON body (then its time to first token is its total).
+ */
 function kindText(outcome: SmokeOutcome): string {
-	if (outcome.probeKind === 'stream') return outcome.streamed ? 'stream' : 'stream, one request (no streaming capability)';
-	return `${outcome.probeKind} probe`;
+	if (outcome.probeKind !== 'stream') return `${outcome.probeKind} probe`;
+	if (outcome.streamed) return 'stream';
+	if (!outcome.askedToStream) return 'stream, one request (no streaming capability)';
+	return outcome.outcome === 'ok' ? 'stream asked, answered as one JSON body (not streamed)' : 'stream';
 }
 
 /**
@@ -41,7 +47,7 @@ function kindText(outcome: SmokeOutcome): string {
 export function summaryLine(outcome: SmokeOutcome): string {
 	const metrics = outcome.metrics;
 	const state = outcome.outcome === 'failed' ? `failed (${outcome.errorClass ?? 'error'})` : outcome.outcome;
-	const tokens = tokensText({inputTokens: metrics.inputTokens, outputTokens: metrics.outputTokens, estimated: metrics.outputTokensEstimated});
+	const tokens = `${tokensText({inputTokens: metrics.inputTokens, outputTokens: metrics.outputTokens, estimated: metrics.outputTokensEstimated})}${metrics.usageImplausible ? ' (reported usage not plausible)' : ''}`;
 	const parts = [state, outcome.provider, outcome.model, `key ${outcome.keyHint ?? 'none'}`, kindText(outcome)];
 	if (outcome.probeKind === 'models') return [...parts, `total ${milliseconds(metrics.totalMs)}`, tokens].join(' · ');
 	return [...parts, `ttft ${milliseconds(metrics.ttftMs)}`, `total ${milliseconds(metrics.totalMs)}`, tokens, rate(metrics.tokensPerSecond, metrics.outputTokensEstimated)].join(' · ');
@@ -54,6 +60,7 @@ function metricsJson(metrics: SmokeMetrics | null) {
 		inputTokens: metrics?.inputTokens ?? null,
 		outputTokens: metrics?.outputTokens ?? null,
 		outputTokensEstimated: metrics?.outputTokensEstimated ?? false,
+		usageImplausible: metrics?.usageImplausible ?? false,
 		tokensPerSecond: round(metrics?.tokensPerSecond ?? null, 2),
 	};
 }

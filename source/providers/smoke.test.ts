@@ -124,14 +124,51 @@ describe('smoke: a good stream', () => {
 		expect(body['temperature']).toBeUndefined();
 	});
 
-	it('counts content chunks when the provider reports no usage, and says so', async () => {
+	it('estimates from the characters when the provider reports no usage (never a count of chunks), and says so', async () => {
 		const mock = await server();
-		mock.script({kind: 'stream', tokens: ['a', 'b', 'c'], usage: false});
+		// 47 characters in five chunks: ~12 tokens, not ~5.
+		const chunks = ['The quick ', 'brown fox ', 'jumps over ', 'the lazy ', 'dog ok.'];
+		expect(chunks.join('')).toHaveLength(47);
+		mock.script({kind: 'stream', tokens: chunks, usage: false});
 		const events = await run(request(mock.baseUrl));
-		expect(events.find((event) => event.type === 'usage')).toEqual({type: 'usage', inputTokens: null, outputTokens: 3, estimated: true});
+		expect(events.find((event) => event.type === 'usage')).toEqual({type: 'usage', inputTokens: null, outputTokens: 12, estimated: true});
 		const finished = last(events);
 		if (finished.type !== 'finished') throw new Error('expected finished');
-		expect(finished.metrics).toMatchObject({outputTokens: 3, outputTokensEstimated: true});
+		expect(finished.metrics).toMatchObject({outputTokens: 12, outputTokensEstimated: true, streamed: true});
+		expect(finished.metrics.usageImplausible).toBeUndefined();
+	});
+
+	it('usage that can not be true — negative, or millions for a two-word answer — is ignored for an estimate from the text', async () => {
+		const mock = await server();
+		for (const [reportedInputTokens, reportedOutputTokens] of [
+			[64_311_401, -48_726_140],
+			[12, -1],
+			[12, 5_000_000],
+			[90_000_000, 3],
+			[12.5, 3],
+		] as const) {
+			mock.script({kind: 'stream', tokens: ['Hello ', 'there.'], reportedInputTokens, reportedOutputTokens});
+			const events = await run(request(mock.baseUrl));
+			const finished = last(events);
+			if (finished.type !== 'finished') throw new Error('expected finished');
+			expect(finished.metrics, `${reportedInputTokens} in, ${reportedOutputTokens} out`).toMatchObject({inputTokens: null, outputTokens: 3, outputTokensEstimated: true, usageImplausible: true});
+			expect(events.find((event) => event.type === 'usage')).toEqual({type: 'usage', inputTokens: null, outputTokens: 3, estimated: true});
+		}
+		// Plausible usage is believed as reported.
+		mock.script({kind: 'stream', tokens: ['Hello ', 'there.'], reportedInputTokens: 12, reportedOutputTokens: 2});
+		const finished = last(await run(request(mock.baseUrl)));
+		if (finished.type !== 'finished') throw new Error('expected finished');
+		expect(finished.metrics).toMatchObject({inputTokens: 12, outputTokens: 2});
+		expect(finished.metrics.outputTokensEstimated).toBeUndefined();
+	});
+
+	it('reasoning tokens the answer does not show are believed up to the budget asked for', async () => {
+		const mock = await server();
+		mock.script({kind: 'stream', tokens: ['ok'], reportedOutputTokens: 60});
+		const finished = last(await run(request(mock.baseUrl, {maxOutputTokens: 64})));
+		if (finished.type !== 'finished') throw new Error('expected finished');
+		expect(finished.metrics).toMatchObject({outputTokens: 60});
+		expect(finished.metrics.usageImplausible).toBeUndefined();
 	});
 
 	it('streams 10,000 tokens incrementally and reports the server usage', async () => {
@@ -154,6 +191,7 @@ describe('smoke: a good stream', () => {
 		if (finished.type !== 'finished') throw new Error(`expected finished, got ${finished.type}`);
 		expect(finished.metrics.outputTokens).toBe(10_000);
 		expect(finished.metrics.outputTokensEstimated).toBeUndefined();
+		expect(finished.metrics.streamed).toBe(true);
 		expect(finished.metrics.tokensPerSecond).toBeGreaterThan(0);
 		expect(finished.excerpt.length).toBe(500);
 		expect(deltaText(events)).toBe(tokens.join(''));
@@ -389,7 +427,7 @@ describe('smoke: one non-streaming request (no streaming capability, or the chat
 		mock.script({kind: 'stream', text: 'a twenty char answer', usage: false});
 		const finished = last(await run(request(mock.baseUrl, {stream: false})));
 		if (finished.type !== 'finished') throw new Error('expected finished');
-		expect(finished.metrics).toMatchObject({outputTokens: 5, outputTokensEstimated: true, inputTokens: null});
+		expect(finished.metrics).toMatchObject({outputTokens: 5, outputTokensEstimated: true, inputTokens: null, streamed: false, tokensPerSecond: null});
 	});
 
 	it('a reasoning answer counts its reasoning as output: a budget spent thinking still answers', async () => {
@@ -435,6 +473,20 @@ describe('smoke: a streaming request answered with plain JSON', () => {
 		expect((mock.chatRequests[0]?.body as Record<string, unknown>)['stream']).toBe(true);
 		expect(finished.excerpt).toBe('pong');
 		expect(finished.metrics.outputTokens).toBe(1);
+		// Asked to stream, answered whole: it did not stream, its first token is its end, and no rate is made up.
+		expect(finished.metrics.streamed).toBe(false);
+		expect(finished.metrics.ttftMs).toBe(finished.metrics.totalMs);
+		expect(finished.metrics.tokensPerSecond).toBeNull();
+	});
+
+	it('a streamed answer whose chunks come over time has a rate; one whose every chunk came at once (under 10 ms) has none', async () => {
+		const mock = await server();
+		mock.script({kind: 'stream', tokens: ['a ', 'b ', 'c ', 'd '], chunkDelayMs: 40});
+		const paced = last(await run(request(mock.baseUrl)));
+		if (paced.type !== 'finished') throw new Error('expected finished');
+		expect(paced.metrics.streamed).toBe(true);
+		expect(paced.metrics.tokensPerSecond).toBeGreaterThan(0);
+		expect(paced.metrics.tokensPerSecond!).toBeLessThan(1000);
 	});
 
 	it('a hostile provider echoing the key in a rate-limit header: redacted; an endless value capped', async () => {

@@ -67,8 +67,18 @@ export interface SmokeMetrics {
 	readonly inputTokens?: number | null;
 	/** Output tokens over the time from the first token to the end; null before any token. */
 	readonly tokensPerSecond: number | null;
-	/** True when the provider reported no usage and `outputTokens` counts content chunks instead. */
+	/**
+	 * True when `outputTokens` is an estimate from the characters of the answer: the provider
+	 * reported no usage, or reported numbers that can't be true (see {@link plausibleUsage}).
+	 */
 	readonly outputTokensEstimated?: boolean;
+	/** The provider did report usage, but numbers that can't be true: they are ignored (and logged). */
+	readonly usageImplausible?: boolean;
+	/**
+	 * True only when the answer arrived as server-sent events: a streaming request that the server
+	 * answered with one JSON body did not stream (its time to first token is its total).
+	 */
+	readonly streamed?: boolean;
 }
 
 export type SmokeEvent =
@@ -86,7 +96,7 @@ export type SmokeEvent =
 			readonly type: 'usage';
 			readonly inputTokens: number | null;
 			readonly outputTokens: number;
-			/** True when the provider sent no usage and the count is of content chunks. */
+			/** True when the count is an estimate from the answer's characters (no usage, or usage that can't be true). */
 			readonly estimated?: boolean;
 	  }
 	| {
@@ -109,6 +119,32 @@ export function outputBudget(maxOutputTokens: number, reasoning: boolean): numbe
 	return reasoning ? Math.max(maxOutputTokens * 4, 2048) : maxOutputTokens;
 }
 
+/** The output budget a request sends (max_tokens or max_completion_tokens). */
+function requestBudget(req: SmokeRequest): number {
+	return req.exactBudget ? req.maxOutputTokens : outputBudget(req.maxOutputTokens, req.provider.capabilities.includes('reasoning'));
+}
+
+/**
+ * A generation shorter than this is too short to time: every chunk arrived in one read, and a
+ * rate over it (75816776161.7 tok/s) would be noise. No tok/s is shown then.
+ */
+export const MIN_RATE_WINDOW_MS = 10;
+
+/**
+ * Usage a provider reports, taken only when it can be true: whole non-negative numbers, the
+ * output no more than the budget asked for plus what the visible text could hold (at most two
+ * tokens a character — hidden reasoning counts against the budget), the input no more than the
+ * prompt could hold (four tokens a character) plus room for a chat template. Anything else —
+ * `(64311401 in, -48726140 out)` for a two-word prompt — is ignored: the count is estimated
+ * from the text instead, and the numbers are logged.
+ */
+export function plausibleUsage(usage: {input: number | null; output: number}, bounds: {budget: number; textChars: number; promptChars: number}): boolean {
+	const whole = (value: number) => Number.isSafeInteger(value) && value >= 0;
+	if (!whole(usage.output) || usage.output > bounds.budget + 2 * bounds.textChars + 64) return false;
+	if (usage.input !== null && (!whole(usage.input) || usage.input > 4 * bounds.promptChars + 4096)) return false;
+	return true;
+}
+
 type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming | OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
 type ChatChunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 type Completion = OpenAI.Chat.Completions.ChatCompletion;
@@ -126,7 +162,7 @@ export function smokeRequestBody(req: SmokeRequest): ChatParams {
 	const messages: ChatParams['messages'] = [];
 	if (req.systemPrompt && provider.capabilities.includes('system_prompt')) messages.push({role: 'system', content: req.systemPrompt});
 	messages.push({role: 'user', content: req.prompt});
-	const budget = req.exactBudget ? req.maxOutputTokens : outputBudget(req.maxOutputTokens, reasoning);
+	const budget = requestBudget(req);
 	const body: ChatParams =
 		req.stream === false
 			? {model: requestModel(provider.type, req.model), messages, stream: false}
@@ -233,8 +269,11 @@ async function* runAttempt(
 	const redact = createRedactor(req.apiKey);
 	let chunks = 0;
 	let firstTokenAt: number | undefined;
-	let tokenChunks = 0;
-	let usage: {input: number | null; output: number} | undefined;
+	/** Characters of answer and reasoning text as the provider sent them: what an estimate counts. */
+	let textChars = 0;
+	/** What the provider reported, plausible or not; see {@link plausibleUsage}. */
+	let reported: {input: number | null; output: number} | undefined;
+	const promptChars = req.prompt.length + (req.systemPrompt && req.provider.capabilities.includes('system_prompt') ? req.systemPrompt.length : 0);
 	let excerpt = '';
 	let rateHeaders: Record<string, string> | null = null;
 	/** The answer came whole (not streamed): its token estimate is by length, not by chunk. */
@@ -242,17 +281,24 @@ async function* runAttempt(
 	/** When a whole answer arrived: its first token and its end are that one moment. */
 	let answeredAt: number | undefined;
 
+	/** The usage to believe: the reported one when plausible, else none. */
+	const usageNow = (): {input: number | null; output: number} | undefined => (reported && plausibleUsage(reported, {budget: requestBudget(req), textChars, promptChars}) ? reported : undefined);
 	const metricsAt = (endedAt: number, final: boolean): SmokeMetrics => {
-		const outputTokens = usage ? usage.output : tokenChunks > 0 || final ? tokenChunks : null;
+		const usage = usageNow();
+		const estimate = textChars > 0 ? estimateTokens(textChars) : final ? 0 : null;
+		const outputTokens = usage ? usage.output : estimate;
 		const generationMs = firstTokenAt === undefined ? 0 : endedAt - firstTokenAt;
+		const streamed = streaming && !wholeAnswer && chunks > 0;
 		const metrics: SmokeMetrics = {
 			ttftMs: firstTokenAt === undefined ? null : Math.round(firstTokenAt - startedAt),
 			totalMs: Math.round(endedAt - startedAt),
 			outputTokens,
 			inputTokens: usage ? usage.input : null,
-			tokensPerSecond: outputTokens !== null && outputTokens >= 1 && generationMs > 0 ? outputTokens / (generationMs / 1000) : null,
+			tokensPerSecond: streamed && outputTokens !== null && outputTokens >= 1 && generationMs >= MIN_RATE_WINDOW_MS ? outputTokens / (generationMs / 1000) : null,
+			streamed,
 		};
-		return usage || outputTokens === null ? metrics : {...metrics, outputTokensEstimated: true};
+		if (usage || outputTokens === null) return metrics;
+		return {...metrics, outputTokensEstimated: true, ...(reported ? {usageImplausible: true} : {})};
 	};
 	const failWith = (input: ErrorInput): AttemptResult => {
 		const endedAt = performance.now();
@@ -296,7 +342,12 @@ async function* runAttempt(
 				// A server that ignores `stream: true` answers with one JSON body; the SDK's SSE
 				// reader would see no event in it. Read it as the answer (or the error) it is.
 				wholeAnswer = isJson(response.headers.get('content-type'));
-				chunkSource = wholeAnswer ? answerChunks(await readAnswer(response), response.status) : stream;
+				if (wholeAnswer) {
+					const answer = await readAnswer(response);
+					// One moment: the whole answer arrived, so its first token is its end.
+					answeredAt = performance.now();
+					chunkSource = answerChunks(answer, response.status);
+				} else chunkSource = stream;
 			} else {
 				const {data, response} = await client.chat.completions
 					.create(body as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, options)
@@ -321,10 +372,10 @@ async function* runAttempt(
 				const reasoning = typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : typeof delta?.reasoning === 'string' ? delta.reasoning : '';
 				if (content || reasoning) {
 					firstTokenAt ??= now;
-					tokenChunks += wholeAnswer ? estimateTokens(content + reasoning) : 1;
+					textChars += content.length + reasoning.length;
 				}
 				if (chunk.usage && typeof chunk.usage.completion_tokens === 'number') {
-					usage = {input: typeof chunk.usage.prompt_tokens === 'number' ? chunk.usage.prompt_tokens : null, output: chunk.usage.completion_tokens};
+					reported = {input: typeof chunk.usage.prompt_tokens === 'number' ? chunk.usage.prompt_tokens : null, output: chunk.usage.completion_tokens};
 				}
 				if (content) {
 					const event = emit(stage.push(content));
@@ -349,11 +400,12 @@ async function* runAttempt(
 
 		const endedAt = answeredAt ?? performance.now();
 		const metrics = metricsAt(endedAt, true);
-		yield usage
-			? {type: 'usage', inputTokens: usage.input, outputTokens: usage.output}
-			: {type: 'usage', inputTokens: null, outputTokens: tokenChunks, estimated: true};
+		if (metrics.usageImplausible) log.warn('provider usage not plausible; estimated from the text instead', {provider: req.provider.id, model: req.model, reportedInput: reported?.input ?? null, reportedOutput: reported?.output ?? null, textChars});
+		yield metrics.outputTokensEstimated
+			? {type: 'usage', inputTokens: null, outputTokens: metrics.outputTokens ?? 0, estimated: true}
+			: {type: 'usage', inputTokens: metrics.inputTokens ?? null, outputTokens: metrics.outputTokens ?? 0};
 		// Logged before the last yield: a consumer may stop iterating once it has it.
-		log.info('smoke finished', {provider: req.provider.id, model: req.model, ttftMs: metrics.ttftMs, outputTokens: metrics.outputTokens, streamed: streaming});
+		log.info('smoke finished', {provider: req.provider.id, model: req.model, ttftMs: metrics.ttftMs, outputTokens: metrics.outputTokens, streamed: metrics.streamed});
 		// Redacted again as a whole: a fragment of the key split across two deltas
 		// escapes the per-delta pass but not this one, and the excerpt is stored.
 		yield {type: 'finished', metrics, excerpt: redact(excerpt), rateHeaders};
@@ -368,11 +420,13 @@ async function* runAttempt(
 }
 
 /**
- * Tokens in a whole answer when the provider reports no usage: about four characters a token,
- * the usual rule of thumb for English text. Shown with "~": it is an estimate.
+ * Tokens in an answer when the provider reports no (believable) usage: about four characters a
+ * token, the usual rule of thumb for English text, streamed or not — never a count of chunks
+ * (one chunk can carry many tokens). Shown with "~": it is an estimate.
  */
-export function estimateTokens(text: string): number {
-	return Math.max(1, Math.ceil(text.length / 4));
+export function estimateTokens(text: string | number): number {
+	const chars = typeof text === 'number' ? text : text.length;
+	return Math.max(1, Math.ceil(chars / 4));
 }
 
 /** An answer that is an error although the request succeeded: classified from its body, like an HTTP error. */

@@ -56,8 +56,13 @@ export interface SmokeOutcome {
 	readonly excerpt: string;
 	/** The check that ran: what it proves and what it cost. */
 	readonly probeKind: ProbeKind;
-	/** Whether the request streamed (a `stream` probe on a provider without the capability does not). */
+	/**
+	 * Whether the answer streamed: server-sent events arrived. A `stream` probe on a provider
+	 * without the capability does not stream, nor does one the server answered with plain JSON.
+	 */
 	readonly streamed: boolean;
+	/** A `stream` probe asked to stream (the provider has the capability); with `streamed` false the server ignored it. */
+	readonly askedToStream: boolean;
 	/** What the provider said about its limits in the response, if anything. */
 	readonly rateHeaders: Readonly<Record<string, string>> | null;
 }
@@ -294,7 +299,8 @@ async function store(ctx: ServiceContext, prepared: PreparedSmoke, model: string
 		metrics: last.metrics,
 		excerpt,
 		probeKind: prepared.kind,
-		streamed: streams(prepared),
+		streamed: last.metrics.streamed === true,
+		askedToStream: streams(prepared),
 		rateHeaders,
 	};
 }

@@ -50,6 +50,8 @@ export interface StreamBehaviour {
 	readonly usage?: boolean;
 	/** `completion_tokens` reported in the usage chunk; default: the number of tokens. */
 	readonly reportedOutputTokens?: number;
+	/** `prompt_tokens` reported in the usage chunk; default: about a quarter of the request body's length. */
+	readonly reportedInputTokens?: number;
 	/** After this many content chunks, send nothing more and keep the connection open. */
 	readonly stallAfterChunks?: number;
 	/** After this many content chunks, destroy the socket (a cut stream). */
@@ -328,7 +330,7 @@ async function stream(behaviour: StreamBehaviour, record: MockRequest, res: http
 	const model = body.model ?? 'mock-small';
 	const tokens = tokensOf(behaviour);
 	const created = Math.floor(Date.now() / 1000);
-	const promptTokens = JSON.stringify(body).length >> 2;
+	const promptTokens = behaviour.reportedInputTokens ?? JSON.stringify(body).length >> 2;
 	const completionTokens = behaviour.reportedOutputTokens ?? tokens.length;
 	const usage = {prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens};
 

@@ -113,7 +113,11 @@ The answer (chat, stream) goes to stdout as it arrives, with escape sequences an
 key removed; then one summary line with the tokens spent:
   ok · PROVIDER · MODEL · key sk-…a1b2 · stream · ttft 312 ms · total 845 ms · 19 tokens (12 in, 7 out) · 13.2 tok/s
   ok · PROVIDER · MODEL · key sk-…a1b2 · models probe · total 96 ms · 0 tokens
-("~7 tokens out" when the provider reports no usage and the count is an estimate; "—" when unknown).
+("~7 tokens out" when the provider reports no usage, or usage that can't be true — negative, or
+more than the budget and the text could hold — and the count is an estimate from the answer's
+characters, about four a token; "—" when unknown). tok/s only when the answer streamed over at
+least 10 ms; "stream asked, answered as one JSON body (not streamed)" when the server ignored
+the request to stream (its time to first token is then its total).
 On failure stderr says the error class (auth, permission, quota, rate_limited, model_not_found,
 bad_request, context, server, timeout, network, protocol), the message and a "try:" hint.
 Every run is stored with the rate-limit headers the provider sent (eval752 status shows them),
@@ -142,12 +146,12 @@ error, 130 cancelled with Ctrl+C.
 JSON shape (--json), per run:
   {"runId": uuid | null (null: never started, the batch was cancelled first),
    "provider": name, "model": model id, "key": "sk-…a1b2" | null (keyless local server),
-   "probeKind": "models" | "chat" | "stream", "streamed": boolean,
+   "probeKind": "models" | "chat" | "stream", "streamed": boolean (server-sent events arrived),
    "outcome": "ok" | "failed" | "cancelled",
    "error": null | {"class": string, "message": string, "hint": string},
    "metrics": {"ttftMs": number | null, "totalMs": number | null, "inputTokens": number | null,
                "outputTokens": number | null, "outputTokensEstimated": boolean,
-               "tokensPerSecond": number | null},
+               "usageImplausible": boolean, "tokensPerSecond": number | null},
    "excerpt": the first 500 characters of the answer, sanitised ("" unless ok),
    "rateHeaders": null | {header: value} (x-ratelimit-*, anthropic-ratelimit-*, retry-after)}
 
