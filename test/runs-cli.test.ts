@@ -127,7 +127,7 @@ describe(`eval752 runs (${databaseKind})`, () => {
 		expect(shown.stdout).toContain('probe         chat\n');
 		expect(shown.stdout).toContain('outcome       failed (model_not_found)\n');
 		expect(shown.stdout).toMatch(/error {9}Provider acme doesn't know model mock-large \(404\): The model `mock-large` does not exist/);
-		expect(shown.stdout).toContain('try           Run `eval752 models discover acme` to see the models this key can use\n');
+		expect(shown.stdout).toContain('try           See the models this key can use and attach one of them (eval752 models discover acme)\n');
 
 		const good = JSON.parse((await cli('runs', 'show', ok!, '--json')).stdout) as Record<string, unknown>;
 		expect(good).toMatchObject({kind: 'smoke', provider: 'acme', model: 'mock-small', probeKind: 'stream', outcome: 'ok', error: null, excerpt: 'pong from acme', rateHeaders: {'x-ratelimit-remaining-requests': '7'}});
@@ -140,14 +140,14 @@ describe(`eval752 runs (${databaseKind})`, () => {
 		expect(text.stdout).toContain('alias         chat · finished');
 		expect(text.stdout).toContain('prompt\n    Say hi\n');
 		expect(text.stdout).toMatch(/── acme · mock-small: ok\n {3}ttft \d+ ms · total \d+ ms · .*\n {4}compared answer from acme\n/);
-		expect(text.stdout).toMatch(/── zeta · mock-small: failed \(rate_limited\)\n.*\n {3}error: Provider zeta is rate limiting requests.*\n {3}try: Wait and try again, or set lower rpm\/concurrency on provider zeta/);
+		expect(text.stdout).toMatch(/── zeta · mock-small: failed \(rate_limited\)\n.*\n {3}error: Provider zeta is rate limiting requests.*\n {3}try: Wait and try again, or let eval752 pace its own requests slower \(eval752 providers edit zeta --rpm N --concurrency N\)/);
 
 		const json = JSON.parse((await cli('runs', 'show', compareRunId, '--json')).stdout) as {targets: Array<{provider: string; answer: string; error: {class: string; hint: string} | null; metrics: Record<string, unknown>}>};
 		expect(json.targets.map((target) => [target.provider, target.answer, target.error?.class ?? null])).toEqual([
 			['acme', 'compared answer from acme', null],
 			['zeta', '', 'rate_limited'],
 		]);
-		expect(json.targets[1]!.error!.hint).toContain('provider zeta');
+		expect(json.targets[1]!.error!.hint).toContain('eval752 providers edit zeta');
 		expect(Object.keys(json.targets[0]!.metrics).sort()).toEqual(['outputTokens', 'tokensPerSecond', 'totalMs', 'ttftMs']);
 	});
 

@@ -316,7 +316,7 @@ describe('eval752 smoke: counted tokens', () => {
 	it('a provider that reports no usage gets ~ before its token count and its rate, and 1 token in the singular', async () => {
 		const p = await provider();
 		// Nine characters: about three tokens.
-		mock.setDefault({kind: 'stream', tokens: ['pong ', 'pong'], chunkDelayMs: 20, usage: false});
+		mock.setDefault({kind: 'stream', tokens: ['pong ', 'pong'], chunkDelayMs: 150, usage: false});
 		const result = await smoke([p.name]);
 		expect(result).toMatchObject({code: 0, stderr: ''});
 		expect(result.stdout.split('\n')[1]).toMatch(new RegExp(`^ok · ${p.name} · mock-small · key sk-…${p.secret.slice(-4)} · stream · ttft \\d+ ms · total \\d+ ms · ~3 tokens out · ~\\d+\\.\\d tok/s$`));
@@ -331,7 +331,7 @@ describe('eval752 smoke: hints name the provider', () => {
 		mock.setDefault(mockErrors.serverError());
 		const result = await smoke([p.name]);
 		expect(result.code).toBe(1);
-		expect(result.stderr).toContain(`  try: The problem is on provider ${p.name}'s side: try again later or check its status page\n`);
+		expect(result.stderr).toContain(`  try: The problem is on provider ${p.name}'s side: try again later, and check its status page if it lasts\n`);
 		expect(result.stderr).not.toContain('OpenAI-compatible');
 	});
 

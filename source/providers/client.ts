@@ -120,7 +120,7 @@ export async function fetchModelList(
 ): Promise<ModelListResult> {
 	const timeoutMs = options.timeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
 	const url = endpointUrl(provider.baseUrl, 'models');
-	const ctx = {providerName: provider.name, providerType: provider.type, model: '', secret: apiKey, endpoint: {path: 'models' as const, url}};
+	const ctx = {providerName: provider.name, providerType: provider.type, model: '', secret: apiKey, endpoint: {path: 'models' as const, url}, baseUrl: provider.baseUrl};
 
 	const controller = new AbortController();
 	let timedOut = false;

@@ -49,11 +49,13 @@ async function failedSmoke(shape: ErrorShape): Promise<Extract<SmokeEvent, {type
 
 function expectHint(shape: ErrorShape, error: {class: string; hint: string; message: string}): void {
 	expect(error.class).toBe(shape.expected);
+	// A wrong route's hint is about the base URL (what to add, or — when it already has the usual ending — what else to check).
+	const aboutBaseUrl = /^(?:Check the base URL|The base URL already ends in|Set the base URL)/;
 	if (shape.route) {
-		expect(error.hint).toMatch(/^Check the base URL/);
+		expect(error.hint).toMatch(aboutBaseUrl);
 		expect(error.message).not.toMatch(/doesn't know model/);
 	} else {
-		expect(error.hint).not.toMatch(/^Check the base URL/);
+		expect(error.hint).not.toMatch(aboutBaseUrl);
 	}
 	if (error.class !== 'model_not_found') expect(error.hint).not.toContain('models discover');
 	expect(error.message).toContain('acme');

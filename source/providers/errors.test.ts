@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import type {ProviderType} from '../domain/families.js';
-import {classifyError, errorClasses, isRetryable, MESSAGE_LIMIT, ProviderError, ProviderTimeoutError, readRetryAfter, type ErrorInput} from './errors.js';
+import {families, type ProviderType as FamilyType} from '../domain/families.js';
+import {classifyError, errorClasses, hintFor, isRetryable, MESSAGE_LIMIT, ProviderError, ProviderTimeoutError, readRetryAfter, type ErrorInput} from './errors.js';
 
 const secret = 'sk-live-7f3K9qLm2Xv8Rt4Wz1Yb6Nc0Pd5Hs';
 
@@ -139,7 +140,7 @@ describe('classifyError by thrown error', () => {
 	it('an empty 404 is the route, not the model: it points at the base URL', () => {
 		const result = classify({status: 404, body: ''});
 		expect(result.class).toBe('protocol');
-		expect(result.hint).toBe('Check the base URL: it usually ends in /v1');
+		expect(result.hint).toBe('Check the base URL: it usually ends in /v1 (eval752 providers edit groq --base-url URL)');
 		expect(result.hint).not.toContain('models discover');
 		expect(classify({status: 404, body: ''}, 'gemini').hint).toContain('/v1beta/openai');
 	});
@@ -260,5 +261,78 @@ describe('classifyError wording', () => {
 	it("a proxy's HTML error page is reduced to its title", () => {
 		const page = '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>502</h1><script>x()</script></body></html>';
 		expect(classify({status: 502, body: page}).message).toBe('Provider groq has a server error (502): 502 Bad Gateway');
+	});
+});
+
+describe('hints from the whole situation', () => {
+	const chat = (url: string) => ({path: 'chat/completions' as const, url: `${url}/chat/completions`});
+	const situation = (baseUrl: string, extra: {secret?: string | null; type?: ProviderType} = {}) => ({
+		providerName: 'gw',
+		providerType: extra.type ?? ('openai-compatible' as ProviderType),
+		model: 'm1',
+		secret: extra.secret === undefined ? secret : extra.secret,
+		endpoint: chat(baseUrl),
+		baseUrl,
+	});
+
+	it('a 404 from a base URL that already ends in /v1 never says "it usually ends in /v1": it sends you to the host and the gateway prefix', () => {
+		const result = classifyError({status: 404, body: ''}, situation('https://gw.example/v1'));
+		expect(result.class).toBe('protocol');
+		expect(result.hint).toBe("The base URL already ends in /v1, so the host or a gateway's path prefix is wrong: check it against the provider's documentation (eval752 providers edit gw --base-url URL)");
+		expect(result.hint).not.toContain('usually ends in');
+	});
+
+	it('a 404 from a base URL without /v1 says to add it, with the command', () => {
+		expect(classifyError({status: 404, body: ''}, situation('https://gw.example')).hint).toBe('Check the base URL: it usually ends in /v1 (eval752 providers edit gw --base-url URL)');
+		expect(classifyError({status: 404, body: ''}, situation('https://api.groq.com/openai/v1', {type: 'groq'})).hint).toMatch(/^The base URL already ends in \/openai\/v1/);
+		expect(classifyError({status: 404, body: ''}, situation('https://api.groq.com/v1', {type: 'groq'})).hint).toBe('Check the base URL: for Groq it ends in /openai/v1 (eval752 providers edit gw --base-url URL)');
+		expect(classifyError({status: 404, body: ''}, situation('https://generativelanguage.googleapis.com/v1beta', {type: 'gemini'})).hint).toMatch(/^Check the base URL: for Gemini it ends in \/v1beta\/openai/);
+	});
+
+	it('a 401 for a provider with no key says to add one, not to rotate it', () => {
+		const none = classifyError({status: 401, body: json({error: {message: 'Missing bearer token'}})}, situation('https://gw.example/v1', {secret: null}));
+		expect(none.class).toBe('auth');
+		expect(none.hint).toBe('Provider gw has no active key and the server wants one: add it (eval752 keys add gw --from-stdin; a on the keys pane)');
+		expect(none.hint).not.toMatch(/rotate/);
+		const local = classifyError({status: 401, body: ''}, situation('http://localhost:8000/v1', {secret: null, type: 'vllm'}));
+		expect(local.hint).toMatch(/^This server expects a key and provider gw has none: .*\(eval752 keys add gw --from-stdin; a on the keys pane\)$/);
+	});
+
+	it('a 401 with a key says to rotate it, naming the command', () => {
+		const rejected = classifyError({status: 401, body: json({error: {message: 'Invalid API key', code: 'invalid_api_key'}})}, situation('https://gw.example/v1'));
+		expect(rejected.hint).toBe('The key is revoked, mistyped or of another organisation or project: issue a new one where it came from and rotate it in (eval752 keys rotate gw --from-stdin)');
+	});
+
+	it('a network failure names the host of the base URL and the command that changes it', () => {
+		const result = classifyError({error: fetchFailure('ENOTFOUND')}, situation('https://gw.internal.example:8443/v1'));
+		expect(result.class).toBe('network');
+		expect(result.hint).toBe('Check that gw.internal.example:8443 is the right host and reachable from here (proxy, firewall, DNS; eval752 providers edit gw --base-url URL)');
+	});
+
+	it('settings are named by the command that changes them, never by a dashboard word alone', () => {
+		const timedOut = classifyError({error: new ProviderTimeoutError('first-byte', 1000)}, situation('https://gw.example/v1'));
+		expect(timedOut.hint).toBe('Provider gw is slow or stuck: give it longer (eval752 settings set timeout_ms 120000; S in the dashboard), or check its status page');
+		const context = classifyError({status: 400, body: json({error: {message: 'maximum context length exceeded', code: 'context_length_exceeded'}})}, situation('https://gw.example/v1'));
+		expect(context.hint).toContain('eval752 settings set max_output_tokens');
+		const maxTokens = classifyError({status: 400, body: json({error: {message: "Unsupported parameter: 'max_tokens'", type: 'invalid_request_error'}})}, situation('https://gw.example/v1'));
+		expect(maxTokens.hint).toContain('eval752 providers edit gw --capabilities');
+	});
+
+	it('every hint, for every class, family and situation, is one sentence of advice that names no dashboard word alone', () => {
+		const types = Object.keys(families) as FamilyType[];
+		for (const errorClass of errorClasses) {
+			for (const providerType of types) {
+				for (const hasKey of [true, false, undefined]) {
+					for (const baseUrl of ['https://h.example/v1', 'https://h.example', undefined]) {
+						const hint = hintFor(errorClass, {providerName: 'p', providerType, model: 'm', hasKey, ...(baseUrl ? {baseUrl} : {})});
+						const where = `${errorClass} ${providerType} key=${hasKey} ${baseUrl}`;
+						expect(hint, where).not.toMatch(/\.\s+[A-Z]/);
+						expect(hint, where).not.toMatch(/\.$/);
+						expect(hint, where).not.toMatch(/\bin Settings\b/);
+						expect(hint.length, where).toBeLessThanOrEqual(MESSAGE_LIMIT);
+					}
+				}
+			}
+		}
 	});
 });

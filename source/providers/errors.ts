@@ -65,6 +65,8 @@ export interface ErrorContext {
 	 * from `chat/completions` it does unless the error is about the model.
 	 */
 	readonly endpoint?: {readonly path: 'models' | 'chat/completions'; readonly url: string};
+	/** The provider's stored base URL: a hint about a wrong address looks at what is there already. */
+	readonly baseUrl?: string;
 }
 
 export const MESSAGE_LIMIT = 300;
@@ -130,11 +132,11 @@ function classify(input: ErrorInput, ctx: ErrorContext): Draft {
 			timeout.phase === 'first-byte' ? `Provider ${name} sends nothing within ${limit}`
 			: timeout.phase === 'idle' ? `Provider ${name} stops streaming for more than ${limit}`
 			: `Provider ${name} doesn't answer within ${limit}`;
-		return {class: 'timeout', message, hint: hintFor('timeout', ctx)};
+		return {class: 'timeout', message, hint: hintFor('timeout', situationOf(ctx))};
 	}
 
 	if (isAbort(error)) {
-		return {class: 'cancelled', message: `Request to provider ${name} is cancelled`, hint: hintFor('cancelled', ctx)};
+		return {class: 'cancelled', message: `Request to provider ${name} is cancelled`, hint: hintFor('cancelled', situationOf(ctx))};
 	}
 
 	const api = apiErrorParts(error);
@@ -158,23 +160,23 @@ function classify(input: ErrorInput, ctx: ErrorContext): Draft {
 		const syntax = findInChain(error, (link) => (link instanceof SyntaxError ? link : undefined));
 		if (syntax) {
 			const why = cleanDetail(syntax.message, ctx.secret);
-			return {class: 'protocol', message: `Provider ${name} sends a response eval752 can't read${why ? `: ${why}` : ''}`, hint: hintFor('protocol', ctx)};
+			return {class: 'protocol', message: `Provider ${name} sends a response eval752 can't read${why ? `: ${why}` : ''}`, hint: hintFor('protocol', situationOf(ctx))};
 		}
 		const network = networkProblem(error, ctx.secret);
 		if (network) {
 			const message = network.midResponse ? `Provider ${name} closes the connection before the response is complete` : `Can't reach provider ${name}: ${network.phrase}`;
-			return {class: 'network', message, hint: network.tls ? tlsHint : hintFor('network', ctx)};
+			return {class: 'network', message, hint: network.tls ? tlsHint : hintFor('network', situationOf(ctx))};
 		}
 	}
 
 	if (body !== undefined) {
 		const detail = cleanDetail(details.message, ctx.secret);
-		return {class: 'protocol', status, message: `Provider ${name} sends a response eval752 can't read${detail ? `: ${detail}` : ''}`, hint: hintFor('protocol', ctx)};
+		return {class: 'protocol', status, message: `Provider ${name} sends a response eval752 can't read${detail ? `: ${detail}` : ''}`, hint: hintFor('protocol', situationOf(ctx))};
 	}
 
 	const text = error instanceof Error ? error.message : error === undefined ? '' : String(error);
 	const why = cleanDetail(text, ctx.secret);
-	return {class: 'protocol', message: `Provider ${name} fails in an unexpected way${why ? `: ${why}` : ''}`, hint: hintFor('protocol', ctx)};
+	return {class: 'protocol', message: `Provider ${name} fails in an unexpected way${why ? `: ${why}` : ''}`, hint: hintFor('protocol', situationOf(ctx))};
 }
 
 /**
@@ -212,7 +214,7 @@ function classifyFacts(origin: Origin, headers: ErrorInput['headers'], details: 
 	const suffix = ` (${label})${detail ? `: ${detail}` : ''}`;
 	const httpStatus = origin.where === 'http' ? status : undefined;
 	const draft = (errorClass: ErrorClass, message: string, extra: Partial<Draft> = {}): Draft => {
-		const result: Draft = {class: errorClass, message, hint: hintFor(errorClass, ctx, details), ...extra};
+		const result: Draft = {class: errorClass, message, hint: hintFor(errorClass, situationOf(ctx, details)), ...extra};
 		if (httpStatus !== undefined) result.status = httpStatus;
 		return result;
 	};
@@ -268,15 +270,43 @@ function routeMissing(draft: (errorClass: ErrorClass, message: string, extra?: P
 	const what = ctx.endpoint?.path === 'models' ? 'model list' : 'chat endpoint';
 	const where = ctx.endpoint ? ` at ${ctx.endpoint.url}` : '';
 	const message = `Provider ${ctx.providerName} has no ${what}${where} (${label})${detail ? `: ${detail}` : ''}`;
-	return draft('protocol', message, {hint: baseUrlHint(ctx.providerType)});
+	return draft('protocol', message, {hint: baseUrlHint(situationOf(ctx))});
 }
 
-/** What a wrong base URL usually lacks, by family. */
-export function baseUrlHint(type: ProviderType): string {
-	if (type === 'gemini') return 'Check the base URL: for Gemini it ends in /v1beta/openai';
-	if (type === 'azure-openai') return 'Check the base URL: for Azure it is https://<resource>.openai.azure.com/openai/v1';
-	if (type === 'groq') return 'Check the base URL: for Groq it ends in /openai/v1';
-	return 'Check the base URL: it usually ends in /v1';
+/** The path a family's base URL ends in, as a person would check it. */
+function expectedSuffix(type: ProviderType): string {
+	if (type === 'gemini') return '/v1beta/openai';
+	if (type === 'azure-openai') return '/openai/v1';
+	if (type === 'groq') return '/openai/v1';
+	return '/v1';
+}
+
+function pathOf(baseUrl: string | undefined): string | undefined {
+	if (!baseUrl) return undefined;
+	try {
+		return new URL(baseUrl).pathname.replace(/\/+$/, '');
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * What to do about an address that has no such endpoint, from what the base URL already is:
+ * the family's usual ending when it lacks it; when it has it, the advice to add it would be
+ * wrong ("it usually ends in /v1" to a URL that does), so the host and a gateway's path prefix
+ * are what to check.
+ */
+export function baseUrlHint(situation: HintSituation | ProviderType): string {
+	const s: HintSituation = typeof situation === 'string' ? {providerName: 'PROVIDER', providerType: situation, model: ''} : situation;
+	const suffix = expectedSuffix(s.providerType);
+	const edit = `eval752 providers edit ${s.providerName} --base-url URL`;
+	const path = pathOf(s.baseUrl);
+	if (path !== undefined && path.toLowerCase().endsWith(suffix.toLowerCase())) {
+		return `The base URL already ends in ${suffix}, so the host or a gateway's path prefix is wrong: check it against the provider's documentation (${edit})`;
+	}
+	if (s.providerType === 'azure-openai') return `Set the base URL to https://<resource>.openai.azure.com/openai/v1 (${edit})`;
+	const family = s.providerType === 'gemini' ? 'for Gemini it ends' : s.providerType === 'groq' ? 'for Groq it ends' : 'it usually ends';
+	return `Check the base URL: ${family} in ${suffix} (${edit})`;
 }
 
 /** Whether a not-found error is about the model rather than the path. */
@@ -600,70 +630,121 @@ function formatDuration(ms: number): string {
 // ————————————————————————————————————————— hints
 
 /**
- * The hint a stored run's error class gets in history views: the same wording a live failure of
- * that class gets for this provider (details of the body are not stored, so body-specific hints
- * fall back to the class's general one). Null for a class this eval752 does not know.
+ * Everything a hint is computed from: the provider (its name, family, stored base URL), the
+ * model, whether a key was sent (undefined when unknown: a stored run), the endpoint, and what
+ * the error body mentioned. One sentence of advice each, naming the command to run — the same
+ * words in the dashboard, where the command also works and its key follows in brackets.
  */
-export function hintForClass(errorClass: string, ctx: Pick<ErrorContext, 'providerName' | 'providerType' | 'model'>): string | null {
+export interface HintSituation {
+	readonly providerName: string;
+	readonly providerType: ProviderType;
+	readonly model: string;
+	readonly baseUrl?: string;
+	readonly hasKey?: boolean;
+	readonly endpointPath?: 'models' | 'chat/completions';
+	/** The error body names max_tokens / max_completion_tokens. */
+	readonly aboutMaxTokens?: boolean;
+}
+
+function situationOf(ctx: ErrorContext, details?: BodyDetails): HintSituation {
+	return {
+		providerName: ctx.providerName,
+		providerType: ctx.providerType,
+		model: ctx.model,
+		...(ctx.baseUrl !== undefined ? {baseUrl: ctx.baseUrl} : {}),
+		hasKey: ctx.secret !== null && ctx.secret !== '',
+		...(ctx.endpoint ? {endpointPath: ctx.endpoint.path} : {}),
+		...(details && /max_tokens|max_completion_tokens/i.test(details.haystack) ? {aboutMaxTokens: true} : {}),
+	};
+}
+
+/**
+ * The hint a stored run's error class gets in history views: the same wording a live failure of
+ * that class gets for this provider (details of the body and whether a key was sent are not
+ * stored, so those hints fall back to the class's general one). Null for a class this eval752
+ * does not know.
+ */
+export function hintForClass(errorClass: string, situation: HintSituation): string | null {
 	if (!(errorClasses as readonly string[]).includes(errorClass)) return null;
-	return oneLine(hintFor(errorClass as ErrorClass, {...ctx, secret: null}), MESSAGE_LIMIT);
+	return oneLine(hintFor(errorClass as ErrorClass, situation), MESSAGE_LIMIT);
 }
 
 function overloadedHint(ctx: ErrorContext): string {
 	return families[ctx.providerType].local
-		? "The server is overloaded: wait for running requests to finish, or lower this provider's concurrency"
+		? `The server is overloaded: wait for running requests to finish, or lower provider ${ctx.providerName}'s concurrency (eval752 providers edit ${ctx.providerName} --concurrency N)`
 		: 'The provider is overloaded right now: try again in a minute';
 }
 
+function hostOf(baseUrl: string | undefined): string | undefined {
+	if (!baseUrl) return undefined;
+	try {
+		return new URL(baseUrl).host;
+	} catch {
+		return undefined;
+	}
+}
+
 /**
- * One line per class, worded for the family: what an operator in front of this provider tries
- * next. It names the provider (the operator's name for it), never only the family: an
- * "OpenAI-compatible" gateway has no vendor to check with.
+ * One sentence per class and situation: what an operator in front of this provider tries next,
+ * and the command that does it. It names the provider (the operator's name for it), never only
+ * the family: an "OpenAI-compatible" gateway has no vendor to check with.
  */
-function hintFor(errorClass: ErrorClass, ctx: ErrorContext, details?: BodyDetails): string {
-	const type = ctx.providerType;
+export function hintFor(errorClass: ErrorClass, s: HintSituation): string {
+	const type = s.providerType;
 	const family = families[type];
-	const name = ctx.providerName;
+	const name = s.providerName;
+	const addKey = `eval752 keys add ${name} --from-stdin`;
+	const rotate = `eval752 keys rotate ${name} --from-stdin`;
 	switch (errorClass) {
 		case 'auth':
-			if (family.local) return `This server expects a key: add the one it was started with (e.g. vLLM --api-key) to provider ${name}`;
-			if (type === 'azure-openai') return 'Azure keys belong to one resource: use a key of the resource in the base URL (Keys and Endpoint), or rotate it if it was regenerated';
-			if (type === 'gemini') return 'Use a Gemini API key from Google AI Studio; a deleted key, or one of a project without the Generative Language API, is rejected';
-			return `The key is revoked or mistyped, or belongs to another organisation or project: check provider ${name}'s key where it was issued, and rotate it`;
+			if (s.hasKey === false) {
+				return family.local
+					? `This server expects a key and provider ${name} has none: add the one it was started with, e.g. vLLM's --api-key (${addKey}; a on the keys pane)`
+					: `Provider ${name} has no active key and the server wants one: add it (${addKey}; a on the keys pane)`;
+			}
+			if (family.local) return `This server expects another key: store the one it was started with, e.g. vLLM's --api-key (${rotate}; R in the dashboard)`;
+			if (type === 'azure-openai') return `Azure keys belong to one resource: rotate in a key of the resource in the base URL, from Keys and Endpoint (${rotate})`;
+			if (type === 'gemini') return `Use a Gemini API key from Google AI Studio of a project with the Generative Language API on (${rotate})`;
+			return `The key is revoked, mistyped or of another organisation or project: issue a new one where it came from and rotate it in (${rotate})`;
 		case 'permission':
-			if (type === 'openai') return "The key works but may not use this model or endpoint: check the project's model access and the key's permissions (restricted keys)";
-			if (type === 'azure-openai') return "The key works but the resource refuses the call: check the resource's network rules and role assignments";
-			if (type === 'gemini') return "The Generative Language API may be off for the key's project, or unavailable in your region";
-			return `The key works but has no access to model ${ctx.model}: check the account's permissions and the model's availability`;
+			if (type === 'openai') return "The key works but may not use this model or endpoint: check the project's model access and the key's permissions (restricted keys) on platform.openai.com";
+			if (type === 'azure-openai') return "The key works but the resource refuses the call: check the resource's network rules and role assignments in the Azure portal";
+			if (type === 'gemini') return "The Generative Language API may be off for the key's project, or unavailable in your region: check the project in Google Cloud";
+			return `The key works but has no access to model ${s.model}: check the account's permissions and the model's availability where the key was issued`;
 		case 'quota':
 			if (type === 'openrouter') return "The account or key is out of credits: add credits on openrouter.ai, or raise the key's credit limit";
 			if (type === 'openai') return 'The account is out of credit or over its spend limit: check Billing and Limits on platform.openai.com';
 			return `The account behind provider ${name} is out of credit or quota: check its billing and plan limits`;
 		case 'rate_limited':
-			return `Wait and try again, or set lower rpm/concurrency on provider ${name} so eval752 paces its own requests`;
+			return `Wait and try again, or let eval752 pace its own requests slower (eval752 providers edit ${name} --rpm N --concurrency N)`;
 		case 'model_not_found':
-			if (type === 'azure-openai') return 'On Azure the model is the deployment name: check the deployment name (Azure portal → Deployments), not the model name';
-			if (type === 'gemini') return `Gemini model ids go without the models/ prefix (e.g. gemini-2.0-flash); run \`eval752 models discover ${name}\``;
-			if (type === 'ollama') return `Pull the model first (ollama pull ${ctx.model}), or run \`eval752 models discover ${name}\``;
-			return `Run \`eval752 models discover ${name}\` to see the models this key can use`;
+			if (type === 'azure-openai') return `On Azure the model is the deployment name: attach the deployment's name from Azure portal → Deployments (eval752 models add ${name} --model DEPLOYMENT)`;
+			if (type === 'gemini') return `Gemini model ids go without the models/ prefix, e.g. gemini-2.0-flash: see what it serves (eval752 models discover ${name})`;
+			if (type === 'ollama') return `Pull the model on the server first (ollama pull ${s.model}), or pick one it has (eval752 models discover ${name})`;
+			return `See the models this key can use and attach one of them (eval752 models discover ${name})`;
 		case 'context':
-			return 'Shorten the smoke prompt or lower max output tokens in Settings: the request is larger than the model accepts';
+			return 'The request is larger than the model accepts: shorten the smoke prompt or lower the output budget (eval752 settings set max_output_tokens 128; S in the dashboard)';
 		case 'bad_request':
-			if (details && /max_tokens|max_completion_tokens/i.test(details.haystack)) {
-				return `Check provider ${name}'s capabilities (reasoning decides max_completion_tokens vs max_tokens) and max output tokens in Settings`;
-			}
-			return `The provider rejects a parameter: check provider ${name}'s capabilities (system prompt, reasoning) and the temperature and max-tokens settings`;
+			if (s.aboutMaxTokens) return `The reasoning capability decides max_completion_tokens or max_tokens: set it to what the model is (eval752 providers edit ${name} --capabilities …), or lower max_output_tokens (eval752 settings set max_output_tokens 128)`;
+			return `The provider rejects a parameter: set provider ${name}'s capabilities to what the model supports (eval752 providers edit ${name} --capabilities system_prompt,streaming)`;
 		case 'server':
 			if (family.local) return "Check the server's log: the model may have failed to load or run out of memory";
-			return `The problem is on provider ${name}'s side: try again later or check its status page`;
+			return `The problem is on provider ${name}'s side: try again later, and check its status page if it lasts`;
 		case 'timeout':
-			if (family.local) return 'The model may still be loading: try again, or raise the timeout in Settings';
-			return `Raise the timeout in Settings, or check provider ${name}'s status page`;
-		case 'network':
-			if (family.local) return 'Is the server running? From a container use host.docker.internal instead of localhost';
-			return 'Check the base URL and your network (proxy, firewall, DNS)';
-		case 'protocol':
-			return 'Check that the base URL points at an OpenAI-compatible API (it usually ends in /v1) and that no proxy rewrites the response';
+			if (family.local) return 'The model may still be loading: try again, or give it longer (eval752 settings set timeout_ms 120000; S in the dashboard)';
+			return `Provider ${name} is slow or stuck: give it longer (eval752 settings set timeout_ms 120000; S in the dashboard), or check its status page`;
+		case 'network': {
+			if (family.local) return 'Is the server running at the base URL? From a container use host.docker.internal instead of localhost';
+			const host = hostOf(s.baseUrl);
+			return `Check that ${host ?? 'the base URL\'s host'} is the right host and reachable from here (proxy, firewall, DNS; eval752 providers edit ${name} --base-url URL)`;
+		}
+		case 'protocol': {
+			const path = pathOf(s.baseUrl);
+			if (path !== undefined && path.toLowerCase().endsWith(expectedSuffix(type).toLowerCase())) {
+				return `The base URL looks right, so something else answers there: check that no proxy, login page or other service sits in front of provider ${name}'s API`;
+			}
+			return baseUrlHint(s);
+		}
 		case 'cancelled':
 			return 'Cancelled before the provider finished: run it again when ready';
 	}

@@ -71,7 +71,7 @@ describe('the models probe', () => {
 		if (wrong.type !== 'failed') throw new Error('expected failed');
 		expect(wrong.error.class).toBe('protocol');
 		expect(wrong.error.message).toContain('has no model list at');
-		expect(wrong.error.hint).toBe('Check the base URL: it usually ends in /v1');
+		expect(wrong.error.hint).toBe('Check the base URL: it usually ends in /v1 (eval752 providers edit mockai --base-url URL)');
 	});
 
 	it('Azure lists base models, not deployments: only the key is checked', async () => {

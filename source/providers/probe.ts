@@ -10,7 +10,7 @@
 import {backoff, sleep} from '../lib/abortable.js';
 import {log} from '../log.js';
 import {fetchModelList, type ModelListResult, type ProviderConnection} from './client.js';
-import {classifyError, isRetryable, type ClassifiedError} from './errors.js';
+import {classifyError, hintFor, isRetryable, type ClassifiedError} from './errors.js';
 import {MAX_RETRY_WAIT_MS, type SmokeEvent, type SmokeMetrics} from './smoke.js';
 
 export interface ModelsProbeRequest {
@@ -40,7 +40,7 @@ export function modelListVerdict(result: ModelListResult, provider: Pick<Provide
 	if (provider.type === 'azure-openai') return {ok: true, excerpt: `the key is accepted; Azure lists base models, not deployments, so deployment ${model} isn't checked (the chat probe checks it)`};
 	const listed = result.models.includes(model) || (provider.type === 'gemini' && result.models.includes(model.replace(/^models\//, '')));
 	if (listed) return {ok: true, excerpt: `${model} is listed (${served} model${served === 1 ? '' : 's'} served)`};
-	const hint = `Run \`eval752 models discover ${provider.name}\` to see the models this key can use`;
+	const hint = hintFor('model_not_found', {providerName: provider.name, providerType: provider.type, model});
 	return {
 		ok: false,
 		error: {class: 'model_not_found', message: `Provider ${provider.name} doesn't list model ${model} (${served} model${served === 1 ? '' : 's'} served)`, hint},
@@ -60,7 +60,7 @@ export async function* modelListAttempts(
 	req: Omit<ModelsProbeRequest, 'model'> & {readonly model?: string},
 	signal: AbortSignal,
 ): AsyncGenerator<SmokeEvent, {result: ModelListResult; totalMs: number}> {
-	const ctx = {providerName: req.provider.name, providerType: req.provider.type, model: req.model ?? '', secret: req.apiKey};
+	const ctx = {providerName: req.provider.name, providerType: req.provider.type, model: req.model ?? '', secret: req.apiKey, baseUrl: req.provider.baseUrl};
 	for (let attempt = 1; ; attempt++) {
 		yield {type: 'started', provider: req.provider.name, model: req.model ?? '', attempt};
 		const started = performance.now();

@@ -451,7 +451,8 @@ describe('smoke: one non-streaming request (no streaming capability, or the chat
 		mock.script({kind: 'error', status: 200, body: {error: 'Unexpected endpoint or method. (POST /chat/completions)'}});
 		const failed = failure(await run(request(mock.baseUrl, {stream: false})));
 		expect(failed.error.class).toBe('protocol');
-		expect(failed.error.hint).toMatch(/^Check the base URL/);
+		// The mock's base URL already ends in /v1: the hint says what else to check, not to add it.
+		expect(failed.error.hint).toMatch(/^The base URL already ends in \/v1, so the host or a gateway's path prefix is wrong/);
 	});
 
 	it('a rate limit keeps the headers the provider sent with it', async () => {

@@ -182,6 +182,7 @@ export async function* smoke(req: SmokeRequest, signal: AbortSignal): AsyncGener
 		model: req.model,
 		secret: req.apiKey,
 		endpoint: {path: 'chat/completions', url: endpointUrl(req.provider.baseUrl, 'chat/completions')},
+		baseUrl: req.provider.baseUrl,
 	};
 	const cancelled = () => classifyError({error: new DOMException('The smoke test is cancelled', 'AbortError')}, ctx);
 	const noMetrics: SmokeMetrics = {ttftMs: null, totalMs: 0, outputTokens: null, tokensPerSecond: null};

@@ -164,7 +164,7 @@ export async function getRun(ctx: ServiceContext, id: string): Promise<RunDetail
 async function hintFor(ctx: ServiceContext, providerId: string | null, providerName: string, model: string, errorClass: string): Promise<string | null> {
 	if (errorClass === 'cancelled') return null;
 	const provider = providerId ? await providerById(ctx.db.sql, providerId) : undefined;
-	return hintForClass(errorClass, {providerName, providerType: provider?.type ?? 'openai-compatible', model});
+	return hintForClass(errorClass, {providerName, providerType: provider?.type ?? 'openai-compatible', model, ...(provider ? {baseUrl: provider.baseUrl} : {})});
 }
 
 /**
