@@ -8,7 +8,7 @@ const noKey: Key = {upArrow: false, downArrow: false, leftArrow: false, rightArr
 
 /** What Ink hands a handler for one key as the operator reads it in the table. */
 function press(token: string): [string, Key] {
-	const named: Record<string, Partial<Key>> = {Enter: {return: true}, Esc: {escape: true}, Tab: {tab: true}, 'S-Tab': {tab: true, shift: true}, '↓': {downArrow: true}, '↑': {upArrow: true}, PgDn: {pageDown: true}, PgUp: {pageUp: true}};
+	const named: Record<string, Partial<Key>> = {Enter: {return: true}, Esc: {escape: true}, Tab: {tab: true}, 'S-Tab': {tab: true, shift: true}, '↓': {downArrow: true}, '↑': {upArrow: true}, PgDn: {pageDown: true}, PgUp: {pageUp: true}, Home: {home: true}, End: {end: true}};
 	if (named[token]) return ['', {...noKey, ...named[token]}];
 	if (token === 'Space') return [' ', noKey];
 	if (token === 'Ctrl+U') return ['u', {...noKey, ctrl: true}];

@@ -69,6 +69,8 @@ export type CommandId =
 	| 'up'
 	| 'pageDown'
 	| 'pageUp'
+	| 'first'
+	| 'last'
 	| 'filter'
 	| 'open'
 	| 'add'
@@ -178,7 +180,7 @@ export const keymap: readonly Binding[] = [
 	{id: 'open', keys: 'Enter/i', description: 'the selected provider in full', scope: 'status', hint: true, short: 'open', match: (input, key) => key.return || char('i')(input, key)},
 	// Audit
 	{id: 'open', keys: 'Enter/i', description: 'the selected audit row in full: details, names, before/after', scope: 'audit', hint: true, short: 'open', match: (input, key) => key.return || char('i')(input, key)},
-	{id: 'filter', keys: '/', description: 'filter the audit log by actor, action or target (e.g. bob provider.edit groq)', scope: 'audit', hint: true, short: 'filter', match: char('/')},
+	{id: 'filter', keys: '/', description: 'filter the audit log by actor, action or target (e.g. bob provider.update groq)', scope: 'audit', hint: true, short: 'filter', match: char('/')},
 	{id: 'verify', keys: 'v', description: 'verify the audit chain (keyed hashes, head, anchors)', scope: 'audit', hint: true, short: 'verify', match: char('v')},
 	// Aliases
 	{id: 'compare', keys: 'c/Enter', description: 'compare the selected alias: the smoke prompt on every provider serving it, at once', scope: 'aliases', mutating: true, hint: true, short: 'compare', match: (input, key) => key.return || char('c')(input, key)},
@@ -197,7 +199,7 @@ export const keymap: readonly Binding[] = [
 	// Forms
 	{id: 'fieldNext', keys: 'Tab/↓', description: 'next field (on a list field ↓ and ↑ choose: a family fills its base URL)', scope: 'form', match: (_input, key) => (key.tab && !key.shift) || key.downArrow},
 	{id: 'fieldPrev', keys: 'S-Tab/↑', description: 'previous field', scope: 'form', match: (_input, key) => (key.tab && key.shift) || key.upArrow},
-	{id: 'flagToggle', keys: 'Space', description: 'switch the highlighted capability on or off', scope: 'form', match: (input) => input === ' '},
+	{id: 'flagToggle', keys: 'Space', description: 'switch the highlighted capability on or off', scope: 'form', match: (input, key) => input === ' ' && !key.meta},
 	{id: 'save', keys: 'Enter', description: 'save (after a conflict: save your values over the other operator’s)', scope: 'form', match: enter},
 	{id: 'cancel', keys: 'Esc', description: 'cancel (after a conflict: discard your values)', scope: 'form', match: escape},
 	// Text fields (ink-text-input)
@@ -205,9 +207,14 @@ export const keymap: readonly Binding[] = [
 	// Pick lists (ink-select-input)
 	{id: 'down', keys: 'j/↓', description: 'next item (stops at the last)', scope: 'picker', match: down},
 	{id: 'up', keys: 'k/↑', description: 'previous item (stops at the first)', scope: 'picker', match: up},
-	{id: 'pickNumber', keys: '1–9', description: 'pick the n-th item shown', scope: 'picker', match: (input) => /^[1-9]$/.test(input)},
+	{id: 'pageDown', keys: 'PgDn/J', description: 'a page down', scope: 'picker', match: (input, key) => key.pageDown || char('J')(input, key)},
+	{id: 'pageUp', keys: 'PgUp/K', description: 'a page up', scope: 'picker', match: (input, key) => key.pageUp || char('K')(input, key)},
+	{id: 'last', keys: 'G/End', description: 'the last item', scope: 'picker', match: (input, key) => key.end || char('G')(input, key)},
+	{id: 'first', keys: 'g/Home', description: 'the first item', scope: 'picker', match: (input, key) => key.home || char('g')(input, key)},
+	{id: 'filter', keys: '/', description: 'filter the list as you type (Enter keeps it, Esc clears it)', scope: 'picker', match: char('/')},
+	{id: 'pickNumber', keys: '1–9', description: 'pick the n-th item shown', scope: 'picker', match: (input, key) => /^[1-9]$/.test(input) && !key.meta && !key.ctrl},
 	{id: 'pick', keys: 'Enter', description: 'pick the highlighted item (nothing on an empty list)', scope: 'picker', match: enter},
-	{id: 'cancel', keys: 'Esc', description: 'cancel', scope: 'picker', match: escape},
+	{id: 'cancel', keys: 'Esc', description: 'clear the filter, else cancel', scope: 'picker', match: escape},
 	// Rotation wizard
 	{id: 'disableOld', keys: 'd', description: 'after a passed validation: disable the old key', scope: 'wizard', mutating: true, match: char('d')},
 	{id: 'deleteOld', keys: 'x', description: 'after a passed validation: delete the old key (asks y/N)', scope: 'wizard', mutating: true, match: char('x')},
@@ -218,6 +225,41 @@ export const keymap: readonly Binding[] = [
 	{id: 'save', keys: 'Enter', description: 'run the command (filter: keep it)', scope: 'command', match: enter},
 	{id: 'cancel', keys: 'Esc', description: 'close the line (filter: clear it)', scope: 'command', match: escape},
 ];
+
+/** Ink's key flags for Alt+`char` as a terminal sends it (ESC + char). */
+function altKey(char: string): Key {
+	return {
+		upArrow: false,
+		downArrow: false,
+		leftArrow: false,
+		rightArrow: false,
+		pageDown: false,
+		pageUp: false,
+		home: false,
+		end: false,
+		return: false,
+		escape: false,
+		ctrl: false,
+		shift: char !== char.toLowerCase(),
+		tab: false,
+		backspace: false,
+		delete: false,
+		meta: true,
+		super: false,
+		hyper: false,
+		capsLock: false,
+		numLock: false,
+	};
+}
+
+/**
+ * Whether any binding, in any scope, takes Alt+`char`. None does today: so Esc typed quickly
+ * before a key (one read, ESC + key) always acts as Esc and then that key (input/split-keys.ts).
+ */
+export function hasAltBinding(char: string): boolean {
+	const key = altKey(char);
+	return keymap.some((binding) => binding.match(char, key));
+}
 
 /** The first binding among `scopes` (in that order of precedence) that the key press matches. */
 export function resolve(input: string, key: Key, scopes: readonly Scope[]): Binding | undefined {

@@ -6,9 +6,11 @@ import {EventEmitter} from 'node:events';
 import {Box, render, Text, useInput} from 'ink';
 import TextInput from 'ink-text-input';
 import {useState} from 'react';
+import {SelectList} from '../../source/ui/components/SelectList.js';
 import {PacedInputContext, useInputTarget} from '../../source/ui/input/input-target.js';
 import {PacedInput} from '../../source/ui/input/paced-input.js';
 import {countCommits, settled} from '../../source/ui/input/settle.js';
+import {createTheme} from '../../source/ui/theme.js';
 
 class FakeIn extends EventEmitter {
 	readonly isTTY = true;
@@ -116,5 +118,56 @@ for (const c of cases) {
 	const paced = median(pacedMs);
 	const bare = bareMs.length ? median(bareMs) : undefined;
 	console.log(`${c.label.padEnd(52)} paced ${paced.toFixed(2).padStart(8)} ms${bare === undefined ? '   (unpaced Ink takes the burst as one event: 0 moves)' : `   unpaced ${bare.toFixed(2).padStart(8)} ms   ×${(paced / bare).toFixed(2)}`}`);
+}
+
+// The dashboard's pick list (components/SelectList.tsx) at 5,000 items against the same list at
+// 10: keys in one read, timed until the counter under the list shows where they lead.
+let listCounter = '';
+function Picker({count}: {readonly count: number}) {
+	const items = Array.from({length: count}, (_, i) => ({label: `model-${String(i).padStart(4, '0')}`, value: `model-${String(i).padStart(4, '0')}`}));
+	return <SelectList items={items} focus limit={10} theme={createTheme(true)} onHighlight={(value) => (listCounter = value)} onSelect={(value) => (listCounter = `picked ${value}`)} onCancel={() => undefined} />;
+}
+
+async function measureList(count: number, bytes: string, done: () => boolean): Promise<number> {
+	listCounter = '';
+	const source = new FakeIn();
+	const stdout = new FakeOut();
+	const commits = countCommits(stdout);
+	const input = new PacedInput(source as never, {settled: () => settled(commits), commits});
+	input.start();
+	const app = render(
+		<PacedInputContext.Provider value={input}>
+			<Picker count={count} />
+		</PacedInputContext.Provider>,
+		{stdin: input as never, stdout: stdout as never, exitOnCtrlC: false, patchConsole: false},
+	);
+	await new Promise((resolve) => setTimeout(resolve, 50));
+	const started = performance.now();
+	source.send(bytes);
+	while (!done()) await new Promise((resolve) => setImmediate(resolve));
+	// Until the screen has it: the render and its effects after the last key.
+	await settled(commits);
+	const ms = performance.now() - started;
+	app.unmount();
+	input.stop();
+	return ms;
+}
+
+console.log(`\nPick list (${runs} runs each, median): 5,000 items against 10, keys in one read`);
+const listCases: {label: string; bytes: (count: number) => string; done: (count: number) => () => boolean; unit: number}[] = [
+	{label: '9 × j, per key', bytes: () => 'j'.repeat(9), done: () => () => listCounter === 'model-0009', unit: 9},
+	{label: 'G (to the last item)', bytes: () => 'G', done: (count) => () => listCounter === `model-${String(count - 1).padStart(4, '0')}`, unit: 1},
+	{label: '/model-0007 then Enter Enter (filter, keep, pick)', bytes: () => '/model-0007\r\r', done: () => () => listCounter === 'picked model-0007', unit: 1},
+];
+for (const c of listCases) {
+	const big: number[] = [];
+	const small: number[] = [];
+	for (let i = 0; i < runs; i++) {
+		big.push((await measureList(5000, c.bytes(5000), c.done(5000))) / c.unit);
+		small.push((await measureList(10, c.bytes(10), c.done(10))) / c.unit);
+	}
+	const ours = median(big);
+	const floor = median(small);
+	console.log(`${c.label.padEnd(52)} 5,000 items ${ours.toFixed(2).padStart(8)} ms   10 items ${floor.toFixed(2).padStart(8)} ms   ×${(ours / floor).toFixed(2)}`);
 }
 process.exit(0);

@@ -20,13 +20,14 @@ class Source extends EventEmitter {
 }
 
 /** What Ink would see: each event it reads, and a manual "React has settled" switch. */
-function harness() {
+function harness(options: {altBound?: (char: string) => boolean} = {}) {
 	const source = new Source();
 	const events: string[] = [];
 	let release: () => void = () => undefined;
 	const paced = new PacedInput(source, {
 		settled: () => new Promise<void>((resolve) => (release = resolve)),
 		sequenceWaitMs: 20,
+		...options,
 	});
 	paced.start();
 	paced.on('readable', () => {
@@ -70,7 +71,7 @@ describe('PacedInput', () => {
 	});
 
 	it('gives a focused text field a run of typed characters as one event, clears it on Ctrl+U, keeps Ctrl/Alt letters out', async () => {
-		const {source, paced, events, next} = harness();
+		const {source, paced, events, next} = harness({altBound: (char) => char === 'b'});
 		let cleared = 0;
 		paced.setTarget({kind: 'text', clear: () => cleared++});
 		source.send('peer-a\u0015\u0001\u001Bbx\tz');
@@ -78,6 +79,16 @@ describe('PacedInput', () => {
 		for (let i = 0; i < 6; i++) await next();
 		expect(events).toEqual(['peer-a', 'x', '\t', 'z']);
 		expect(cleared).toBe(1);
+	});
+
+	it('ESC and a printable key in one read, with no Alt binding for it: the Esc key, then the key', async () => {
+		const {source, paced, events, next} = harness();
+		paced.setTarget({kind: 'text', clear: () => undefined});
+		source.send('ab\u001Bcd');
+		await new Promise((resolve) => setImmediate(resolve));
+		for (let i = 0; i < 4; i++) await next();
+		// The Esc is delivered on its own (it closes the field); what follows is typed on.
+		expect(events).toEqual(['ab', '\u001B', 'cd']);
 	});
 
 	it('drops a move past either end of a focused list (no wrap-around)', async () => {

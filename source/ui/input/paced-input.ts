@@ -1,5 +1,6 @@
 import {EventEmitter} from 'node:events';
 import {CTRL_C, ESC, nextEvent, type InputTarget} from './key-routing.js';
+import {hasAltBinding} from '../keymap.js';
 import {splitKeys, type KeyToken} from './split-keys.js';
 
 /** The part of a terminal's stdin this reads from (process.stdin, or a fake in tests). */
@@ -26,6 +27,8 @@ export interface PacedInputOptions {
 	readonly sequenceWaitMs?: number;
 	/** Largest bracketed paste held while waiting for its end marker. */
 	readonly maxPaste?: number;
+	/** Whether Alt+`char` is bound somewhere (ESC + char is then Alt+char, else Esc and then char); the keymap decides. */
+	readonly altBound?: (char: string) => boolean;
 }
 
 /**
@@ -61,7 +64,7 @@ export class PacedInput extends EventEmitter {
 	constructor(source: KeySource, options: PacedInputOptions) {
 		super();
 		this.#source = source;
-		this.#options = {sequenceWaitMs: 40, maxPaste: 1_000_000, commits: () => this.#settledAt, ...options};
+		this.#options = {sequenceWaitMs: 40, maxPaste: 1_000_000, commits: () => this.#settledAt, altBound: hasAltBinding, ...options};
 	}
 
 	/** Raw mode on and reading; call once, before anything is drawn. */
@@ -157,7 +160,7 @@ export class PacedInput extends EventEmitter {
 	feed(text: string): void {
 		if (this.#stopped) return;
 		clearTimeout(this.#pendingTimer);
-		const {tokens, rest} = splitKeys(this.#pending + text);
+		const {tokens, rest} = splitKeys(this.#pending + text, this.#options.altBound);
 		this.#pending = rest;
 		if (rest.length > this.#options.maxPaste) {
 			// A paste whose end marker never comes: what arrived so far is text.

@@ -8,8 +8,19 @@ describe('splitKeys', () => {
 		expect(keys('jj\r\tab\u007F')).toEqual(['j', 'j', '\r', '\t', 'a', 'b', '\u007F']);
 	});
 
-	it('keeps escape sequences whole: arrows, Shift+Tab, modified arrows, function keys, Alt+key', () => {
-		expect(keys('\u001B[Aj\u001B[Z\u001B[1;5C\u001B[15~\u001Bx\u001BOP')).toEqual(['\u001B[A', 'j', '\u001B[Z', '\u001B[1;5C', '\u001B[15~', '\u001Bx', '\u001BOP']);
+	it('keeps escape sequences whole: arrows, Shift+Tab, modified arrows, function keys, a bound Alt+key', () => {
+		const altX = (char: string) => char === 'x';
+		const split = (text: string) => splitKeys(text, altX).tokens.map((t) => (t.kind === 'key' ? t.sequence : `paste:${t.text}`));
+		expect(split('\u001B[Aj\u001B[Z\u001B[1;5C\u001B[15~\u001Bx\u001BOP')).toEqual(['\u001B[A', 'j', '\u001B[Z', '\u001B[1;5C', '\u001B[15~', '\u001Bx', '\u001BOP']);
+	});
+
+	it('ESC and a printable key in one read are Esc and then that key when no Alt binding takes it', () => {
+		expect(keys('\u001BA')).toEqual(['\u001B', 'A']);
+		expect(keys('\u001BLj\u001B:')).toEqual(['\u001B', 'L', 'j', '\u001B', ':']);
+		// A control character after ESC stays Alt+that key (never a printable one).
+		expect(keys('\u001B\r')).toEqual(['\u001B\r']);
+		// Only where an Alt binding exists is it Alt+key.
+		expect(splitKeys('\u001BA', (char) => char === 'A').tokens).toEqual([{kind: 'key', sequence: '\u001BA'}]);
 	});
 
 	it('keeps a character outside the BMP (an emoji) as one key', () => {

@@ -81,8 +81,14 @@ export interface SplitResult {
 /**
  * Splits `text` into keys. An unfinished escape sequence or bracketed paste, and an ESC that
  * ends the read, are returned as `rest`.
+ *
+ * ESC followed by a printable character is what a terminal sends for Alt+key — and also what
+ * arrives when Esc and the next key are typed quickly (over SSH the two often share one read).
+ * It is Alt+key only where the dashboard binds that Alt combination (`altBound`); otherwise it
+ * is the Esc key and then the key, as the operator meant: `Esc A` on the audit log closes it and
+ * opens the aliases view.
  */
-export function splitKeys(text: string): SplitResult {
+export function splitKeys(text: string, altBound: (char: string) => boolean = () => false): SplitResult {
 	const tokens: KeyToken[] = [];
 	let index = 0;
 	while (index < text.length) {
@@ -128,10 +134,13 @@ export function splitKeys(text: string): SplitResult {
 			index++;
 			continue;
 		}
-		// Alt+key: ESC followed by one character.
+		// Alt+key: ESC followed by one character — or Esc and then that key, when no Alt binding takes it.
 		const point = text.codePointAt(index + 1)!;
 		const size = point > 0xffff ? 2 : 1;
-		tokens.push({kind: 'key', sequence: text.slice(index, index + 1 + size)});
+		const after = text.slice(index + 1, index + 1 + size);
+		if (isPrintable({kind: 'key', sequence: after}) && !altBound(after)) {
+			tokens.push({kind: 'key', sequence: ESC}, {kind: 'key', sequence: after});
+		} else tokens.push({kind: 'key', sequence: text.slice(index, index + 1 + size)});
 		index += 1 + size;
 	}
 	return {tokens, rest: ''};

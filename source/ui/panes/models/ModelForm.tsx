@@ -44,12 +44,12 @@ export function ModelForm({providerId, providerName, model, onSaved}: {readonly 
 
 	// Keys typed while the provider is asked go to the pick list it leads to.
 	useHold(discovered === 'loading');
-	const choosing = picked === null && (discovered === 'loading' || ('names' in discovered && discovered.names.length > 0));
+	// While the provider is asked, Esc cancels here; once the list is up, the list has Esc (a filter first).
 	useInput(
 		(input, key) => {
 			if (resolve(input, key, ['picker'])?.id === 'cancel') ui.closeModal();
 		},
-		{isActive: choosing},
+		{isActive: picked === null && discovered === 'loading'},
 	);
 
 	if (picked === null && discovered !== 'loading' && 'names' in discovered && discovered.names.length > 0) {
@@ -59,14 +59,14 @@ export function ModelForm({providerId, providerName, model, onSaved}: {readonly 
 				<Text bold wrap="truncate">
 					Attach a model to {providerName}: pick what it serves
 				</Text>
-				<SelectList items={items} focus limit={Math.max(3, Math.min(10, height - 7))} theme={ui.theme} onSelect={(value) => setPicked(value)} />
+				<SelectList items={items} focus limit={Math.max(3, Math.min(10, height - 8))} theme={ui.theme} onSelect={(value) => setPicked(value)} onCancel={ui.closeModal} />
 				{discovered.skippedNote ? (
 					<Text color={ui.theme.warn} wrap="truncate">
 						{discovered.skippedNote}
 					</Text>
 				) : null}
 				<Text color={ui.theme.muted} wrap="truncate">
-					↑/↓ choose · Enter pick · Esc cancel
+					↑/↓ choose · PgDn/PgUp page · G/g end/start · / filter · Enter pick · Esc cancel
 				</Text>
 			</Box>
 		);

@@ -1,8 +1,7 @@
-import {Box, useInput} from 'ink';
+import {Box} from 'ink';
 import {probeKindDescriptions, probeKinds, type ProbeKind} from '../../../domain/probe.js';
 import {SelectList} from '../../components/SelectList.js';
 import {Text} from '../../components/Text.js';
-import {resolve} from '../../keymap.js';
 import {useUi} from '../../ui-context.js';
 
 /**
@@ -11,15 +10,12 @@ import {useUi} from '../../ui-context.js';
  */
 export function ProbePicker({providerName, current, onPick}: {readonly providerName: string; readonly current: ProbeKind; readonly onPick: (kind: ProbeKind) => void}) {
 	const ui = useUi();
-	useInput((input, key) => {
-		if (resolve(input, key, ['picker'])?.id === 'cancel') ui.closeModal();
-	});
 	return (
 		<Box flexDirection="column" borderStyle="round" borderColor={ui.theme.accent} paddingX={1}>
 			<Text bold wrap="truncate">
 				Probe {providerName} with…
 			</Text>
-			<SelectList items={probeKinds.map((kind) => ({value: kind, label: `${kind.padEnd(7)} ${probeKindDescriptions[kind]}${kind === current ? ' (its default)' : ''}`}))} focus initial={current} theme={ui.theme} onSelect={onPick} />
+			<SelectList items={probeKinds.map((kind) => ({value: kind, label: `${kind.padEnd(7)} ${probeKindDescriptions[kind]}${kind === current ? ' (its default)' : ''}`}))} focus initial={current} theme={ui.theme} onSelect={onPick} onCancel={ui.closeModal} />
 			<Text color={ui.theme.muted} wrap="wrap">
 				↑/↓ choose · Enter probe · Esc cancel · a provider&apos;s default is set in its form (e)
 			</Text>

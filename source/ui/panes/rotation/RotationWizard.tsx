@@ -66,7 +66,7 @@ export function RotationWizard({providerId, providerName, oldKeyId}: RotationWiz
 			const b = resolve(input, key, ['wizard']);
 			switch (state.step) {
 				case 'model':
-					if (b?.id === 'cancel') rotation.escape();
+					// The model list has Esc (it clears its filter first, then cancels through onCancel).
 					return;
 				case 'validating':
 					if (b?.id === 'cancel') rotation.escape();
@@ -140,7 +140,7 @@ export function RotationWizard({providerId, providerName, oldKeyId}: RotationWiz
 					<Text color={ui.theme.ok}>✓</Text> New key {state.rotation?.newKey.displayHint} stored and active behind {oldText}; calls still use the old key.
 				</Text>
 				<Text bold>Validate it on:</Text>
-				<SelectList items={items} focus limit={Math.max(2, height - 9)} theme={ui.theme} onSelect={(value) => rotation.choose(value === ALL ? {allModels: true} : {model: value})} />
+				<SelectList items={items} focus limit={Math.max(2, height - 10)} theme={ui.theme} onSelect={(value) => rotation.choose(value === ALL ? {allModels: true} : {model: value})} onCancel={() => rotation.escape()} />
 				<Text color={ui.theme.muted} wrap="truncate">
 					↑/↓ choose · Enter validate · Esc cancel (the new key is then disabled)
 				</Text>
