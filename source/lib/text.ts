@@ -14,6 +14,48 @@ export function width(text: string): number {
 	return total;
 }
 
+/** The longest start of `text` that fits `max` columns (at least one character, so a cut always moves on). */
+function fitStart(text: string, max: number): string {
+	let out = '';
+	for (const char of text) {
+		if (out && width(out + char) > max) break;
+		out += char;
+	}
+	return out;
+}
+
+/**
+ * Greedy word wrap on display width that keeps every character: a word longer than a line is
+ * cut at the line's width (by columns, so wide characters never overflow), never shortened with
+ * "…". `next` is the width of the lines after the first (a hanging indent). Call it on the text
+ * as it will be shown (sanitised): wrapping a string that is cut or cleaned afterwards loses or
+ * shifts characters at every break.
+ */
+export function wrapText(text: string, first: number, next: number = first): string[] {
+	if (first <= 0 || next <= 0) return [text];
+	const lines: string[] = [];
+	const limit = () => (lines.length === 0 ? first : next);
+	for (const paragraph of text.split('\n')) {
+		let line = '';
+		for (const word of paragraph.split(/(?<= )/)) {
+			if (line && width(line + word.trimEnd()) > limit()) {
+				lines.push(line.trimEnd());
+				line = '';
+			}
+			let rest = word;
+			while (width(line + rest.trimEnd()) > limit()) {
+				const piece = fitStart(rest, limit() - width(line));
+				lines.push(line + piece);
+				line = '';
+				rest = rest.slice(piece.length);
+			}
+			line += rest;
+		}
+		lines.push(line.trimEnd());
+	}
+	return lines;
+}
+
 export function truncate(text: string, max: number): string {
 	if (max <= 0) return '';
 	if (width(text) <= max) return text;

@@ -3,10 +3,10 @@ import path from 'node:path';
 import readline from 'node:readline';
 import {ANCHOR_MARKER, parseAnchors, type AuditAnchor} from '../../domain/audit-anchor.js';
 import {UsageError} from '../../errors.js';
-import {sanitizeText} from '../../lib/sanitize.js';
+import {sanitizeLine, sanitizeText} from '../../lib/sanitize.js';
 import {AUDIT_ANCHOR_EVERY, anchorAudit, describeVerification, tailAudit, verifyAudit, type AnchorSource, type StoredAuditRow} from '../../services/audit.js';
 import {intFlag, parse} from '../args.js';
-import {columns, printJson, table} from '../format.js';
+import {columns, pad, printJson, truncate, width} from '../format.js';
 import type {Io} from '../io.js';
 import {dispatch, withContext, type Subcommand, type Command} from '../command.js';
 
@@ -31,6 +31,35 @@ function detailText(details: unknown): string {
 	return text === '{}' ? '' : text;
 }
 
+/**
+ * The tail as a table that fits the terminal without cutting what on-call reads first: the seq,
+ * the time, the action and the target are always whole; the time loses its year (then shows
+ * month-day, UTC) below 100 columns; the actor is cut (with "…") only down to 12 columns; the
+ * details take what is left, and are left out when fewer than 12 columns remain (--json has them).
+ */
+export function tailTable(rows: readonly StoredAuditRow[], max: number): string {
+	const wide = max >= 100;
+	const at = (row: StoredAuditRow) => {
+		const iso = row.at.toISOString();
+		return wide ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : `${iso.slice(5, 10)} ${iso.slice(11, 19)}`;
+	};
+	const target = (row: StoredAuditRow) => `${row.targetType}${row.targetId ? ` ${row.targetId.slice(0, 8)}` : ''}`;
+	const cells = rows.map((row) => ({seq: String(row.seq), at: at(row), actor: sanitizeLine(row.actor), action: sanitizeLine(row.action), target: sanitizeLine(target(row)), details: sanitizeLine(detailText(row.details))}));
+	const headers = {seq: 'SEQ', at: wide ? 'AT' : 'AT (UTC)', actor: 'ACTOR', action: 'ACTION', target: 'TARGET', details: 'DETAILS'};
+	const widest = (key: keyof typeof headers) => Math.max(width(headers[key]), ...cells.map((cell) => width(cell[key])));
+	const fixed = {seq: widest('seq'), at: widest('at'), action: widest('action'), target: widest('target')};
+	const gap = 2;
+	const used = fixed.seq + fixed.at + fixed.action + fixed.target + 4 * gap;
+	const actor = Math.max(Math.min(widest('actor'), 12), Math.min(widest('actor'), max - used - gap - 12));
+	const left = max - used - actor - gap;
+	const details = cells.some((cell) => cell.details !== '') && left >= 12 ? left : 0;
+	const line = (cell: typeof headers) =>
+		[pad(cell.seq, fixed.seq), pad(cell.at, fixed.at), pad(truncate(cell.actor, actor), actor), pad(cell.action, fixed.action), details > 0 ? pad(cell.target, fixed.target) : cell.target, ...(details > 0 ? [truncate(cell.details, details)] : [])]
+			.join(' '.repeat(gap))
+			.trimEnd();
+	return [line(headers), ...cells.map(line)].join('\n') + '\n';
+}
+
 const tail: Subcommand = async (args, io) => {
 	const {values} = parse('audit tail', args, {lines: {type: 'string', short: 'n'}, json: {type: 'boolean'}}, {max: 0});
 	const n = intFlag('audit tail', 'lines (-n)', values.lines, {min: 1, max: 10_000}) ?? 20;
@@ -39,13 +68,7 @@ const tail: Subcommand = async (args, io) => {
 		if (values.json) printJson(io.stdout, rows.map(jsonRow));
 		else if (rows.length === 0) io.stdout.write('The audit log is empty\n');
 		else {
-			io.stdout.write(
-				table(
-					['SEQ', 'AT', 'ACTOR', 'ACTION', 'TARGET', 'DETAILS'],
-					rows.map((row) => [String(row.seq), row.at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'), row.actor, row.action, `${row.targetType}${row.targetId ? ` ${row.targetId.slice(0, 8)}` : ''}`, detailText(row.details)]),
-					columns(io.stdout),
-				),
-			);
+			io.stdout.write(tailTable(rows, columns(io.stdout)));
 		}
 		return 0;
 	});
@@ -130,7 +153,9 @@ previous row's hash and the row, so rewriting the log takes the key, not just th
 signed head record (last seq, hash, row count) moves with every append, so a cut tail shows.
 Every change needs ENCRYPTION_KEY: without it nothing is written (reading needs no key).
 
-  tail     the last N rows (default 20, at most 10000), oldest first
+  tail     the last N rows (default 20, at most 10000), oldest first, as a table that fits the
+           terminal: seq, time, action and target whole (below 100 columns the time is
+           month-day UTC), the actor cut last, the details in what is left (--json: all of it)
   verify   walks the whole chain, checks the head and every given anchor; names the first
            broken seq and what is wrong with it: edited, missing, reordered, truncated (tail
            cut), unkeyed (rewritten without the key), unknown-key (signed by a key id that is

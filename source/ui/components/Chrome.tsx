@@ -1,5 +1,5 @@
 import {Box} from 'ink';
-import {truncate, width as textWidth} from '../../lib/text.js';
+import {truncate, width as textWidth, wrapText} from '../../lib/text.js';
 import type {Flash} from '../app-state.js';
 import {bindingsOf, hintsFor, hintText, scopeTitles, type Scope} from '../keymap.js';
 import type {DashboardInfo} from '../services.js';
@@ -51,25 +51,7 @@ export function Header({info, theme, width, banners}: {readonly info: DashboardI
 
 /** Greedy word wrap on display width (what Ink's wrap does), for counting rows ahead of layout. */
 export function wrapLines(text: string, width: number): string[] {
-	if (width <= 0) return [text];
-	const lines: string[] = [];
-	for (const paragraph of text.split('\n')) {
-		let line = '';
-		for (const word of paragraph.split(/(?<= )/)) {
-			if (line && textWidth(line + word.trimEnd()) > width) {
-				lines.push(line.trimEnd());
-				line = '';
-			}
-			let rest = word;
-			while (textWidth(rest) > width) {
-				lines.push(rest.slice(0, width));
-				rest = rest.slice(width);
-			}
-			line += rest;
-		}
-		lines.push(line.trimEnd());
-	}
-	return lines;
+	return wrapText(text, width);
 }
 
 /** The flash line: an action's result; up to two lines, wrapped, so its end is never lost. */

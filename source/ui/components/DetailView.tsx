@@ -1,7 +1,8 @@
 import {Box} from 'ink';
 import {useState} from 'react';
 import {useCommands, useUi, type CommandHandlers} from '../ui-context.js';
-import {wrapLines} from './Chrome.js';
+import {stripTerminalControls} from '../../lib/sanitize.js';
+import {wrapText} from '../../lib/text.js';
 import {ErrorText} from './ListStatus.js';
 import {Pane} from './Pane.js';
 import {Spinner} from './Spinner.js';
@@ -40,7 +41,10 @@ export function DetailView({title, lines, error, loading, hint, commands, active
 	const wrapped: {text: string; tone?: LineTone}[] = [];
 	for (const line of lines ?? []) {
 		const indent = ' '.repeat(line.indent ?? 0);
-		const pieces = line.text === '' ? [''] : wrapLines(line.text, inner - indent.length);
+		// Wrapped as it is shown (sanitised, as Text would), with room for the hanging indent of
+		// the lines after the first: every character is on screen, none cut off with "…".
+		const shown = stripTerminalControls(line.text).replace(/\t/g, ' ');
+		const pieces = shown === '' ? [''] : wrapText(shown, inner - indent.length, inner - indent.length - 2);
 		pieces.forEach((piece, i) => wrapped.push({text: `${indent}${i > 0 ? '  ' : ''}${piece}`, tone: line.tone}));
 	}
 	const visible = Math.max(1, height - 3 - (hint ? 1 : 0));
