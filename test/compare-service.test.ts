@@ -1,7 +1,10 @@
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {consume} from '../source/lib/stream.js';
 import {aliasOverview, runComparison, type CompareEvent, type CompareOutcome} from '../source/services/compare.js';
+import {addKey, setKeyPriority} from '../source/services/keys.js';
 import {setProviderEnabled} from '../source/services/providers.js';
+import {finishRotation, startRotation, validateRotation} from '../source/services/rotate.js';
+import {providerStatus} from '../source/services/status.js';
 import {databaseKind} from './support/db.js';
 import {testContext, type TestContext} from './support/context.js';
 import {createGate, mockErrors, startMockProvider, type MockProvider} from './support/mock-provider.js';
@@ -216,5 +219,59 @@ describe(`alias comparison service (${databaseKind})`, () => {
 		await expect(collect('dark', undefined, '   ')).rejects.toThrow();
 		expect(await auditActions(t.ctx, since)).toEqual([]);
 		expect(server.chatRequests).toHaveLength(0);
+	});
+});
+
+describe(`comparisons and rotation validations count as probes (${databaseKind})`, () => {
+	it('a provider that just answered a comparison is healthy in status (never "never probed"), and its key shows the validation', async () => {
+		const good = await mock();
+		const bad = await mock();
+		good.setDefault({kind: 'stream', text: 'pong'});
+		bad.setDefault(mockErrors.unauthorized('full'));
+		const answered = await providerWithKey(t.ctx, good, 'answers', {alias: 'probe-me'});
+		const refused = await providerWithKey(t.ctx, bad, 'refuses', {alias: 'probe-me'});
+		const before = await providerStatus(t.ctx);
+		expect(before.providers.map((p) => [p.name, p.health.state, p.health.reason])).toEqual([
+			['answers', 'unknown', 'never probed'],
+			['refuses', 'unknown', 'never probed'],
+		]);
+
+		await collect('probe-me');
+
+		const after = await providerStatus(t.ctx);
+		const byName = new Map(after.providers.map((p) => [p.name, p]));
+		expect(byName.get('answers')!.health).toMatchObject({state: 'healthy', last: {outcome: 'ok', model: 'mock-small', probeKind: 'stream'}});
+		expect(byName.get('refuses')!.health).toMatchObject({state: 'failing', last: {outcome: 'failed', errorClass: 'auth'}});
+		expect(after.exitCode).toBe(1);
+		// The key it used carries the answer as its last validation.
+		const [key] = await t.ctx.db.sql<{outcome: string; model: string}[]>`select last_validation->>'outcome' as outcome, last_validation->>'model' as model from provider_keys where id = ${answered.oldKey!.id}`;
+		expect(key).toEqual({outcome: 'ok', model: 'mock-small'});
+		const [stored] = await t.ctx.db.sql<{key_row_id: string; finished_at: Date | null}[]>`select key_row_id, finished_at from comparison_results where provider_id = ${refused.providerId}`;
+		expect(stored!.key_row_id).toBe(refused.oldKey!.id);
+		expect(stored!.finished_at).toBeInstanceOf(Date);
+	});
+
+	it('an answer of another key (not the one serving traffic now) does not vouch for the provider', async () => {
+		const server = await mock();
+		server.setDefault({kind: 'stream', text: 'pong'});
+		const p = await providerWithKey(t.ctx, server, 'moved-on', {alias: 'old-key'});
+		await collect('old-key');
+		expect((await providerStatus(t.ctx)).providers[0]!.health.state).toBe('healthy');
+		// A new key goes first: the comparison was made with the old one.
+		await addKey(t.ctx, p.providerId, {secret: `sk-newer-${'z'.repeat(20)}`, label: 'newer', priority: 0});
+		await setKeyPriority(t.ctx, p.oldKey!.id, 5);
+		expect((await providerStatus(t.ctx)).providers[0]!.health).toMatchObject({state: 'unknown', reason: 'never probed'});
+	});
+
+	it('a rotation validation counts: after the new key takes over, the provider is healthy from that validation', async () => {
+		const server = await mock();
+		server.setDefault({kind: 'stream', text: 'pong'});
+		const p = await providerWithKey(t.ctx, server, 'rotated', {alias: 'rot'});
+		const rotation = await startRotation(t.ctx, p.providerId, {secret: `sk-rotated-new-${'q'.repeat(16)}`, label: 'new'});
+		for await (const event of validateRotation(t.ctx, rotation, {allModels: true}, new AbortController().signal)) void event;
+		await finishRotation(t.ctx, rotation, 'disable-old');
+		const status = await providerStatus(t.ctx);
+		expect(status.providers[0]!.health).toMatchObject({state: 'healthy', last: {outcome: 'ok', model: 'mock-small'}});
+		expect(status.exitCode).toBe(0);
 	});
 });

@@ -332,6 +332,8 @@ const RULES: Readonly<Record<BackupTable, TableRules>> = {
 			model_name: (value) => void normaliseModelName(value),
 			outcome: oneOf(['ok', 'failed', 'cancelled']),
 			...runOutcomeRules,
+			key_row_id: nullable(uuid),
+			finished_at: nullable(timestamp),
 		},
 	},
 	audit_log: {

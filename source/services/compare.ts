@@ -7,7 +7,7 @@ import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';
 import {createLimiter, describeLimits, sanitizeText, smoke, type ClassifiedError, type Limiter, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
 import {assertWritable, mutate, type ServiceContext} from './context.js';
-import {keyForCall, missingKeyError} from './keys.js';
+import {keyForCall, missingKeyError, recordValidation} from './keys.js';
 import {listAliases} from './models.js';
 import {getProvider} from './providers.js';
 import {getSettings} from './settings.js';
@@ -96,6 +96,8 @@ export interface CompareTarget {
 	readonly modelName: string;
 	/** The key's display hint, or null for a keyless local server. */
 	readonly keyHint: string | null;
+	/** The key's row id (never the key): its answer is a probe of that key. */
+	readonly keyId: string | null;
 	/** What eval752 enforces for this provider, e.g. "concurrency 1 — enforced by eval752 for its own requests". */
 	readonly limits: string;
 }
@@ -116,6 +118,10 @@ export interface CompareResult {
 	readonly outputTokensEstimated: boolean;
 	readonly tokensPerSecond: number | null;
 	readonly excerpt: string;
+	/** The key the request carried (row id), null for a keyless server or one never sent. */
+	readonly keyId: string | null;
+	/** When this target's answer ended. */
+	readonly finishedAt: Date;
 }
 
 export type CompareEvent =
@@ -200,7 +206,7 @@ export async function* runComparison(ctx: ServiceContext, aliasInput: string, op
 		const shared = perProvider.get(row.providerId)!;
 		const concurrency = shared.provider.rateLimits.concurrency ?? settings.default_concurrency;
 		return {
-			target: {index, providerId: row.providerId, providerName: shared.provider.name, modelName: row.modelName, keyHint: shared.key?.hint ?? null, limits: describeLimits({...shared.provider.rateLimits, concurrency})},
+			target: {index, providerId: row.providerId, providerName: shared.provider.name, modelName: row.modelName, keyHint: shared.key?.hint ?? null, keyId: shared.key?.id ?? null, limits: describeLimits({...shared.provider.rateLimits, concurrency})},
 			provider: shared.provider,
 			limiter: shared.limiter,
 			key: shared.key,
@@ -340,6 +346,8 @@ function resultOf(target: CompareTarget, outcome: {outcome: CompareResult['outco
 		outputTokensEstimated: metrics?.outputTokensEstimated ?? false,
 		tokensPerSecond: metrics?.tokensPerSecond ?? null,
 		excerpt: sanitizeText(outcome.excerpt),
+		keyId: target.keyId,
+		finishedAt: new Date(),
 	};
 }
 
@@ -361,9 +369,26 @@ async function closeRun(ctx: ServiceContext, runId: string, status: 'finished' |
 		tokensPerSecond: result.tokensPerSecond,
 		excerpt: result.excerpt,
 		errorMessage: result.message,
+		keyRowId: result.keyId,
+		finishedAt: result.finishedAt,
 	}));
+	// Each answer is a probe of its key: the key's last validation moves with it, as a smoke test's does.
+	const validated = new Map<string, CompareResult>();
+	for (const result of results) {
+		if (!result.keyId || result.outcome === 'cancelled') continue;
+		const seen = validated.get(result.keyId);
+		if (!seen || seen.finishedAt <= result.finishedAt) validated.set(result.keyId, result);
+	}
 	await mutate(ctx, async (tx) => {
 		const done = await closeComparisonRun(tx, runId, status, new Date(), rows);
-		return {value: done, audit: null, changes: done ? [{table: 'comparison_runs', id: runId}] : []};
+		if (done) {
+			for (const [keyId, result] of validated) {
+				await recordValidation(tx, keyId, {outcome: result.outcome === 'ok' ? 'ok' : 'failed', errorClass: result.errorClass, message: result.message, model: result.modelName, at: result.finishedAt.toISOString()}).catch((error: unknown) => {
+					// A key deleted while the comparison ran has nothing to record on.
+					if (!(error instanceof NotFoundError)) throw error;
+				});
+			}
+		}
+		return {value: done, audit: null, changes: done ? [{table: 'comparison_runs', id: runId}, ...[...validated.keys()].map((id) => ({table: 'provider_keys', id}))] : []};
 	});
 }

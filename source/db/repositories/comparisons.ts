@@ -24,6 +24,10 @@ export interface ComparisonResultRow {
 	readonly excerpt: string;
 	/** Already sanitised and redacted. */
 	readonly errorMessage: string | null;
+	/** The key the request carried (null: keyless, or stored before keys were recorded); with `finishedAt` it makes the answer a probe of that key. */
+	readonly keyRowId?: string | null;
+	/** When the answer ended (null for results stored before this was recorded). */
+	readonly finishedAt?: Date | null;
 }
 
 export interface ComparisonRunRow {
@@ -96,9 +100,10 @@ export async function closeComparisonRun(tx: Tx, id: string, status: 'finished' 
 	for (const result of results) {
 		await tx`
 			insert into comparison_results (run_id, provider_id, provider_name, model_name, outcome, error_class, ttft_ms, total_ms,
-				output_tokens, tokens_per_s, excerpt, error_message)
+				output_tokens, tokens_per_s, excerpt, error_message, key_row_id, finished_at)
 			values (${id}, ${result.providerId}, ${result.providerName}, ${result.modelName}, ${result.outcome}, ${result.errorClass},
-				${result.ttftMs}, ${result.totalMs}, ${result.outputTokens}, ${result.tokensPerSecond}, ${result.excerpt}, ${result.errorMessage})`;
+				${result.ttftMs}, ${result.totalMs}, ${result.outputTokens}, ${result.tokensPerSecond}, ${result.excerpt}, ${result.errorMessage},
+				${result.keyRowId ?? null}, ${result.finishedAt ?? null})`;
 	}
 	return true;
 }

@@ -185,11 +185,21 @@ export async function listProviderSummaries(sql: Queryable, filter: {id?: string
 				) order by m.model_name), '[]'::json)
 				from models m
 				left join lateral (
-					select r.outcome, r.error_class, coalesce(r.finished_at, r.started_at) as at, r.total_ms, r.probe_kind
-					from smoke_runs r
-					where r.provider_id = p.id and r.model_name = m.model_name and r.outcome <> 'cancelled'
-						and (r.key_row_id = sk.id or (sk.id is null and r.key_row_id is null))
-					order by r.started_at desc limit 1
+					-- The newest answer of the serving key on this model: a probe, or a comparison's answer
+					-- (it sent the prompt with that key to that model, so it is a probe too).
+					select * from (
+						(select r.outcome, r.error_class, coalesce(r.finished_at, r.started_at) as at, r.total_ms, r.probe_kind
+						from smoke_runs r
+						where r.provider_id = p.id and r.model_name = m.model_name and r.outcome <> 'cancelled'
+							and (r.key_row_id = sk.id or (sk.id is null and r.key_row_id is null))
+						order by r.started_at desc limit 1)
+						union all
+						(select x.outcome, x.error_class, x.finished_at as at, x.total_ms, 'stream' as probe_kind
+						from comparison_results x
+						where x.provider_id = p.id and x.model_name = m.model_name and x.outcome <> 'cancelled' and x.finished_at is not null
+							and (x.key_row_id = sk.id or (sk.id is null and x.key_row_id is null))
+						order by x.finished_at desc limit 1)
+					) answers order by at desc limit 1
 				) lr on true
 				where m.provider_id = p.id) as model_runs,
 			(select coalesce(json_agg(json_build_object(
