@@ -82,7 +82,14 @@ export interface SmokeMetrics {
 }
 
 export type SmokeEvent =
-	| {readonly type: 'started'; readonly provider: string; readonly model: string; readonly attempt: number}
+	| {
+			readonly type: 'started';
+			readonly provider: string;
+			readonly model: string;
+			readonly attempt: number;
+			/** The key the request carries, as its display hint (the services add it; null: a keyless server). */
+			readonly keyHint?: string | null;
+	  }
 	| {
 			readonly type: 'delta';
 			readonly text: string;

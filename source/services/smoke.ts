@@ -206,9 +206,11 @@ async function* storeEvents(
 	let threw = false;
 	let outcome: SmokeOutcome | undefined;
 	try {
+		const keyHint = prepared.chosen?.key.displayHint ?? null;
 		for await (const event of events) {
 			if (event.type === 'finished' || event.type === 'failed') last = event;
-			yield event;
+			// Which key this run uses, for whoever shows it (the smoke pane names it).
+			yield event.type === 'started' ? {...event, keyHint} : event;
 		}
 	} catch (error) {
 		threw = true;

@@ -5,6 +5,7 @@ import {KeysPane} from '../panes/keys/KeysPane.js';
 import {ModelsPane} from '../panes/models/ModelsPane.js';
 import {ProvidersPane} from '../panes/providers/ProvidersPane.js';
 import {SmokePane} from '../panes/smoke/SmokePane.js';
+import {useSmokeStatus} from '../panes/smoke/use-smoke.js';
 
 interface BoardProps {
 	readonly state: AppState;
@@ -22,8 +23,12 @@ export function Board({state, active, hidden, width, height}: BoardProps) {
 	const onSelect = useCallback((provider: {id: string; name: string} | null) => {
 		setSelected((current) => (current?.id === provider?.id && current?.name === provider?.name ? current : provider ? {id: provider.id, name: provider.name} : null));
 	}, []);
-	const smokeH = Math.max(3, Math.floor(height * 0.28));
+	// A failed test's message and its whole "try:" hint need a few rows more than the verdict
+	// line: the smoke pane takes them from the providers pane, which keeps at least four.
+	const failed = useSmokeStatus() === 'failed';
 	const middleH = Math.max(4, Math.floor(height * 0.3));
+	const baseSmokeH = Math.max(3, Math.floor(height * 0.28));
+	const smokeH = failed ? Math.max(baseSmokeH, Math.min(baseSmokeH + 4, height - middleH - 4)) : baseSmokeH;
 	const providersH = Math.max(4, height - smokeH - middleH);
 	const half = Math.floor(width / 2);
 	const pane = (id: AppState['focus']) => ({focused: state.focus === id, active: active && state.focus === id});

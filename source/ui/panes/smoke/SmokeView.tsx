@@ -1,5 +1,7 @@
 import {Box} from 'ink';
 import {tailLines} from '../../../lib/metrics.js';
+import {stripTerminalControls} from '../../../lib/sanitize.js';
+import {truncate, wrapText} from '../../../lib/text.js';
 import {Spinner} from '../../components/Spinner.js';
 import {Text} from '../../components/Text.js';
 import type {Theme} from '../../theme.js';
@@ -14,6 +16,15 @@ export interface SmokeViewProps {
 	readonly elapsed: number | null;
 }
 
+/** At most `rows` of `lines`, the last one ending in "…" when some were left out. */
+function fitRows(lines: readonly string[], rows: number, width: number): string[] {
+	if (rows <= 0) return [];
+	if (lines.length <= rows) return [...lines];
+	const kept = lines.slice(0, rows);
+	kept[rows - 1] = truncate(`${kept[rows - 1]!} ${lines[rows]!}`, width);
+	return kept;
+}
+
 /** Streamed model output (sanitised and redacted by the provider layer), newest lines at the bottom. */
 export function SmokeView({state, width, height, theme, elapsed}: SmokeViewProps) {
 	if (state.status === 'idle') {
@@ -23,8 +34,16 @@ export function SmokeView({state, width, height, theme, elapsed}: SmokeViewProps
 			</Text>
 		);
 	}
-	const statusLines = 1 + (state.error && state.status !== 'cancelled' ? 1 : 0);
-	const lines = tailLines(state.text, Math.max(1, width), Math.max(0, height - statusLines));
+	// A failure's "try:" hint and its message get their own wrapped lines: at 80×24 the hint must be
+	// on screen, not cut off after the message (the flash line repeats the message, so the hint
+	// comes first when rows are short). The answer gets what is left.
+	const failed = state.error && state.status !== 'cancelled' ? state.error : null;
+	const wrapWidth = Math.max(1, width);
+	const rows = Math.max(0, height - 1);
+	const hintAll = failed?.hint ? wrapText(stripTerminalControls(`try: ${failed.hint}`), wrapWidth) : [];
+	const hint = fitRows(hintAll, Math.min(3, rows), wrapWidth);
+	const message = failed ? fitRows(wrapText(stripTerminalControls(failed.message), wrapWidth), Math.min(2, rows - hint.length), wrapWidth) : [];
+	const lines = tailLines(state.text, wrapWidth, Math.max(0, rows - message.length - hint.length));
 	return (
 		<Box flexDirection="column">
 			{lines.map((line, i) => (
@@ -39,12 +58,16 @@ export function SmokeView({state, width, height, theme, elapsed}: SmokeViewProps
 					{state.summary}
 				</Text>
 			)}
-			{state.error && state.status !== 'cancelled' ? (
-				<Text wrap="truncate">
-					<Text color={theme.error}>{state.error.message}</Text>
-					{state.error.hint ? <Text color={theme.muted}> try: {state.error.hint}</Text> : null}
+			{message.map((line, i) => (
+				<Text key={`m${i}`} color={theme.error} wrap="truncate">
+					{line}
 				</Text>
-			) : null}
+			))}
+			{hint.map((line, i) => (
+				<Text key={`h${i}`} color={theme.muted} wrap="truncate">
+					{line}
+				</Text>
+			))}
 		</Box>
 	);
 }

@@ -41,6 +41,13 @@ export type SmokeControl = Pick<SmokeRunner, 'start' | 'cancel'>;
 
 const SmokeControlContext = createContext<SmokeControl | undefined>(undefined);
 
+/** How the last test ended (changes only when a test starts or ends, never per frame): the board lays out by it. */
+const SmokeStatusContext = createContext<SmokeState['status']>('idle');
+
+export function useSmokeStatus(): SmokeState['status'] {
+	return useContext(SmokeStatusContext);
+}
+
 export function useSmokeControl(): SmokeControl {
 	const control = useContext(SmokeControlContext);
 	if (!control) throw new Error('useSmokeControl outside <SmokeRunnerProvider>');
@@ -84,7 +91,7 @@ export function SmokeRunnerProvider({children}: {readonly children: ReactNode}) 
 					for await (const event of services.smoke(target, abort.signal)) {
 						buffer.current += streamedText(event);
 						if (event.type === 'started') {
-							title = `${event.provider} · ${event.model}`;
+							title = `${event.provider} · ${event.model} · ${event.keyHint ? `key ${event.keyHint}` : 'no key'}`;
 							setState((s) => ({...s, title}));
 						} else if (event.type === 'finished' || event.type === 'failed') {
 							const {status, metrics, error} = smokeVerdict(event);
@@ -112,7 +119,9 @@ export function SmokeRunnerProvider({children}: {readonly children: ReactNode}) 
 	const control = useMemo<SmokeControl>(() => ({start, cancel: run.cancel}), [start, run]);
 	return (
 		<SmokeControlContext.Provider value={control}>
-			<SmokeContext.Provider value={value}>{children}</SmokeContext.Provider>
+			<SmokeStatusContext.Provider value={state.status}>
+				<SmokeContext.Provider value={value}>{children}</SmokeContext.Provider>
+			</SmokeStatusContext.Provider>
 		</SmokeControlContext.Provider>
 	);
 }
