@@ -8,6 +8,8 @@ import postgres from 'postgres';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {DataPaths} from '../source/config/paths.js';
 import {joinEmbedded, openEmbedded} from '../source/db/embedded.js';
+import {lockHolder} from '../source/db/lock.js';
+import {pingDatabase} from '../source/services/connection.js';
 import {migrate} from '../source/db/migrate.js';
 import {SessionServer} from '../source/db/session-server.js';
 import type {Change, Database, Sql} from '../source/db/types.js';
@@ -441,4 +443,53 @@ describe('eval752 commands while a dashboard holds the embedded database', () =>
 		expect(result.stderr).toContain(`The embedded database is held by pid ${process.pid}; waiting for it to share it or finish`);
 		expect(JSON.parse(result.stdout)).toEqual([]);
 	}, 60_000);
+});
+
+describe('when the holder goes', () => {
+	it('a command reaching it through its socket is told the holder closed (the dashboard banner says so), not "retrying" for ever', async () => {
+		const paths = newDir();
+		const db = await holder(paths);
+		const guest = await join(paths);
+		const ctx = {db: guest, actor: 'guest@test', keys: {status: 'missing' as const, message: ''}, readOnly: true};
+		try {
+			await pingDatabase(ctx);
+			await db.close();
+			const error = await pingDatabase(ctx).then(() => undefined, (caught: unknown) => caught);
+			expect(error).toBeInstanceOf(Error);
+			expect((error as Error).message).toBe(`The eval752 with pid ${process.pid}, which shared the embedded database, has closed`);
+			expect((error as {hint?: string}).hint).toBe('start this again: it then opens the database itself');
+		} finally {
+			await guest.close();
+			await db.close();
+		}
+	});
+
+	it('a watch that joined a dashboard goes on when the dashboard quits: it opens the database itself for the next round', async () => {
+		const mock = await startMockProvider();
+		const paths = newDir();
+		const db = await holder(paths);
+		try {
+			// A provider to watch, made through the holder.
+			expect((await eval752(paths, ['providers', 'add', '--name', 'watched', '--type', 'openai', '--base-url', mock.baseUrl])).code).toBe(0);
+			expect((await eval752(paths, ['keys', 'add', 'watched', '--label', 'ci', '--from-stdin'], 'sk-watched-0123456789abcdef\n')).code).toBe(0);
+			expect((await eval752(paths, ['models', 'add', 'watched', '--model', 'mock-small'])).code).toBe(0);
+			const child = spawn(process.execPath, [cli, 'watch', '--every', '2s', '--kind', 'models', '--json'], {cwd: work, env: cliEnv(paths)});
+			let stdout = '';
+			let stderr = '';
+			child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+			child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+			const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+			await waitFor(() => stdout.includes('"round":1'), 30_000);
+			await db.close();
+			await waitFor(() => stderr.includes('has closed; opening it again'), 30_000);
+			await waitFor(() => /"round":[3-9]/.test(stdout), 30_000);
+			expect(lockHolder(paths.lockFile)).toBe(child.pid);
+			child.kill('SIGINT');
+			expect(await exited).toBe(0);
+			for (const line of stdout.trim().split('\n')) expect(JSON.parse(line)).toMatchObject({state: 'healthy'});
+		} finally {
+			await db.close();
+			await mock.close();
+		}
+	}, 120_000);
 });

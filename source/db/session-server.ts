@@ -199,11 +199,15 @@ export class SessionServer {
 		await this.#settled();
 	}
 
+	/**
+	 * Stops listening at once. net's close callback waits for every open connection to end, so it
+	 * is not awaited here: the connections are ended by the caller (stopSharing, close).
+	 */
 	async #closeServer(entry: {server: net.Server; path: string; own: boolean}): Promise<void> {
 		const index = this.#servers.indexOf(entry);
 		if (index !== -1) this.#servers.splice(index, 1);
-		await new Promise<void>((resolve) => entry.server.close(() => resolve()));
-		// net removes the socket file on close; a file left by a failure is removed here.
+		entry.server.close();
+		// No new client finds the socket: the next command opens the directory itself.
 		fs.rmSync(entry.path, {force: true});
 	}
 

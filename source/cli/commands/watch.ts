@@ -13,6 +13,7 @@ import {age, table, truncate} from '../format.js';
 import {writeControl, type Io} from '../io.js';
 import type {Command} from '../command.js';
 import {exitCodeHelp} from '../../services/check-outcome.js';
+import {holderGone} from '../../services/connection.js';
 import {asChecker, EXIT_CANCELLED, parallelFlag, parseProbeFlag, refuseWithoutKey, roundJson} from '../run-output.js';
 
 /** Default --every. */
@@ -125,7 +126,8 @@ Examples:
 		const tty = Boolean(io.stdout.isTTY) && !json;
 
 		return asChecker(io, json, async () => {
-			const app = await openApp(io, {share: !once, onProgress: (message) => io.stderr.write(`${message}\n`)});
+			const open = () => openApp(io, {share: !once, onProgress: (message) => io.stderr.write(`${message}\n`)});
+			let app = await open();
 			const controller = new AbortController();
 			const stop = () => {
 				if (!json) io.stderr.write('\neval752: stopping watch — Ctrl+C again to quit at once\n');
@@ -147,6 +149,13 @@ Examples:
 					} catch (error) {
 						// The first round decides whether watch can work at all (asChecker says why it can't).
 						if (number === 1 || once) throw error;
+						if (holderGone(app.ctx, error)) {
+							// The dashboard this watch reached the embedded database through has quit: open it again
+							// (now this watch holds it, or joins whoever does) and go on with the next round.
+							io.stderr.write(`eval752: the eval752 with pid ${app.ctx.db.heldBy} that shared the embedded database has closed; opening it again\n`);
+							await app.close().catch(() => undefined);
+							app = await open();
+						}
 						// A later round that fails (the database restarting, say) is reported; the next one tries again.
 						log.warn('watch round failed', {round: number, error: error instanceof Error ? error.message : String(error)});
 						io.stderr.write(`eval752: round ${number} fails: ${isUserError(error) ? error.message : error instanceof Error ? error.message : String(error)}\n`);
