@@ -24,7 +24,8 @@ export function usage(): string {
 		'Environment: DATABASE_URL, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, EVAL752_DATA_DIR,',
 		'EVAL752_ACTOR, EVAL752_LOG_FILE, NO_COLOR (see the README; .env is read when present).',
 		'Exit codes: 0 ok, 1 failed, 2 usage (an unknown option, or a value the input rules refuse)',
-		'or configuration error.',
+		'or configuration error; status, probe and watch --once have their own (1 failing, 3 degraded,',
+		'4 unknown, 5 could not check, 6 wrong key, 7 busy: eval752 status --help).',
 		'',
 	].join('\n');
 }
