@@ -1,7 +1,7 @@
 // `npm run bench`: the issue-16 suite (test/bench/suite.ts: every figure against its floor, a
-// markdown table in test/bench/results.md), then the start-up figures and the key-pacing
-// figures. Figures and ratios are printed; nothing is asserted (timings belong here, never in
-// `npm test`). BENCH_ONLY=suite|startup|keys runs one part.
+// markdown table in test/bench/results.md), then the start-up figures, the key-pacing figures
+// and the shared embedded database's. Figures and ratios are printed; nothing is asserted
+// (timings belong here, never in `npm test`). BENCH_ONLY=suite|startup|keys|shared runs one part.
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +22,7 @@ try {
 	if (!only || only === 'suite') run(await bundled('test/bench/suite.ts'), {BENCH_TRIVIAL: await bundled('test/bench/trivial.tsx')});
 	if (!only || only === 'startup') run(path.join(root, 'test', 'bench', 'startup.mjs'));
 	if (!only || only === 'keys') run(await bundled('test/bench/keys.tsx'));
+	if (!only || only === 'shared') run(await bundled('test/bench/shared.ts'));
 } finally {
 	for (const dir of built) fs.rmSync(dir, {recursive: true, force: true});
 }
