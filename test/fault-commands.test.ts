@@ -23,7 +23,7 @@ import {startMockProvider, type MockProvider} from './support/mock-provider.js';
 import {disarmAll} from './support/wire-faults.js';
 import {addProvider, commandEnv, newKey, storeKey, tempDir} from './secrets-fixtures.js';
 
-vi.mock('@electric-sql/pglite-socket', async (original) => (await import('./support/wire-faults.js')).tappedSocketModule(await original()));
+vi.mock('../source/db/session-server.js', async (original) => (await import('./support/wire-faults.js')).tappedSessionServerModule(await original()));
 
 /**
  * Faults as an operator meets them on the command line: the connection lost during `rekey`,

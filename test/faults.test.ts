@@ -14,7 +14,7 @@ import {interruptAuditAppend} from './support/interrupt.js';
 import {armCut, disarmAll, startProxy} from './support/wire-faults.js';
 
 // Every embedded connection goes through a tap that can cut it at an exact protocol step.
-vi.mock('@electric-sql/pglite-socket', async (original) => (await import('./support/wire-faults.js')).tappedSocketModule(await original()));
+vi.mock('../source/db/session-server.js', async (original) => (await import('./support/wire-faults.js')).tappedSessionServerModule(await original()));
 
 /**
  * Database faults as the services meet them (RELIABILITY cases 29, 30, 33): a connection

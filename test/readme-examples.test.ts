@@ -397,8 +397,9 @@ const steps: Step[] = [
 				});
 			});
 			const result = await sh(command.replace('/var/log/', `${path.join(work, 'log')}/`));
-			expect(result.code).toBe(1);
+			expect(result.code, result.stderr).toBe(1);
 			const [first] = result.stdout.split('\n');
+			expect(first, result.stderr).not.toBe('');
 			const last = Number(head[0]!['seq']);
 			expect(first).toMatch(new RegExp(`^Audit chain broken at seq ${last + 1} \\(truncated\\): the log ends at seq ${last} but an anchor from \\S+ holds seq ${last + 1}: its tail was cut$`));
 			expect(result.stdout).toContain(`: beyond the end (the log ends at seq ${last})`);

@@ -79,6 +79,8 @@ describe(`ENCRYPTION_KEY rotation (${databaseKind})`, () => {
 		expect(cli.stdout).toBe('');
 		expect(cli.stderr).toContain(`ENCRYPTION_KEY (key id ${newId}) did not write this data (key id ${oldId})`);
 		expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+		// One piece of advice, once (the message states the facts; the hint says what to do).
+		expect(cli.stderr.match(/ENCRYPTION_KEY_PREVIOUS/g)).toHaveLength(1);
 
 		const dry = await runCli(['rekey', '--dry-run'], {database: s.t.ctx.db, env: env({current: s.newKey})});
 		expect(dry.code).toBe(1);

@@ -19,6 +19,7 @@ import {startRotation, validateRotation} from '../source/services/rotate.js';
 import {parseDuration, providerStatus} from '../source/services/status.js';
 import {runCli, type CliResult} from './support/cli.js';
 import {testContext, type TestContext} from './support/context.js';
+import {createServerDatabase, dropServerDatabase, testServerUrl} from './support/db.js';
 import {mockErrors, startMockProvider, type MockProvider} from './support/mock-provider.js';
 
 /**
@@ -512,6 +513,18 @@ describe('when status could not check, or the key is wrong: its own exit codes, 
 			expect((await status([], both)).code).toBe(4);
 		} finally {
 			await own.t.drop();
+		}
+	});
+
+	it.runIf(testServerUrl !== undefined)('a server whose schema is behind → exit 5, cause "schema", naming the migrations', async () => {
+		const url = await createServerDatabase();
+		try {
+			const result = await runCli(['status', '--json'], {env: {...env, DATABASE_URL: url}});
+			expect(result.code).toBe(5);
+			expect(JSON.parse(result.stdout)).toMatchObject({state: 'unchecked', exitCode: 5, cause: 'schema', hint: 'run eval752 migrate (once, by whoever upgrades eval752 for the team)'});
+			expect(result.stderr).toMatch(/^eval752: could not check — The database at .* needs \d+ migrations \(00001_initial/);
+		} finally {
+			await dropServerDatabase(url);
 		}
 	});
 

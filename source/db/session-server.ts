@@ -152,7 +152,7 @@ export class SessionServer {
 	 * processes of the same user, and the socket is made 0600 (connecting needs write access).
 	 */
 	async listen(socketPath: string, options: {own: boolean}): Promise<void> {
-		const server = net.createServer((socket) => this.#accept(socket, options.own));
+		const server = net.createServer((socket) => this.accept(socket, options.own));
 		await new Promise<void>((resolve, reject) => {
 			server.once('error', reject);
 			server.listen(socketPath, () => {
@@ -216,7 +216,8 @@ export class SessionServer {
 		while (this.#pumping) await this.#idle;
 	}
 
-	#accept(socket: net.Socket, own: boolean): void {
+	/** A new connection (a subclass may wrap the socket first: the fault tests cut it at a protocol step). */
+	protected accept(socket: net.Socket, own: boolean): void {
 		if (this.#closed) {
 			socket.destroy();
 			return;

@@ -5,7 +5,7 @@ import net from 'node:net';
  * PostgreSQL protocol: "cut the connection when the client runs a statement matching X" (before
  * the database sees it) or "cut it when the server answers COMMIT" (after the database did it,
  * before the client hears). On a real server the tap sits in a TCP proxy; on the embedded
- * database it sits on the socket server's side of each connection (see {@link tappedSocketModule}).
+ * database it sits on the socket server's side of each connection (see {@link tappedSessionServerModule}).
  *
  * The tap reads the messages it forwards: Parse (statement name → SQL), Bind (which statement
  * runs — postgres.js prepares each statement once per connection and binds it by name after
@@ -209,16 +209,17 @@ export function tapAcceptedSocket(socket: net.Socket): void {
 }
 
 /**
- * `@electric-sql/pglite-socket` with every accepted connection tapped. Used from a test file as
- * `vi.mock('@electric-sql/pglite-socket', async (original) => (await import('./support/wire-faults.js')).tappedSocketModule(await original()))`.
+ * `source/db/session-server.js` (the embedded database's wire server) with every accepted
+ * connection tapped. Used from a test file as
+ * `vi.mock('../source/db/session-server.js', async (original) => (await import('./support/wire-faults.js')).tappedSessionServerModule(await original()))`.
  */
-export function tappedSocketModule<M extends {PGLiteSocketServer: new (...args: never[]) => object}>(module: M): M {
-	const Base = module.PGLiteSocketServer as unknown as new (...args: unknown[]) => {handleConnection(socket: net.Socket): Promise<void>};
-	class TappedSocketServer extends Base {
-		override async handleConnection(socket: net.Socket): Promise<void> {
+export function tappedSessionServerModule<M extends {SessionServer: new (...args: never[]) => object}>(module: M): M {
+	const Base = module.SessionServer as unknown as new (...args: unknown[]) => {accept(socket: net.Socket, own: boolean): void};
+	class TappedSessionServer extends Base {
+		override accept(socket: net.Socket, own: boolean): void {
 			tapAcceptedSocket(socket);
-			return super.handleConnection(socket);
+			super.accept(socket, own);
 		}
 	}
-	return {...module, PGLiteSocketServer: TappedSocketServer};
+	return {...module, SessionServer: TappedSessionServer};
 }
