@@ -5,9 +5,10 @@ export const CHANGES_CHANNEL = 'eval752_changes';
 
 /**
  * Live-refresh events. Every mutation NOTIFYs `eval752_changes` inside its transaction and
- * publishes in-process after commit. On a shared server, LISTEN brings other operators'
- * changes; the embedded socket server does not carry notifications across connections, so
- * in-process events are the whole story there (only one process can open it anyway).
+ * publishes in-process after commit. LISTEN brings every other process's changes: on a shared
+ * server from the server, on the embedded database from its session server, which relays a
+ * notification to every connection listening (session-server.ts) — so a dashboard holding the
+ * embedded database hears the commands that reach it through its socket.
  */
 export function createChangeFeed(sql: Sql | undefined): ChangeFeed & {stop(): Promise<void>} {
 	const listeners = new Set<ChangeListener>();
