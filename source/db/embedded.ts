@@ -150,8 +150,13 @@ export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = 
 					log.warn('the data directory path is too long for a socket: other eval752 commands wait for this one instead of joining it', {socket: paths.socket});
 					return;
 				}
-				await sessions.listen(paths.socket, {own: false});
-				sharing = true;
+				try {
+					await sessions.listen(paths.socket, {own: false});
+					sharing = true;
+				} catch (error) {
+					// Not sharing is a lesser evil than not starting: the others wait for this process instead.
+					log.warn('the embedded database is not shared: its socket could not be opened', {socket: paths.socket, error: (error as NodeJS.ErrnoException).code ?? String(error)});
+				}
 			},
 			async close() {
 				if (closed) return;
