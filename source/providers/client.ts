@@ -5,6 +5,7 @@
  */
 import type OpenAI from 'openai';
 import type {Capability, ProviderType} from '../domain/families.js';
+import {providerFetch} from './door.js';
 import {classifyError, ProviderError, ProviderTimeoutError, type ClassifiedError} from './errors.js';
 import {endpointUrl, normaliseModelList, requestHeaders} from './families.js';
 import {screenModelIds} from '../domain/model.js';
@@ -65,7 +66,8 @@ export async function createClient(provider: ProviderConnection, apiKey: string 
 		defaultHeaders: headers,
 		maxRetries: 0,
 		logLevel: 'off',
-		fetch: keepWholeErrors(globalThis.fetch),
+		// Every request leaves through the provider's door: its origin only, no redirects.
+		fetch: keepWholeErrors(providerFetch(provider)),
 	});
 }
 
@@ -136,7 +138,8 @@ export async function fetchModelList(
 	try {
 		let response: Response;
 		try {
-			response = await fetch(url, {
+			// The door: this provider's origin only, no redirect followed (a 3xx is refused).
+			response = await providerFetch(provider)(url, {
 				headers: {Accept: 'application/json', ...requestHeaders(provider, apiKey)},
 				signal: controller.signal,
 			});

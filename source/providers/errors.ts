@@ -15,6 +15,7 @@
  */
 import {families, type ProviderType} from '../domain/families.js';
 import {UserError} from '../errors.js';
+import {DestinationRefused} from './door.js';
 import {redactSecret} from './redact.js';
 import {sanitizeText} from '../lib/sanitize.js';
 
@@ -30,6 +31,8 @@ export const errorClasses = [
 	'timeout',
 	'network',
 	'protocol',
+	'redirect',
+	'insecure',
 	'cancelled',
 ] as const;
 
@@ -122,6 +125,9 @@ type Draft = {class: ErrorClass; status?: number; message: string; hint: string;
 function classify(input: ErrorInput, ctx: ErrorContext): Draft {
 	const name = ctx.providerName;
 	const error = input.error;
+
+	const refused = findInChain(error, (link) => (link instanceof DestinationRefused ? link : undefined));
+	if (refused) return destinationRefused(refused, ctx);
 
 	const timeout = findInChain(error, (link) => (link instanceof ProviderTimeoutError ? link : undefined));
 	if (timeout) {
@@ -260,6 +266,39 @@ function classifyFacts(origin: Origin, headers: ErrorInput['headers'], details: 
 	}
 	if (status >= 400 && status < 500) return draft('bad_request', `Provider ${name} rejects the request${suffix}`);
 	return draft('protocol', `Provider ${name} answers with unexpected status${suffix}`);
+}
+
+/**
+ * A request the door stopped (providers/door.ts): a redirect not followed, cleartext to a public
+ * vendor, another origin. The origins come from the base URL and a Location header — the latter
+ * is the provider's text, so it is cleaned like any detail before it is quoted.
+ */
+function destinationRefused(refused: DestinationRefused, ctx: ErrorContext): Draft {
+	const name = ctx.providerName;
+	const edit = `eval752 providers edit ${name} --base-url URL`;
+	if (refused.kind === 'redirect') {
+		const where = refused.sameOrigin ? `another path on ${refused.allowed}` : refused.target ? cleanDetail(refused.target, ctx.secret) : 'an address it does not give (no usable Location)';
+		return {
+			class: 'redirect',
+			status: refused.status,
+			message: `Provider ${name} answers ${refused.status} redirect to ${where}: eval752 sends keys only to ${refused.allowed} and follows no redirect, so nothing was sent there`,
+			hint: refused.sameOrigin || !refused.target
+				? `Set the base URL to the address the provider really answers on (${edit})`
+				: `If ${cleanDetail(refused.target, ctx.secret)} is the provider's real address, make it the base URL (${edit}); if not, find out who redirects these requests`,
+		};
+	}
+	if (refused.kind === 'cleartext') {
+		return {
+			class: 'insecure',
+			message: `Provider ${name}'s base URL is plain http:// to ${families[ctx.providerType].label}, a public service: the key would travel in cleartext, so nothing was sent`,
+			hint: `Use https:// (${edit}); a gateway on your own network is the openai-compatible family`,
+		};
+	}
+	return {
+		class: 'insecure',
+		message: `A request for provider ${name} is headed to ${cleanDetail(refused.target, ctx.secret)}, not to its base URL's origin ${refused.allowed}: nothing was sent`,
+		hint: 'Check the base URL; this is a bug if the base URL is right (the log has details)',
+	};
 }
 
 /** A 404 on the route: the path does not exist there, so the base URL (or a proxy) is wrong. */
@@ -664,6 +703,10 @@ function hintFor(errorClass: ErrorClass, ctx: ErrorContext, details?: BodyDetail
 			return 'Check the base URL and your network (proxy, firewall, DNS)';
 		case 'protocol':
 			return 'Check that the base URL points at an OpenAI-compatible API (it usually ends in /v1) and that no proxy rewrites the response';
+		case 'redirect':
+			return `Set the base URL to the address the provider really answers on (eval752 providers edit ${name} --base-url URL): eval752 follows no redirect with a key`;
+		case 'insecure':
+			return `Use https:// for provider ${name} (eval752 providers edit ${name} --base-url URL): a key never travels in cleartext to a public service`;
 		case 'cancelled':
 			return 'Cancelled before the provider finished: run it again when ready';
 	}
