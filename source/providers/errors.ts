@@ -16,7 +16,7 @@
 import {families, type ProviderType} from '../domain/families.js';
 import {UserError} from '../errors.js';
 import {DestinationRefused} from './door.js';
-import {redactSecret} from './redact.js';
+import {redactSecret, type Secrets} from './redact.js';
 import {sanitizeText} from '../lib/sanitize.js';
 
 export const errorClasses = [
@@ -61,8 +61,8 @@ export interface ErrorContext {
 	readonly providerName: string;
 	readonly providerType: ProviderType;
 	readonly model: string;
-	/** The key used for the request; every trace of it is removed from message and hint. */
-	readonly secret: string | null;
+	/** The keys in play (the one sent, and any other a hostile endpoint may have seen); every trace of them is removed from message and hint. */
+	readonly secret: Secrets;
 	/**
 	 * The endpoint the request went to. A 404 from `models` always means the base URL is wrong;
 	 * from `chat/completions` it does unless the error is about the model.
@@ -582,7 +582,7 @@ function isTlsCode(code: string): boolean {
  * `midResponse`: the provider accepted the connection and then closed it (undici's
  * "terminated" / `UND_ERR_SOCKET`) — the host is reachable, so "can't reach" would mislead.
  */
-function networkProblem(error: unknown, secret: string | null): {phrase: string; tls: boolean; midResponse?: boolean} | undefined {
+function networkProblem(error: unknown, secret: Secrets): {phrase: string; tls: boolean; midResponse?: boolean} | undefined {
 	const broken = findInChain(error, (link) => {
 		const code = typeof link === 'object' && link !== null ? (link as {code?: unknown}).code : undefined;
 		return (link instanceof TypeError && link.message === 'terminated') || code === 'UND_ERR_SOCKET' ? true : undefined;
@@ -625,7 +625,7 @@ function oneLine(text: string, limit: number): string {
  * redacted, sanitised, redacted again (sanitising can join two halves of a key), one line,
  * capped, without a trailing full stop.
  */
-function cleanDetail(text: string, secret: string | null): string {
+function cleanDetail(text: string, secret: Secrets): string {
 	const line = oneLine(redactSecret(sanitizeText(redactSecret(text, secret)), secret), 200);
 	return line.replace(/[.\s]+$/, '');
 }

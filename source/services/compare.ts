@@ -5,7 +5,7 @@ import {FieldProblem, textRule} from '../domain/fields.js';
 import {closeComparisonRun, insertComparisonRun, type ComparisonResultRow} from '../db/repositories/comparisons.js';
 import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';
-import {createLimiter, describeLimits, sanitizeText, smoke, type ClassifiedError, type Limiter, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
+import {createLimiter, createRedactor, describeLimits, sanitizeText, smoke, type ClassifiedError, type Limiter, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
 import {assertWritable, mutate, type ServiceContext} from './context.js';
 import {keyForCall, missingKeyError} from './keys.js';
 import {listAliases} from './models.js';
@@ -314,8 +314,10 @@ async function runTarget(
 			}
 		}
 		if (!last) return cancelledResult(target, null);
-		if (last.type === 'finished') return resultOf(target, {outcome: 'ok', error: null, metrics: last.metrics, excerpt: last.excerpt});
-		return resultOf(target, {outcome: last.error.class === 'cancelled' ? 'cancelled' : 'failed', error: last.error, metrics: last.metrics, excerpt: ''});
+		// Stored and shown: the key's redactor once more, right before the result is written.
+		const redact = createRedactor(item.key?.secret ?? null);
+		if (last.type === 'finished') return resultOf(target, {outcome: 'ok', error: null, metrics: last.metrics, excerpt: redact(last.excerpt)});
+		return resultOf(target, {outcome: last.error.class === 'cancelled' ? 'cancelled' : 'failed', error: {...last.error, message: redact(last.error.message)}, metrics: last.metrics, excerpt: ''});
 	} finally {
 		release();
 	}
