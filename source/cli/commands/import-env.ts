@@ -8,7 +8,7 @@ export const command: Command = {
 	summary: 'create providers and keys from OPENAI_API_KEY and friends',
 	help: `Usage: eval752 import-env [--dry-run] [--json]
 
-Creates providers and stores keys from the environment variables people already have (and .env
+Creates providers and stores keys from the environment variables people already have (and the .env
 in the working directory): OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY / GOOGLE_API_KEY,
 MISTRAL_API_KEY, GROQ_API_KEY, TOGETHER_API_KEY, DEEPSEEK_API_KEY, OPENROUTER_API_KEY,
 XAI_API_KEY, FIREWORKS_API_KEY, AZURE_OPENAI_API_KEY (with AZURE_OPENAI_ENDPOINT) and OLLAMA_HOST.
