@@ -88,19 +88,16 @@ export function takeEnvFile(argv: readonly string[]): {argv: string[]; envFile: 
 }
 
 export async function main(rawArgv: readonly string[], rawTerminal: Io): Promise<number> {
-	let io = terminalIo(rawTerminal);
-	let argv: readonly string[] = rawArgv;
+	let argv: readonly string[];
 	let terminal = rawTerminal;
 	try {
 		const taken = takeEnvFile(rawArgv);
 		argv = taken.argv;
-		if (taken.envFile !== undefined) {
-			terminal = {...rawTerminal, env: {...rawTerminal.env, EVAL752_ENV_FILE: taken.envFile}};
-			io = terminalIo(terminal);
-		}
+		if (taken.envFile !== undefined) terminal = {...rawTerminal, env: {...rawTerminal.env, EVAL752_ENV_FILE: taken.envFile}};
 	} catch (error) {
-		return reportError(error, io);
+		return reportError(error, terminalIo(rawTerminal));
 	}
+	const io = terminalIo(terminal);
 	const [first, ...rest] = argv;
 	try {
 		if (first === undefined || first.startsWith('-')) {
