@@ -173,7 +173,7 @@ describe(`case 42: plain http:// to a public vendor is refused; to a self-hosted
 		for (const type of providerTypes.filter((family) => families[family].publicVendor)) {
 			const error = await createProvider(c.ctx, {name: `clear-${type}`, type, baseUrl: 'http://api.anthropic.com/v1'}).catch((caught: unknown) => caught);
 			expect(error, type).toBeInstanceOf(ValidationError);
-			expect((error as ValidationError).issues['baseUrl'], type).toMatch(/plain http:\/\/ to .*, a public service: the key would travel in cleartext.*use https:\/\/api\.anthropic\.com\/v1/);
+			expect((error as ValidationError).issues['baseUrl'], type).toBe(`Base URL http://api.anthropic.com is plain http:// to ${families[type].label}, a public service: use https:// (a key never travels in cleartext)`);
 		}
 		expect(await rowCounts(c.ctx)).toEqual(before);
 		const cli = await runCli(['providers', 'add', '--name', 'clear-anthropic', '--type', 'anthropic', '--base-url', 'http://api.anthropic.com/v1'], {database: c.ctx.db, env: {ENCRYPTION_KEY: c.keyHex}});
@@ -214,5 +214,11 @@ describe(`case 42: plain http:// to a public vendor is refused; to a self-hosted
 		const quiet = await runCli(['providers', 'add', '--name', 'local-vllm', '--type', 'vllm', '--base-url', 'http://127.0.0.1:8000/v1'], {database: c.ctx.db, env: {ENCRYPTION_KEY: c.keyHex}});
 		expect(quiet.code).toBe(0);
 		expect(quiet.stderr).toBe('');
+		// doctor names both kinds: the self-hosted one as a warning, the public vendor edited to http (above) as a failure.
+		const doctor = await runCli(['doctor'], {database: c.ctx.db, env: {ENCRYPTION_KEY: c.keyHex}});
+		expect(doctor.stdout).toContain('warn  provider gpu-box: Base URL http://gpu-box.internal:8000 is plain http:// to another machine');
+		expect(doctor.stdout).toContain('FAIL  provider edited-anthropic: Base URL http://api.anthropic.com is plain http:// to Anthropic, a public service');
+		expect(doctor.stdout).not.toMatch(/provider local-vllm/);
+		expect(doctor.code).toBe(1);
 	});
 });

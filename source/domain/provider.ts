@@ -2,7 +2,7 @@ import * as z from 'zod';
 import {ValidationError} from '../errors.js';
 import {capabilities, capabilityLabels, families, providerTypes, type Capability, type ProviderType} from './families.js';
 import {isProbeKind, probeKinds, type ProbeKind} from './probe.js';
-import {cleartextRisk} from './destination.js';
+import {cleartextRisk, originOf} from './destination.js';
 import {field, FieldProblem, isUuid, parseFields, textRule, UNSAFE} from './fields.js';
 
 /**
@@ -258,7 +258,8 @@ function noDefaultUrl(type: ProviderType): string {
 /** Plain http:// to a public vendor host is refused as the URL is typed (domain/destination.ts). */
 function refuseCleartext(type: ProviderType, baseUrl: string): void {
 	const risk = cleartextRisk(type, baseUrl);
-	if (risk?.refused) throw new ValidationError({baseUrl: `${risk.message} — ${risk.hint}`});
+	// Short enough to sit beside the field at 80 columns; the README and --help say the rest.
+	if (risk?.refused) throw new ValidationError({baseUrl: `Base URL ${originOf(new URL(baseUrl))} is plain http:// to ${families[type].label}, a public service: use https:// (a key never travels in cleartext)`});
 }
 
 /**

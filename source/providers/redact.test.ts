@@ -228,6 +228,13 @@ describe('case 48: a key echoed encoded is redacted', () => {
 		expect(redactSecret('616263 abc', 'abc')).toBe(`616263 ${REDACTED}`);
 	});
 
+	it('case 48: eval752’s own words kept in a stored message are not redacted; the quoted key around them is', () => {
+		const placeholder = 'sk-peering-0123456789';
+		const redact = createRedactor(placeholder, {keep: ['peering-01']});
+		expect(redact(`Provider peering-01 rejects the key: ${Buffer.from(placeholder).toString('base64')}`)).toBe(`Provider peering-01 rejects the key: ${REDACTED}`);
+		expect(createRedactor(placeholder)('Provider peering-01')).toBe(`Provider ${REDACTED}`);
+	});
+
 	it('case 48: ordinary text with escapes and entities is left as it was', () => {
 		const text = 'Use &amp; not \\u0026 — a 5% fee, &#169; 2026, ｆｕｌｌ-width is fine, deadbeef is hex';
 		expect(redactSecret(text, key)).toBe(text);

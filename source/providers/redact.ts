@@ -362,10 +362,35 @@ export function redactSecret(text: string, secrets: Secrets): string {
  * secrets would outlive the call they were decrypted for. A stream needs
  * {@link StreamRedactor} instead: this one cannot see a key split between two calls.
  */
-export function createRedactor(secrets: Secrets): (text: string) => string {
+export function createRedactor(secrets: Secrets, options: RedactOptions = {}): (text: string) => string {
 	const matcher = matcherOf(secrets);
 	if (!matcher) return (text) => text;
-	return (text) => (text ? replaceSpans(text, findPieces(matcher, text).spans) : text);
+	const keep = (options.keep ?? []).filter((word) => word.length > 0);
+	return (text) => {
+		if (!text) return text;
+		const {spans} = findPieces(matcher, text);
+		return replaceSpans(text, keep.length === 0 ? spans : spans.filter((span) => !withinKept(text, span, keep)));
+	};
+}
+
+export interface RedactOptions {
+	/**
+	 * eval752's own words in a text that also quotes provider text (a stored error message names
+	 * the provider and the model): a piece found wholly inside one of them is left alone, so a key
+	 * that happens to share eight characters with a provider's name does not turn "Provider
+	 * peering" into "Provider peer[redacted]". The quoted parts were redacted where they were quoted.
+	 */
+	readonly keep?: readonly string[];
+}
+
+function withinKept(text: string, [start, end]: readonly [number, number], keep: readonly string[]): boolean {
+	for (const word of keep) {
+		for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+			if (at <= start && end <= at + word.length) return true;
+			if (at > start) break;
+		}
+	}
+	return false;
 }
 
 /** A push/flush text stage: what a stream of deltas passes through before anyone sees it. */

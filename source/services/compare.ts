@@ -1,4 +1,4 @@
-import {capabilityLabels, type Capability} from '../domain/families.js';
+import {capabilityLabels, families, type Capability} from '../domain/families.js';
 import {normaliseAlias, type AliasEntry} from '../domain/model.js';
 import {type Provider} from '../domain/provider.js';
 import {FieldProblem, textRule} from '../domain/fields.js';
@@ -315,12 +315,19 @@ async function runTarget(
 		}
 		if (!last) return cancelledResult(target, null);
 		// Stored and shown: the key's redactor once more, right before the result is written.
-		const redact = createRedactor(item.key?.secret ?? null);
-		if (last.type === 'finished') return resultOf(target, {outcome: 'ok', error: null, metrics: last.metrics, excerpt: redact(last.excerpt)});
-		return resultOf(target, {outcome: last.error.class === 'cancelled' ? 'cancelled' : 'failed', error: {...last.error, message: redact(last.error.message)}, metrics: last.metrics, excerpt: ''});
+		// (The message around eval752's own words: see storedTextRedactor in smoke.ts.)
+		const secret = item.key?.secret ?? null;
+		if (last.type === 'finished') return resultOf(target, {outcome: 'ok', error: null, metrics: last.metrics, excerpt: createRedactor(secret)(last.excerpt)});
+		const message = createRedactor(secret, {keep: [item.provider.name, target.modelName, familyLabel(item.provider)]})(last.error.message);
+		return resultOf(target, {outcome: last.error.class === 'cancelled' ? 'cancelled' : 'failed', error: {...last.error, message}, metrics: last.metrics, excerpt: ''});
 	} finally {
 		release();
 	}
+}
+
+/** The family's name as messages use it ("OpenAI", "Anthropic"). */
+function familyLabel(provider: Provider): string {
+	return families[provider.type].label;
 }
 
 function resultOf(target: CompareTarget, outcome: {outcome: CompareResult['outcome']; error: ClassifiedError | null; metrics: SmokeMetrics | null; excerpt: string}): CompareResult {

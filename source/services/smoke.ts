@@ -1,4 +1,5 @@
 import type {KeySummary} from '../domain/key.js';
+import {families} from '../domain/families.js';
 import {normaliseModelName, skippedIdsNote} from '../domain/model.js';
 import {chatProbeBudget, type ProbeKind} from '../domain/probe.js';
 import {parseProbeKind, type Provider} from '../domain/provider.js';
@@ -148,11 +149,19 @@ async function servingSecretBesides(ctx: ServiceContext, provider: Provider, cho
 	}
 }
 
-/** What is stored of a run passes the redactor of every key in play, whatever the provider layer already did. */
-function storedTextRedactor(prepared: PreparedSmoke): {text: (text: string) => string; headers: (headers: Record<string, string> | null) => Record<string, string> | null} {
+/**
+ * What is stored of a run passes the redactor of every key in play, whatever the provider layer
+ * already did: the excerpt and the rate headers whole; the error message around eval752's own
+ * words in it (the provider's name, the model, the family), which the provider layer wrote and
+ * whose quoted provider text it redacted already.
+ */
+function storedTextRedactor(prepared: PreparedSmoke, model: string): {text: (text: string) => string; message: (text: string) => string; headers: (headers: Record<string, string> | null) => Record<string, string> | null} {
 	const inPlay = [prepared.chosen?.secret ?? null, ...prepared.otherSecrets];
-	const text = createRedactor(inPlay);
-	return {text, headers: (headers) => redactValues(headers, inPlay)};
+	return {
+		text: createRedactor(inPlay),
+		message: createRedactor(inPlay, {keep: [prepared.provider.name, model, families[prepared.provider.type].label]}),
+		headers: (headers) => redactValues(headers, inPlay),
+	};
 }
 
 /** Whether a `stream` probe streams: only when the provider has the capability. */
@@ -254,8 +263,8 @@ async function store(ctx: ServiceContext, prepared: PreparedSmoke, model: string
 	const {provider, chosen} = prepared;
 	const outcome: SmokeOutcome['outcome'] = last.type === 'finished' ? 'ok' : last.error.class === 'cancelled' ? 'cancelled' : 'failed';
 	// Stored text (excerpt, error, rate headers) passes the redactor once more, right before it is written.
-	const redact = storedTextRedactor(prepared);
-	const error = last.type === 'failed' ? {...last.error, message: redact.text(last.error.message)} : null;
+	const redact = storedTextRedactor(prepared, model);
+	const error = last.type === 'failed' ? {...last.error, message: redact.message(last.error.message)} : null;
 	const excerpt = last.type === 'finished' ? redact.text(last.excerpt) : '';
 	const finishedAt = new Date();
 	const rateHeaders = redact.headers(last.rateHeaders ?? null);
