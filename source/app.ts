@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type {Io} from './cli/io.js';
-import {loadConfig, type Config} from './config/env.js';
+import {configNotices, loadConfig, readKeyFile, type Config} from './config/env.js';
 import {generateKey, KeyRing, parseEncryptionKey} from './crypto/index.js';
 import {openDatabase, type OpenOptions} from './db/connect.js';
 import {embeddedExists} from './db/embedded.js';
@@ -54,6 +54,17 @@ export function configFrom(io: Io): Config {
 }
 
 /**
+ * Says where the configuration came from when a `.env` set eval752's own variables, and which
+ * `.env` files were left unread: written to stderr unless the caller shows it (the dashboard).
+ */
+export function announceConfig(io: Io, config: Config, notice: (message: string) => void = (message) => io.stderr.write(`eval752: ${message}\n`)): void {
+	for (const message of configNotices(config)) {
+		log.info('configuration notice', {message});
+		notice(message);
+	}
+}
+
+/**
  * The configured database and nothing else (`eval752 migrate`): no key file is generated and the
  * canary is not checked here — the caller migrates first. Tests hand in an open one.
  */
@@ -63,6 +74,8 @@ export async function openConfiguredDatabase(io: Io, config: Config, options: Pi
 
 export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App> {
 	const config = configFrom(io);
+	const notice = options.onNotice ?? ((message: string) => io.stderr.write(`eval752: ${message}\n`));
+	announceConfig(io, config, notice);
 	const firstRun = !io.database && !config.databaseUrl && !embeddedExists(config.paths);
 	const applied: string[] = [];
 	const db =
@@ -70,12 +83,13 @@ export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App
 		(await openDatabase(config, {
 			migrations: options.migrations,
 			onCreate: () => options.onProgress?.(`Creating the embedded database in ${config.paths.pgdata} (first start takes a few seconds)…`),
+			onNotice: notice,
 			onMigrated: (names) => applied.push(...names),
 			onWait: options.onProgress,
 		}));
 	try {
 		let key = config.encryptionKey;
-		if (!key && db.kind === 'embedded' && !io.database && options.generateKey !== false) key = await generateKeyFileIfNew(config, db, firstRun, options.onNotice ?? ((message) => io.stderr.write(`eval752: ${message}\n`)));
+		if (!key && db.kind === 'embedded' && !io.database && options.generateKey !== false) key = await generateKeyFileIfNew(config, db, firstRun, notice);
 		const ring = key ? KeyRing.from(key, [...config.encryptionKeyPrevious]) : undefined;
 		const keys = await checkKey(db.sql, ring);
 		const ctx: ServiceContext = {db, actor: config.actor, keys, readOnly: options.readOnly ?? false};
@@ -110,7 +124,8 @@ export async function openApp(io: Io, options: OpenAppOptions = {}): Promise<App
  */
 async function generateKeyFileIfNew(config: Config, db: Database, firstRun: boolean, notice: (message: string) => void): Promise<Buffer | undefined> {
 	const file = config.paths.keyFile;
-	if (fs.existsSync(file)) return parseEncryptionKey(fs.readFileSync(file, 'utf8').trim(), 'ENCRYPTION_KEY');
+	// A key file that appeared since the configuration was read: the same rules (only we may read it).
+	if (fs.existsSync(file)) return readKeyFile(file);
 	const hasSecrets = (await listCanaries(db.sql)).length > 0 || (await secretCountsByKeyId(db.sql)).length > 0;
 	if (hasSecrets) return undefined;
 	const key = generateKey();

@@ -15,6 +15,7 @@ import {checkKey} from '../source/services/canary.js';
 import {AUDIT_ANCHOR_EVERY, mutate, type ServiceContext} from '../source/services/context.js';
 import {rekey} from '../source/services/rekey.js';
 import {runCli} from './support/cli.js';
+import {unsealedLines, writeSealed} from './support/backup-seal.js';
 import {rowCounts, testContext, type TestContext} from './support/context.js';
 import {databaseKind, freshDatabase, freshEmbeddedDir, type TestDatabase} from './support/db.js';
 import {commandEnv, ensureEmbeddedTemplate, newKey, tempDir, withKeys} from './secrets-fixtures.js';
@@ -390,10 +391,11 @@ describe(`backup and restore keep the chain and its head verifiable (${databaseK
 		expect(result).toMatchObject({ok: true, rows: 5, head: {seq: 5, status: 'ok'}, anchors: [{seq: 4, status: 'matched'}]});
 		expect(result.chain).toBe(anchor.chain);
 
-		const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+		const lines = unsealedLines(fs.readFileSync(file, 'utf8'));
+		// Re-sealed with the key: the audit chain's own checks are what is tested here (custody-backup.test.ts tests the seal).
 		const variant = (name: string, edit: (copy: string[]) => string[]): string => {
 			const out = path.join(work, name);
-			fs.writeFileSync(out, edit([...lines]).join('\n') + '\n', {mode: 0o600});
+			writeSealed(out, edit([...lines]), c.keyHex);
 			return out;
 		};
 		const trailer = (copy: string[], table: string, delta: number): void => {

@@ -22,7 +22,7 @@ beforeAll(async () => {
 	const made = await runCli(['backup', backup], {database: c.t.db, env: {ENCRYPTION_KEY: c.keyHex}});
 	expect(made.code, made.stderr).toBe(0);
 	// One of each, said in the singular.
-	expect(made.stdout).toMatch(/^Backup written: .* \(\d+ bytes, \d+ rows: 1 provider, 1 API key, \d+ audit rows\)\.\n/);
+	expect(made.stdout).toMatch(/^Backup written: .* \(\d+ bytes, \d+ rows: 1 provider, 1 API key, \d+ audit rows\), sealed with key id [0-9a-f]{16}\.\n/);
 });
 afterAll(async () => {
 	await c.t.drop();

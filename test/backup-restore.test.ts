@@ -15,6 +15,7 @@ import type {Database} from '../source/db/types.js';
 import {checkKey} from '../source/services/canary.js';
 import {mutate, type ServiceContext} from '../source/services/context.js';
 import {openSecret} from '../source/services/key-store.js';
+import {unsealedLines, writeSealed} from './support/backup-seal.js';
 import {runCli} from './support/cli.js';
 import {databaseKind, freshDatabase, freshEmbeddedDir, testServerUrl} from './support/db.js';
 import {addProvider, commandEnv, ensureEmbeddedTemplate, newKey, storeKey, tempDir} from './secrets-fixtures.js';
@@ -185,10 +186,11 @@ describe(`backup and restore (tests on ${databaseKind})`, () => {
 		const text = fs.readFileSync(backupFile, 'utf8');
 		const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
 		const header = lines[0]!;
-		expect(header).toMatchObject({format: 'eval752-backup', version: 1, source: 'embedded', keyIds: [RING.currentId]});
+		expect(header).toMatchObject({format: 'eval752-backup', version: 2, source: 'embedded', keyIds: [RING.currentId]});
 		expect(header['migrations']).toEqual(readMigrations().map(({name, sha256}) => ({name, sha256})));
 		expect(String(header['encryptionKey'])).toContain('not in this file');
-		expect(lines.at(-1)).toEqual({end: true, rows: Object.fromEntries(BACKUP_TABLES.map(({name}) => [name, sourceRows[name]!.length]))});
+		expect(lines.at(-2)).toEqual({end: true, rows: Object.fromEntries(BACKUP_TABLES.map(({name}) => [name, sourceRows[name]!.length]))});
+		expect(lines.at(-1)).toEqual({seal: 'hmac-sha256', keyId: RING.currentId, mac: expect.stringMatching(/^[0-9a-f]{64}$/)});
 		const keys = lines.filter((line) => line['table'] === 'provider_keys').map((line) => line['row'] as Record<string, string>);
 		expect(keys).toHaveLength(3);
 		for (const key of keys) {
@@ -201,7 +203,7 @@ describe(`backup and restore (tests on ${databaseKind})`, () => {
 
 		const json = await runCli(['backup', path.join(work, 'second.backup'), '--json'], {env: commandEnv(work, {current: KEY}, {EVAL752_DATA_DIR: source.dataDir})});
 		expect(json.code).toBe(0);
-		expect(JSON.parse(json.stdout)).toMatchObject({encryptionKeyIncluded: false, keyIds: [RING.currentId], rows: {provider_keys: 3, providers: 2}});
+		expect(JSON.parse(json.stdout)).toMatchObject({encryptionKeyIncluded: false, keyIds: [RING.currentId], rows: {provider_keys: 3, providers: 2}, sealedWith: RING.currentId});
 	});
 
 	it('says plainly that the key is not in the backup, and refuses to overwrite a file without --force', async () => {
@@ -292,10 +294,11 @@ describe(`backup and restore (tests on ${databaseKind})`, () => {
 		// Opened once and handed to each restore: a dozen opens of an embedded directory are slow on a busy machine.
 		const target = await (await runTarget()).open();
 		const keyEnv = commandEnv(work, {current: KEY});
-		const lines = fs.readFileSync(backupFile, 'utf8').trimEnd().split('\n');
+		const lines = unsealedLines(fs.readFileSync(backupFile, 'utf8'));
+		// Re-sealed with the key after the edit (a damaged database backs up sealed): the checks behind the seal still refuse each one.
 		const variant = (name: string, edit: (lines: string[]) => string[]): string => {
 			const file = path.join(work, name);
-			fs.writeFileSync(file, edit([...lines]).join('\n') + '\n', {mode: 0o600});
+			writeSealed(file, edit([...lines]), KEY);
 			return file;
 		};
 		const auditIndex = lines.findIndex((line) => {
@@ -327,8 +330,11 @@ describe(`backup and restore (tests on ${databaseKind})`, () => {
 		});
 		const damagedId = (JSON.parse(lines[keyIndex]!) as {row: {id: string}}).row.id;
 
+		const unsealedCut = path.join(work, 'unsealed-cut.backup');
+		fs.writeFileSync(unsealedCut, fs.readFileSync(backupFile, 'utf8').trimEnd().split('\n').slice(0, -2).join('\n') + '\n');
 		const cases: [string, string][] = [
 			[tampered, 'The audit chain in this backup breaks at seq 3 (edited: row 3 does not match its MAC: it was altered after it was written); nothing was restored'],
+			[unsealedCut, 'has no valid seal at its end: it was cut short, extended or edited after it was written; nothing was restored'],
 			[cut, 'it ends before its trailer (the file is cut short); nothing was restored'],
 			[schema, 'This backup was made with a different database schema (last migration 00099_future.sql'],
 			[damagedKey, `Can't decrypt the secret of row ${damagedId} (key id ${RING.currentId}): the secret in this backup is damaged; nothing was restored`],

@@ -115,7 +115,13 @@ describe(`eval752 import-env (${databaseKind})`, () => {
 		const before = await rowCounts(c.ctx);
 		const dry = await eval752(['import-env', '--dry-run'], {OPENAI_API_KEY: key});
 		expect(dry.code).toBe(0);
-		expect(dry.stdout).toMatch(/^ACTION\s+PROVIDER\s+TYPE\s+KEY\s+FROM\s+NOTE\ncreate-provider\s+openai\s+openai\s+OPENAI_API_KEY\nadd-key\s+openai\s+openai\s+sk-proj-…WXYZ\s+OPENAI_API_KEY\nDry run: nothing was changed\.\n$/);
+		expect(dry.stdout).toBe(
+			'create-provider  openai (openai) at https://api.openai.com/v1\n' +
+				'                 from OPENAI_API_KEY\n' +
+				'add-key          openai (openai) at https://api.openai.com/v1\n' +
+				'                 key sk-proj-…WXYZ · from OPENAI_API_KEY\n' +
+				'Dry run: nothing was changed.\n',
+		);
 		expect(dry.stdout).not.toContain('importme');
 		expect(await rowCounts(c.ctx)).toEqual(before);
 		const real = await eval752(['import-env', '--json'], {OPENAI_API_KEY: key});

@@ -109,8 +109,10 @@ describe(`ENCRYPTION_KEY rotation (${databaseKind})`, () => {
 		expect(rows.get(added)!.keyId).toBe(ring.currentId);
 		for (const id of s.secrets.keys()) expect(rows.get(id)!.keyId).toBe(KeyRing.from(s.oldKey).currentId);
 		expect(await decryptKeyRow(rotated.db.sql, ring, added)).toBe('sk-ant-written-after-rotation-0001');
-		// The new key wrote its own canary: a restart with the new key alone still passes the start-up check.
-		expect((await withKeys(s.oldCtx, s.newKey)).keys.status).toBe('ok');
+		// The new key alone can't open the old rows: the start-up check fails closed until rekey has moved them.
+		const newAlone = (await withKeys(s.oldCtx, s.newKey)).keys;
+		expect(newAlone.status).toBe('wrong');
+		expect(newAlone.status === 'wrong' && newAlone.message).toContain(`2 stored secrets are under key id ${KeyRing.from(s.oldKey).currentId}, which is not configured`);
 	});
 
 	it('rekey --dry-run reports rows per key id and changes nothing', async () => {
@@ -157,7 +159,10 @@ describe(`ENCRYPTION_KEY rotation (${databaseKind})`, () => {
 		const logged = await s.oldCtx.db.sql<{action: string; details: {rows: string[]; from: Record<string, number>; to: string}}[]>`
 			select action, details from audit_log where seq > ${auditBefore} order by seq`;
 		// One row per batch, then the checkpoint that lets the old rows verify once the old key is gone.
-		expect(logged.map((row) => row.action)).toEqual(['key.rekey_batch', 'key.rekey_batch', 'key.rekey_batch', 'audit.checkpoint']);
+		// …and, every secret being under the new key, the old key's canary retired.
+		expect(logged.map((row) => row.action)).toEqual(['key.rekey_batch', 'key.rekey_batch', 'key.rekey_batch', 'audit.checkpoint', 'key.canary_retire']);
+		expect(logged.at(-1)!.details).toMatchObject({retired: [oldId], current: ring.currentId});
+		logged.pop();
 		expect(logged.at(-1)!.details).toMatchObject({through: auditBefore + 3, keyIds: [oldId], to: ring.currentId});
 		expect(result.stdout).toContain(`Audit log: rows 1–${auditBefore + 3} (key id ${oldId}) checkpointed at seq ${auditBefore + 4} under key id ${ring.currentId}`);
 		const audit = logged.slice(0, 3);
@@ -172,7 +177,7 @@ describe(`ENCRYPTION_KEY rotation (${databaseKind})`, () => {
 			ok: true,
 			segments: [
 				{from: 1, to: auditBefore, keyId: oldId, status: 'checkpointed'},
-				{from: auditBefore + 1, to: auditBefore + 4, keyId: ring.currentId, status: 'verified'},
+				{from: auditBefore + 1, to: auditBefore + 5, keyId: ring.currentId, status: 'verified'},
 			],
 			checkpoints: [{seq: auditBefore + 4, through: auditBefore + 3, keyId: ring.currentId}],
 		});
@@ -181,7 +186,7 @@ describe(`ENCRYPTION_KEY rotation (${databaseKind})`, () => {
 		const again = await runCli(['rekey'], {database: s.t.ctx.db, env: env({current: s.newKey})});
 		expect(again.code).toBe(0);
 		expect(again.stdout).toContain('Nothing to re-encrypt');
-		expect((await rowCounts(s.oldCtx))['audit_log']).toBe(auditBefore + 4);
+		expect((await rowCounts(s.oldCtx))['audit_log']).toBe(auditBefore + 5);
 	});
 
 	it('rekey killed after its first batch leaves each row under exactly one configured key, and a re-run completes', async () => {
@@ -248,7 +253,9 @@ describe(`ENCRYPTION_KEY rotation (${databaseKind})`, () => {
 		const counts = await rowCounts(s.oldCtx);
 		const refused = await runCli(['rekey'], {database: s.t.ctx.db, env: env({current: s.newKey})});
 		expect(refused.code).toBe(1);
-		expect(refused.stderr).toContain(`3 stored secrets are under key id ${oldId}, which is not configured; nothing was re-encrypted`);
+		// The start-up check already fails closed (deliverable of key custody: the configured keys must open every stored secret).
+		expect(refused.stderr).toContain(`3 stored secrets are under key id ${oldId}, which is not configured: a master-key rotation is unfinished`);
+		expect(doctor.stdout).toContain(`FAIL  encryption key: 3 stored secrets are under key id ${oldId}, which is not configured`);
 		expect(await rowCounts(s.oldCtx)).toEqual(counts);
 
 		// Putting the old key back makes it healthy again once rekey has finished.

@@ -6,6 +6,7 @@ import {addKey, listKeys} from '../source/services/keys.js';
 import {createProvider, getProvider, listProviders} from '../source/services/providers.js';
 import {databaseKind} from './support/db.js';
 import {rowCounts, testContext, type TestContext} from './support/context.js';
+import {runCli} from './support/cli.js';
 
 let c: TestContext;
 
@@ -36,12 +37,12 @@ describe(`import-env (${databaseKind})`, () => {
 		const {actions} = await importFromEnv(c.ctx, env, {dryRun: true});
 		expect(await rowCounts(c.ctx)).toEqual(before);
 		expect(actions).toEqual([
-			{provider: 'openai', type: 'openai', action: 'create-provider', variable: 'OPENAI_API_KEY'},
-			{provider: 'openai', type: 'openai', action: 'add-key', variable: 'OPENAI_API_KEY', keyHint: `sk-proj-…${openai.slice(-4)}`},
+			{provider: 'openai', type: 'openai', action: 'create-provider', baseUrl: 'https://api.openai.com/v1', variable: 'OPENAI_API_KEY'},
+			{provider: 'openai', type: 'openai', action: 'add-key', baseUrl: 'https://api.openai.com/v1', variable: 'OPENAI_API_KEY', keyHint: `sk-proj-…${openai.slice(-4)}`},
 			expect.objectContaining({provider: 'azure-openai', action: 'skip-incomplete', variable: 'AZURE_OPENAI_API_KEY', reason: expect.stringMatching(/AZURE_OPENAI_ENDPOINT is not set/)}),
-			{provider: 'groq', type: 'groq', action: 'create-provider', variable: 'GROQ_API_KEY'},
-			expect.objectContaining({provider: 'groq', action: 'add-key'}),
-			{provider: 'ollama', type: 'ollama', action: 'create-provider', variable: 'OLLAMA_HOST'},
+			{provider: 'groq', type: 'groq', action: 'create-provider', baseUrl: 'https://api.groq.com/openai/v1', variable: 'GROQ_API_KEY'},
+			expect.objectContaining({provider: 'groq', action: 'add-key', baseUrl: 'https://api.groq.com/openai/v1'}),
+			{provider: 'ollama', type: 'ollama', action: 'create-provider', baseUrl: 'http://127.0.0.1:11434/v1', variable: 'OLLAMA_HOST'},
 		]);
 		expect(JSON.stringify(actions)).not.toContain(openai.slice(8, 20));
 	});
@@ -98,5 +99,43 @@ describe(`import-env (${databaseKind})`, () => {
 		expect(JSON.stringify(actions)).not.toContain('with spaces');
 		expect(await rowCounts(c.ctx)).toEqual(before);
 		await addKey(c.ctx, 'openai', {secret: key('sk-')});
+	});
+
+	it('case 47: a vendor key goes only to a provider at the vendor’s own origin; one of the family elsewhere is skipped, naming both URLs; the plan shows every base URL', async () => {
+		// An "openai" provider that is really a corporate proxy, and a mock: neither may receive OPENAI_API_KEY.
+		const fresh = await testContext();
+		try {
+			await createProvider(fresh.ctx, {name: 'openai', type: 'openai', baseUrl: 'http://127.0.0.1:9/v1'});
+			await createProvider(fresh.ctx, {name: 'corp-proxy', type: 'openai', baseUrl: 'https://llm-proxy.corp.example/v1'});
+			await createProvider(fresh.ctx, {name: 'anthropic-vendor', type: 'anthropic', baseUrl: 'https://api.anthropic.com/v1/'});
+			const openai = key('sk-proj-');
+			const anthropic = key('sk-ant-');
+			const env = {OPENAI_API_KEY: openai, ANTHROPIC_API_KEY: anthropic, AZURE_OPENAI_API_KEY: key('az'), AZURE_OPENAI_ENDPOINT: 'https://res-b.openai.azure.com/'};
+			const before = await rowCounts(fresh.ctx);
+			const plan = await importFromEnv(fresh.ctx, env, {dryRun: true});
+			expect(plan.actions).toEqual([
+				{provider: 'openai', type: 'openai', action: 'skip-origin', baseUrl: 'http://127.0.0.1:9/v1', variable: 'OPENAI_API_KEY', keyHint: `sk-proj-…${openai.slice(-4)}`, reason: 'base URL is not https://api.openai.com'},
+				{provider: 'corp-proxy', type: 'openai', action: 'skip-origin', baseUrl: 'https://llm-proxy.corp.example/v1', variable: 'OPENAI_API_KEY', keyHint: `sk-proj-…${openai.slice(-4)}`, reason: 'base URL is not https://api.openai.com'},
+				{provider: 'azure-openai', type: 'azure-openai', action: 'create-provider', baseUrl: 'https://res-b.openai.azure.com/openai/v1', variable: 'AZURE_OPENAI_API_KEY'},
+				expect.objectContaining({provider: 'azure-openai', action: 'add-key', baseUrl: 'https://res-b.openai.azure.com/openai/v1'}),
+				// Matched by origin, not by name: the path and a trailing slash do not matter.
+				{provider: 'anthropic-vendor', type: 'anthropic', action: 'add-key', baseUrl: 'https://api.anthropic.com/v1', variable: 'ANTHROPIC_API_KEY', keyHint: `sk-ant-…${anthropic.slice(-4)}`},
+			]);
+			expect(await rowCounts(fresh.ctx)).toEqual(before);
+			await importFromEnv(fresh.ctx, env, {dryRun: false});
+			const keysOf = async (name: string) => listKeys(fresh.ctx, (await getProvider(fresh.ctx, name)).id);
+			expect(await keysOf('openai')).toEqual([]);
+			expect(await keysOf('corp-proxy')).toEqual([]);
+			expect(await keysOf('anthropic-vendor')).toHaveLength(1);
+			expect(await keysOf('azure-openai')).toHaveLength(1);
+			const cli = await runCli(['import-env', '--dry-run'], {database: fresh.ctx.db, env: {...env, ENCRYPTION_KEY: fresh.keyHex}});
+			expect(cli.code).toBe(0);
+			expect(cli.stdout).toContain(`skip-origin     corp-proxy (openai) at https://llm-proxy.corp.example/v1\n                key sk-proj-…${openai.slice(-4)} · from OPENAI_API_KEY · base URL is not https://api.openai.com\n`);
+			expect(cli.stdout).toContain('skip-origin     openai (openai) at http://127.0.0.1:9/v1\n');
+			expect(cli.stdout).toContain('skip-duplicate  anthropic-vendor (anthropic) at https://api.anthropic.com/v1\n');
+			expect(cli.stdout).not.toContain(openai.slice(8, 20));
+		} finally {
+			await fresh.t.drop();
+		}
 	});
 });

@@ -393,7 +393,7 @@ describe('eval752 status', () => {
 			'  6  wrong-key         ENCRYPTION_KEY can not open the stored API keys',
 			'  7  unchecked (busy)  could not check: another eval752 holds the embedded database',
 			'"state": "unchecked"',
-			'"key": {"status": "ok" | "wrong" | "retired" | "missing"',
+			'"key": {"status": "ok" | "wrong" | "missing"',
 			'"health": "healthy" | "degraded" | "failing" | "unknown" | "disabled"',
 			'"observedLimits": null |',
 			'enforced by eval752 for its own requests',
@@ -487,7 +487,7 @@ describe('when status could not check, or the key is wrong: its own exit codes, 
 		expect(await tc.ctx.db.sql`select count(*)::int as n from smoke_runs`).toEqual(runsBefore);
 	});
 
-	it('a retired key — the canary passes but stored keys are under a key id no longer configured → exit 6 too, without decrypting', async () => {
+	it('a rotation left unfinished — stored keys under a key id no longer configured → exit 6 too, without decrypting a provider key', async () => {
 		// Its own database: the newer key signs the audit head here, which the file's key could not verify after.
 		const own = await testContext();
 		const ownEnv = {...env, ENCRYPTION_KEY: own.keyHex};
@@ -505,9 +505,15 @@ describe('when status could not check, or the key is wrong: its own exit codes, 
 			expect(result.code).toBe(6);
 			const json = JSON.parse(result.stdout) as {state: string; key: {status: string; message: string; hint: string}};
 			expect(json.state).toBe('wrong-key');
-			expect(json.key).toEqual({status: 'retired', message: `1 stored API key is encrypted under key id ${newerId}, which ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS do not hold`, hint: `add the key with id ${newerId} to ENCRYPTION_KEY_PREVIOUS, then run eval752 rekey`});
+			expect(json.key).toEqual({
+				status: 'wrong',
+				message: `1 stored secret is under key id ${newerId}, which is not configured: a master-key rotation is unfinished`,
+				hint: 'configure that key too (as ENCRYPTION_KEY if it is the new key, in ENCRYPTION_KEY_PREVIOUS if it is an old one), then run eval752 rekey',
+			});
 			const text = await status([]);
-			expect(text.stdout.split('\n\n')[0]!.replace(/\n/g, ' ')).toBe(`RETIRED KEY: 1 stored API key is encrypted under key id ${newerId}, which ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS do not hold — every probe would fail (exit 6) try: add the key with id ${newerId} to ENCRYPTION_KEY_PREVIOUS, then run eval752 rekey`);
+			expect(text.stdout.split('\n\n')[0]!.replace(/\n/g, ' ')).toBe(
+				`WRONG KEY: 1 stored secret is under key id ${newerId}, which is not configured: a master-key rotation is unfinished — every probe would fail (exit 6) try: configure that key too (as ENCRYPTION_KEY if it is the new key, in ENCRYPTION_KEY_PREVIOUS if it is an old one), then run eval752 rekey`,
+			);
 			// With that key configured as a previous one, all is well again (exit 4: nothing probed yet).
 			const both = {...ownEnv, ENCRYPTION_KEY_PREVIOUS: newer.toString('hex')};
 			expect((await status([], both)).code).toBe(4);

@@ -18,11 +18,15 @@ export function usage(): string {
 		'',
 		'Options:',
 		'  --read-only   open the dashboard without any action that changes data',
+		'  --env-file FILE  read variables from FILE (any command; also EVAL752_ENV_FILE): instead of',
+		'                .env in the working directory, then in the data directory, each read only',
+		'                when you own it and nobody else can write it',
 		'  -h, --help    show this help (eval752 <command> --help for a command)',
 		'  -v, --version print the version',
 		'',
 		'Environment: DATABASE_URL, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, EVAL752_DATA_DIR,',
-		'EVAL752_ACTOR, EVAL752_LOG_FILE, NO_COLOR (see the README; .env is read when present).',
+		'EVAL752_ACTOR, EVAL752_LOG_FILE, EVAL752_ENV_FILE, NO_COLOR (see the README). A .env that',
+		'sets any of them is named on stderr; one someone else owns or can write is not read.',
 		'Exit codes: 0 ok, 1 failed, 2 usage (an unknown option, or a value the input rules refuse)',
 		'or configuration error; status, probe and watch --once have their own (1 failing, 3 degraded,',
 		'4 unknown, 5 could not check, 6 wrong key, 7 busy: eval752 status --help).',
@@ -58,7 +62,42 @@ function wantsHelp(args: readonly string[]): boolean {
  * gets the raw streams: Ink draws with escape sequences of its own, and the dashboard renders
  * untrusted text through the same sanitiser at its render boundary.
  */
-export async function main(argv: readonly string[], terminal: Io): Promise<number> {
+/**
+ * `--env-file FILE` (or `--env-file=FILE`) anywhere before `--`, for any command: taken out of
+ * the arguments and handed on as EVAL752_ENV_FILE, which the configuration reads (config/env.ts).
+ */
+export function takeEnvFile(argv: readonly string[]): {argv: string[]; envFile: string | undefined} {
+	const rest: string[] = [];
+	let envFile: string | undefined;
+	for (let index = 0; index < argv.length; index++) {
+		const arg = argv[index]!;
+		if (arg === '--') {
+			rest.push(...argv.slice(index));
+			break;
+		}
+		if (arg === '--env-file') {
+			const value = argv[index + 1];
+			if (value === undefined || value === '') throw new UsageError('--env-file needs a file name', 'eval752 --env-file FILE <command>');
+			envFile = value;
+			index++;
+		} else if (arg.startsWith('--env-file=')) {
+			envFile = arg.slice('--env-file='.length);
+			if (envFile === '') throw new UsageError('--env-file needs a file name', 'eval752 --env-file FILE <command>');
+		} else rest.push(arg);
+	}
+	return {argv: rest, envFile};
+}
+
+export async function main(rawArgv: readonly string[], rawTerminal: Io): Promise<number> {
+	let argv: readonly string[];
+	let terminal = rawTerminal;
+	try {
+		const taken = takeEnvFile(rawArgv);
+		argv = taken.argv;
+		if (taken.envFile !== undefined) terminal = {...rawTerminal, env: {...rawTerminal.env, EVAL752_ENV_FILE: taken.envFile}};
+	} catch (error) {
+		return reportError(error, terminalIo(rawTerminal));
+	}
 	const io = terminalIo(terminal);
 	const [first, ...rest] = argv;
 	try {

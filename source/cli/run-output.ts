@@ -177,7 +177,7 @@ export async function asChecker(io: Io, json: boolean, work: () => Promise<numbe
  * stop with (6), after saying why; undefined when the key is fine.
  */
 export async function refuseWithoutKey(ctx: ServiceContext, io: Io, json: boolean): Promise<number | undefined> {
-	const blocked = keyBlocksProbing(await checkEncryptionKey(ctx));
+	const blocked = keyBlocksProbing(checkEncryptionKey(ctx));
 	if (!blocked) return undefined;
 	io.stderr.write(`eval752: nothing probed — ${errorLine(blocked)}\n`);
 	if (json) printJson(io.stdout, {state: 'wrong-key', exitCode: EXIT_KEY, reason: blocked.message, hint: blocked.hint});

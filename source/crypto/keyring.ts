@@ -1,4 +1,4 @@
-import {createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes} from 'node:crypto';
+import {createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, type Hmac} from 'node:crypto';
 import {inspect} from 'node:util';
 import {
 	DecryptFailed,
@@ -30,6 +30,7 @@ const INFO_DATA_KEY = 'eval752 data key v1';
 const INFO_KEY_ID = 'eval752 key id v1';
 const INFO_FINGERPRINT = 'eval752 fingerprint v1';
 const INFO_AUDIT = 'eval752 audit chain v1';
+const INFO_BACKUP_SEAL = 'eval752 backup seal v1';
 const CIPHER = 'aes-256-gcm';
 
 /** A derived master key as other modules see it: its id, and nothing that can print its bytes. */
@@ -45,6 +46,8 @@ interface Subkeys {
 	readonly fingerprintKey: Buffer;
 	/** HMAC key of the audit chain and its head: a rewrite of the log needs it, not just the database. */
 	readonly auditKey: Buffer;
+	/** HMAC key of a backup file's seal: an edited backup is refused before anything is restored. */
+	readonly backupKey: Buffer;
 }
 
 const subkeys = new WeakMap<MasterKey, Subkeys>();
@@ -76,6 +79,7 @@ export function deriveMasterKey(raw: Buffer): MasterKey {
 		dataKey: derive(raw, INFO_DATA_KEY, 32),
 		fingerprintKey: derive(raw, INFO_FINGERPRINT, 32),
 		auditKey: derive(raw, INFO_AUDIT, 32),
+		backupKey: derive(raw, INFO_BACKUP_SEAL, 32),
 	});
 	return key;
 }
@@ -189,6 +193,18 @@ export class KeyRing {
 		const key = this.#keys.get(keyId);
 		if (!key) return undefined;
 		return createHmac('sha256', secretsOf(key).auditKey).update(message).digest();
+	}
+
+	/**
+	 * An HMAC-SHA256 under the backup-seal subkey of the key with id `keyId` (the current key when
+	 * none is given), fed as a backup file is written or read; undefined when that key is not
+	 * configured. The subkey is its own (`info` "eval752 backup seal v1"): a seal proves nothing
+	 * about an audit row, nor the reverse.
+	 */
+	backupSeal(keyId: string = this.currentId): Hmac | undefined {
+		const key = this.#keys.get(keyId);
+		if (!key) return undefined;
+		return createHmac('sha256', secretsOf(key).backupKey);
 	}
 
 	/** A printable summary: key ids only. */

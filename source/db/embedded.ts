@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import type {DataPaths} from '../config/paths.js';
+import {directoryProblem, secureTree, shellQuote} from '../config/permissions.js';
+import {UserError} from '../errors.js';
 import {log} from '../log.js';
 import {createChangeFeed} from './changes.js';
 import {acquireLock, alive} from './lock.js';
@@ -69,6 +71,56 @@ async function initdbInChild(pgdata: string): Promise<void> {
 export interface EmbeddedOptions {
 	/** Called before a new data directory is created (initdb takes several seconds). */
 	readonly onCreate?: () => void;
+	/** Something the operator should hear once (files under the data directory made private). */
+	readonly onNotice?: (message: string) => void;
+}
+
+/**
+ * What eval752 writes in a data directory and makes private (the directory may hold the
+ * operator's own files too). The key file and a `.env` are not tightened but judged where they
+ * are read (config/env.ts): one that others could write may have been changed, and making it
+ * private would only make it look trusted.
+ */
+function ownEntries(paths: DataPaths): string[] {
+	return [paths.pgdata, paths.lockFile, paths.defaultLogFile];
+}
+
+/**
+ * The data directory as PostgreSQL wants its own: 0700, owned by us, and nothing of eval752's
+ * under it open to group or others — whatever the umask and whether the directory existed
+ * before. PGlite writes its files 0666 whatever the umask (measured: 968 of 1,032 files of a new
+ * pgdata), so pgdata is made private when the database opens and again when it closes; while it
+ * is open the 0700 directory keeps everyone else out of it.
+ *
+ * A directory someone else owns or can write into is refused, with the command to run: its
+ * contents (the key file, a `.env`, the database itself) can't be trusted. One that others could
+ * only read or enter (a pre-existing 0755) is tightened. Returns how many entries were tightened.
+ */
+export function secureDataDir(paths: DataPaths): number {
+	const dataDir = paths.dataDir;
+	fs.mkdirSync(dataDir, {recursive: true, mode: 0o700});
+	const problem = directoryProblem(dataDir);
+	if (problem) throw new UserError(`The data directory ${dataDir} is ${problem.reason}; eval752 does not open a database there`, {hint: problem.fix, exitCode: 2});
+	let changed = 0;
+	const stat = fs.statSync(dataDir);
+	if ((stat.mode & 0o077) !== 0) {
+		fs.chmodSync(dataDir, 0o700);
+		changed++;
+	}
+	for (const entry of ownEntries(paths)) changed += secureEntries(entry, dataDir);
+	return changed;
+}
+
+/** Everything under `root` private (see {@link secureDataDir}); a refusal names the command to run. */
+function secureEntries(root: string, dataDir: string): number {
+	const result = secureTree(root);
+	if (result.failed) {
+		throw new UserError(`${result.failed.path} in the data directory is open to other users and can't be made private (${result.failed.reason}); eval752 does not open a database there`, {
+			hint: `chown -R $(id -u) ${shellQuote(root)} && chmod -R go-rwx ${shellQuote(root)} — and check who else had access to ${dataDir}`,
+			exitCode: 2,
+		});
+	}
+	return result.changed;
 }
 
 /** The longest unix socket path the kernel takes (sun_path is 108 bytes with its NUL on Linux, 104 on macOS). */
@@ -88,7 +140,11 @@ const SHARE_DRAIN_MS = 3000;
  * database instead of failing on its lock (see connect.ts, joinEmbedded).
  */
 export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = {}): Promise<Database> {
-	fs.mkdirSync(paths.dataDir, {recursive: true, mode: 0o700});
+	const tightened = secureDataDir(paths);
+	if (tightened > 0) {
+		log.warn('data directory made private', {dir: paths.dataDir, entries: tightened});
+		options.onNotice?.(`made ${tightened} ${tightened === 1 ? 'entry' : 'entries'} under ${paths.dataDir} private (mode 0700/0600): other users could read or change them before`);
+	}
 	const release = acquireLock(paths.lockFile, paths.pgdata);
 	let socketDir: string | undefined;
 	let pglite: {close(): Promise<void>} | undefined;
@@ -108,6 +164,8 @@ export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = 
 		const db = await PGlite.create(paths.pgdata);
 		pglite = db;
 		if (creating) fs.writeFileSync(path.join(paths.pgdata, READY_MARKER), `${new Date().toISOString()}\n`, {mode: 0o600});
+		// initdb (and PGlite at every open) writes files 0666: private before anyone else can look.
+		secureEntries(paths.pgdata, paths.dataDir);
 
 		await removeStaleSocketDirs();
 		// A socket file a killed holder left in the data directory: the lock is ours, so is the name.
@@ -168,6 +226,12 @@ export async function openEmbedded(paths: DataPaths, options: EmbeddedOptions = 
 				await sessions.close().catch(() => undefined);
 				await db.close().catch(() => undefined);
 				fs.rmSync(dir, {recursive: true, force: true});
+				// What PGlite created while it ran (new relations, WAL segments) is 0666 too.
+				try {
+					secureTree(paths.pgdata);
+				} catch (error) {
+					log.warn('data directory not made private on close', {dir: paths.pgdata, error: (error as NodeJS.ErrnoException).code ?? String(error)});
+				}
 				release();
 			},
 		};

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import {ValidationError} from '../errors.js';
 import {capabilities, capabilityLabels, families, providerTypes, type Capability, type ProviderType} from './families.js';
 import {isProbeKind, probeKinds, type ProbeKind} from './probe.js';
+import {cleartextRisk, originOf} from './destination.js';
 import {field, FieldProblem, isUuid, parseFields, textRule, UNSAFE} from './fields.js';
 
 /**
@@ -254,6 +255,13 @@ function noDefaultUrl(type: ProviderType): string {
 	return `Base URL is required for ${families[type].label} (it has no default) — ${hint}`;
 }
 
+/** Plain http:// to a public vendor host is refused as the URL is typed (domain/destination.ts). */
+function refuseCleartext(type: ProviderType, baseUrl: string): void {
+	const risk = cleartextRisk(type, baseUrl);
+	// Short enough to sit beside the field at 80 columns; the README and --help say the rest.
+	if (risk?.refused) throw new ValidationError({baseUrl: `Base URL ${originOf(new URL(baseUrl))} is plain http:// to ${families[type].label}, a public service: use https:// (a key never travels in cleartext)`});
+}
+
 /**
  * A new provider's input, validated; `baseUrl` defaults to the family's. Throws
  * ValidationError with one message per bad field.
@@ -262,6 +270,7 @@ export function parseProviderInput(raw: unknown): ProviderInput {
 	const input = parseFields(providerInputSchema, raw);
 	const baseUrl = input.baseUrl ?? families[input.type].defaultBaseUrl ?? undefined;
 	if (baseUrl === undefined) throw new ValidationError({baseUrl: noDefaultUrl(input.type)});
+	refuseCleartext(input.type, baseUrl);
 	return {
 		name: input.name,
 		type: input.type,
@@ -308,6 +317,9 @@ export function applyProviderPatch(current: ProviderFields, raw: unknown): Provi
 		if (!fallback) throw new ValidationError({baseUrl: noDefaultUrl(type)});
 		baseUrl = fallback;
 	}
+	// Checked when the destination changes: a row stored before the rule keeps its other edits
+	// working (the door refuses to send its key all the same).
+	if (patch.type !== undefined || Object.prototype.hasOwnProperty.call(raw, 'baseUrl')) refuseCleartext(type, baseUrl);
 	return {
 		name: patch.name ?? current.name,
 		type,

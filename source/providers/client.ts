@@ -5,11 +5,12 @@
  */
 import type OpenAI from 'openai';
 import type {Capability, ProviderType} from '../domain/families.js';
+import {providerFetch} from './door.js';
 import {classifyError, ProviderError, ProviderTimeoutError, type ClassifiedError} from './errors.js';
 import {endpointUrl, normaliseModelList, requestHeaders} from './families.js';
 import {screenModelIds} from '../domain/model.js';
 import {pickRateHeaders} from '../domain/observed-limits.js';
-import {redactSecret, redactValues} from './redact.js';
+import {createRedactor, redactValues} from './redact.js';
 
 /** A provider as the provider layer needs it: no key (that comes separately, decrypted just in time). */
 export interface ProviderConnection {
@@ -65,7 +66,8 @@ export async function createClient(provider: ProviderConnection, apiKey: string 
 		defaultHeaders: headers,
 		maxRetries: 0,
 		logLevel: 'off',
-		fetch: keepWholeErrors(globalThis.fetch),
+		// Every request leaves through the provider's door: its origin only, no redirects.
+		fetch: keepWholeErrors(providerFetch(provider)),
 	});
 }
 
@@ -102,6 +104,12 @@ export function errorEnvelope(text: string): string {
 	return JSON.stringify({error: parsed});
 }
 
+export interface ListOptions {
+	readonly timeoutMs?: number;
+	/** Other keys in play (a rotation's serving key): never sent, redacted from everything the answer says. */
+	readonly otherSecrets?: readonly string[];
+}
+
 /** A model list as fetched: the ids, or the classified failure; with the response's rate-limit headers either way. */
 export type ModelListResult =
 	| {readonly ok: true; readonly models: string[]; readonly rateHeaders: Record<string, string> | null; readonly status: number}
@@ -116,11 +124,12 @@ export async function fetchModelList(
 	provider: ProviderConnection,
 	apiKey: string | null,
 	signal?: AbortSignal,
-	options: {timeoutMs?: number} = {},
+	options: ListOptions = {},
 ): Promise<ModelListResult> {
 	const timeoutMs = options.timeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
 	const url = endpointUrl(provider.baseUrl, 'models');
-	const ctx = {providerName: provider.name, providerType: provider.type, model: '', secret: apiKey, endpoint: {path: 'models' as const, url}, baseUrl: provider.baseUrl};
+	const inPlay = [apiKey, ...(options.otherSecrets ?? [])];
+	const ctx = {providerName: provider.name, providerType: provider.type, model: '', secret: inPlay, endpoint: {path: 'models' as const, url}, baseUrl: provider.baseUrl};
 
 	const controller = new AbortController();
 	let timedOut = false;
@@ -136,7 +145,8 @@ export async function fetchModelList(
 	try {
 		let response: Response;
 		try {
-			response = await fetch(url, {
+			// The door: this provider's origin only, no redirect followed (a 3xx is refused).
+			response = await providerFetch(provider)(url, {
 				headers: {Accept: 'application/json', ...requestHeaders(provider, apiKey)},
 				signal: controller.signal,
 			});
@@ -144,7 +154,7 @@ export async function fetchModelList(
 			if (timedOut) return failed(classifyError({error: new ProviderTimeoutError('request', timeoutMs)}, ctx));
 			return failed(classifyError({error}, ctx));
 		}
-		const rateHeaders = redactValues(pickRateHeaders(response.headers), apiKey);
+		const rateHeaders = redactValues(pickRateHeaders(response.headers), inPlay);
 
 		if (!response.ok) {
 			const body = await readCapped(response, ERROR_BODY_LIMIT);
@@ -191,12 +201,13 @@ export async function listModels(
 	provider: ProviderConnection,
 	apiKey: string | null,
 	signal?: AbortSignal,
-	options: {timeoutMs?: number} = {},
+	options: ListOptions = {},
 ): Promise<ServedModels> {
 	const result = await fetchModelList(provider, apiKey, signal, options);
 	if (!result.ok) throw new ProviderError(result.error);
 	const {valid, skipped} = screenModelIds(result.models);
-	const ids = [...new Set(valid.map((id) => redactSecret(id, apiKey)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+	const redact = createRedactor([apiKey, ...(options.otherSecrets ?? [])]);
+	const ids = [...new Set(valid.map((id) => redact(id)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 	return {ids, skipped};
 }
 

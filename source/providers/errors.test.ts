@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest';
 import type {ProviderType} from '../domain/families.js';
 import {families, type ProviderType as FamilyType} from '../domain/families.js';
 import {classifyError, errorClasses, hintFor, isRetryable, MESSAGE_LIMIT, ProviderError, ProviderTimeoutError, readRetryAfter, type ErrorInput} from './errors.js';
+import {DestinationRefused} from './door.js';
 
 const secret = 'sk-live-7f3K9qLm2Xv8Rt4Wz1Yb6Nc0Pd5Hs';
 
@@ -216,6 +217,8 @@ describe('messages', () => {
 			timeout: {error: new ProviderTimeoutError('first-byte', 1000)},
 			network: {error: fetchFailure('ECONNREFUSED')},
 			protocol: {error: new SyntaxError('Unexpected token')},
+			redirect: {error: new TypeError('fetch failed', {cause: new DestinationRefused('redirect', {allowed: 'https://api.example.com', target: 'https://elsewhere.example', status: 307})})},
+			insecure: {error: new DestinationRefused('cleartext', {allowed: 'http://api.example.com'})},
 			cancelled: {error: new DOMException('x', 'AbortError')},
 		};
 		for (const errorClass of errorClasses) {

@@ -15,7 +15,8 @@
  */
 import {families, type ProviderType} from '../domain/families.js';
 import {UserError} from '../errors.js';
-import {redactSecret} from './redact.js';
+import {DestinationRefused} from './door.js';
+import {redactSecret, type Secrets} from './redact.js';
 import {sanitizeText} from '../lib/sanitize.js';
 
 export const errorClasses = [
@@ -30,6 +31,8 @@ export const errorClasses = [
 	'timeout',
 	'network',
 	'protocol',
+	'redirect',
+	'insecure',
 	'cancelled',
 ] as const;
 
@@ -58,8 +61,8 @@ export interface ErrorContext {
 	readonly providerName: string;
 	readonly providerType: ProviderType;
 	readonly model: string;
-	/** The key used for the request; every trace of it is removed from message and hint. */
-	readonly secret: string | null;
+	/** The keys in play (the one sent, and any other a hostile endpoint may have seen); every trace of them is removed from message and hint. */
+	readonly secret: Secrets;
 	/**
 	 * The endpoint the request went to. A 404 from `models` always means the base URL is wrong;
 	 * from `chat/completions` it does unless the error is about the model.
@@ -124,6 +127,9 @@ type Draft = {class: ErrorClass; status?: number; message: string; hint: string;
 function classify(input: ErrorInput, ctx: ErrorContext): Draft {
 	const name = ctx.providerName;
 	const error = input.error;
+
+	const refused = findInChain(error, (link) => (link instanceof DestinationRefused ? link : undefined));
+	if (refused) return destinationRefused(refused, ctx);
 
 	const timeout = findInChain(error, (link) => (link instanceof ProviderTimeoutError ? link : undefined));
 	if (timeout) {
@@ -262,6 +268,39 @@ function classifyFacts(origin: Origin, headers: ErrorInput['headers'], details: 
 	}
 	if (status >= 400 && status < 500) return draft('bad_request', `Provider ${name} rejects the request${suffix}`);
 	return draft('protocol', `Provider ${name} answers with unexpected status${suffix}`);
+}
+
+/**
+ * A request the door stopped (providers/door.ts): a redirect not followed, cleartext to a public
+ * vendor, another origin. The origins come from the base URL and a Location header — the latter
+ * is the provider's text, so it is cleaned like any detail before it is quoted.
+ */
+function destinationRefused(refused: DestinationRefused, ctx: ErrorContext): Draft {
+	const name = ctx.providerName;
+	const edit = `eval752 providers edit ${name} --base-url URL`;
+	if (refused.kind === 'redirect') {
+		const where = refused.sameOrigin ? `another path on ${refused.allowed}` : refused.target ? cleanDetail(refused.target, ctx.secret) : 'an address it does not give (no usable Location)';
+		return {
+			class: 'redirect',
+			status: refused.status,
+			message: `Provider ${name} answers ${refused.status} redirect to ${where}: eval752 sends keys only to ${refused.allowed} and follows no redirect, so nothing was sent there`,
+			hint: refused.sameOrigin || !refused.target
+				? `Set the base URL to the address the provider really answers on (${edit})`
+				: `If ${cleanDetail(refused.target, ctx.secret)} is the provider's real address, make it the base URL (${edit}); if not, find out who redirects these requests`,
+		};
+	}
+	if (refused.kind === 'cleartext') {
+		return {
+			class: 'insecure',
+			message: `Provider ${name}'s base URL is plain http:// to ${families[ctx.providerType].label}, a public service: the key would travel in cleartext, so nothing was sent`,
+			hint: `Use https:// (${edit}); a gateway on your own network is the openai-compatible family`,
+		};
+	}
+	return {
+		class: 'insecure',
+		message: `A request for provider ${name} is headed to ${cleanDetail(refused.target, ctx.secret)}, not to its base URL's origin ${refused.allowed}: nothing was sent`,
+		hint: 'Check the base URL; this is a bug if the base URL is right (the log has details)',
+	};
 }
 
 /** A 404 on the route: the path does not exist there, so the base URL (or a proxy) is wrong. */
@@ -573,7 +612,7 @@ function isTlsCode(code: string): boolean {
  * `midResponse`: the provider accepted the connection and then closed it (undici's
  * "terminated" / `UND_ERR_SOCKET`) — the host is reachable, so "can't reach" would mislead.
  */
-function networkProblem(error: unknown, secret: string | null): {phrase: string; tls: boolean; midResponse?: boolean} | undefined {
+function networkProblem(error: unknown, secret: Secrets): {phrase: string; tls: boolean; midResponse?: boolean} | undefined {
 	const broken = findInChain(error, (link) => {
 		const code = typeof link === 'object' && link !== null ? (link as {code?: unknown}).code : undefined;
 		return (link instanceof TypeError && link.message === 'terminated') || code === 'UND_ERR_SOCKET' ? true : undefined;
@@ -616,7 +655,7 @@ function oneLine(text: string, limit: number): string {
  * redacted, sanitised, redacted again (sanitising can join two halves of a key), one line,
  * capped, without a trailing full stop.
  */
-function cleanDetail(text: string, secret: string | null): string {
+function cleanDetail(text: string, secret: Secrets): string {
 	const line = oneLine(redactSecret(sanitizeText(redactSecret(text, secret)), secret), 200);
 	return line.replace(/[.\s]+$/, '');
 }
@@ -646,13 +685,19 @@ export interface HintSituation {
 	readonly aboutMaxTokens?: boolean;
 }
 
+/** Whether the request carried a key: the first of the keys in play is the one sent. */
+function sentKey(secrets: Secrets): boolean {
+	const sent = typeof secrets === 'string' || secrets === null || secrets === undefined ? secrets : secrets[0];
+	return typeof sent === 'string' && sent !== '';
+}
+
 function situationOf(ctx: ErrorContext, details?: BodyDetails): HintSituation {
 	return {
 		providerName: ctx.providerName,
 		providerType: ctx.providerType,
 		model: ctx.model,
 		...(ctx.baseUrl !== undefined ? {baseUrl: ctx.baseUrl} : {}),
-		hasKey: ctx.secret !== null && ctx.secret !== '',
+		hasKey: sentKey(ctx.secret),
 		...(ctx.endpoint ? {endpointPath: ctx.endpoint.path} : {}),
 		...(details && /max_tokens|max_completion_tokens/i.test(details.haystack) ? {aboutMaxTokens: true} : {}),
 	};
@@ -745,6 +790,10 @@ export function hintFor(errorClass: ErrorClass, s: HintSituation): string {
 			}
 			return baseUrlHint(s);
 		}
+		case 'redirect':
+			return `Set the base URL to the address the provider really answers on (eval752 providers edit ${name} --base-url URL): eval752 follows no redirect with a key`;
+		case 'insecure':
+			return `Use https:// for provider ${name} (eval752 providers edit ${name} --base-url URL): a key never travels in cleartext to a public service`;
 		case 'cancelled':
 			return 'Cancelled before the provider finished: run it again when ready';
 	}

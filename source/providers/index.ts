@@ -20,7 +20,7 @@ export {
 } from './errors.js';
 export {authHeaders, endpointUrl, normaliseModelList, requestHeaders, requestModel, type ProviderEndpoint} from './families.js';
 export {createLimiter, describeLimits, startSpacingMs, type Limiter, type RateLimits} from './limiter.js';
-export {createRedactor, redactSecret, StreamRedactor, untrustedTextStage, MIN_FRAGMENT, REDACTED, type TextStage} from './redact.js';
+export {createRedactor, redactSecret, redactValues, secretForms, StreamRedactor, untrustedTextStage, MIN_FRAGMENT, REDACTED, type Secrets, type TextStage} from './redact.js';
 export {sanitizeText, TerminalSanitizer, STRING_SEQUENCE_CAP} from '../lib/sanitize.js';
 export {
 	smoke,

@@ -16,6 +16,8 @@ import {MAX_RETRY_WAIT_MS, type SmokeEvent, type SmokeMetrics} from './smoke.js'
 export interface ModelsProbeRequest {
 	readonly provider: ProviderConnection;
 	readonly apiKey: string | null;
+	/** Other keys in play: never sent, redacted from everything the answer says (see SmokeRequest). */
+	readonly otherSecrets?: readonly string[];
 	readonly model: string;
 	readonly timeoutMs: number;
 	readonly maxRetries: number;
@@ -60,11 +62,11 @@ export async function* modelListAttempts(
 	req: Omit<ModelsProbeRequest, 'model'> & {readonly model?: string},
 	signal: AbortSignal,
 ): AsyncGenerator<SmokeEvent, {result: ModelListResult; totalMs: number}> {
-	const ctx = {providerName: req.provider.name, providerType: req.provider.type, model: req.model ?? '', secret: req.apiKey, baseUrl: req.provider.baseUrl};
+	const ctx = {providerName: req.provider.name, providerType: req.provider.type, model: req.model ?? '', secret: [req.apiKey, ...(req.otherSecrets ?? [])], baseUrl: req.provider.baseUrl};
 	for (let attempt = 1; ; attempt++) {
 		yield {type: 'started', provider: req.provider.name, model: req.model ?? '', attempt};
 		const started = performance.now();
-		const result = await fetchModelList(req.provider, req.apiKey, signal, {timeoutMs: req.timeoutMs});
+		const result = await fetchModelList(req.provider, req.apiKey, signal, {timeoutMs: req.timeoutMs, otherSecrets: req.otherSecrets ?? []});
 		const totalMs = Math.round(performance.now() - started);
 		if (result.ok || !isRetryable(result.error.class) || attempt > req.maxRetries || signal.aborted) return {result, totalMs};
 		log.warn('models probe attempt failed', {provider: req.provider.id, attempt, class: result.error.class});

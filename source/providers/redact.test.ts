@@ -123,8 +123,8 @@ describe('StreamRedactor: a key split across deltas', () => {
 		expect(redactor.push('world. ')).toBe('world. ');
 		// `sk-p` is the start of the key: held.
 		expect(redactor.push('The sk-p')).toBe('The ');
-		// …and then it is not the key after all: released.
-		expect(redactor.push('ython snake')).toBe('sk-python snake');
+		// …and then it is not the key after all: released (up to a space, which no form of a key holds).
+		expect(redactor.push('ython snake. ')).toBe('sk-python snake. ');
 		expect(redactor.flush()).toBe('');
 	});
 
@@ -172,5 +172,71 @@ describe('untrustedTextStage: sanitiser then redactor, over the stream', () => {
 		const text = `key=${secret.slice(0, 10)}\u001b]0;x\u0007${secret.slice(10)} done`;
 		const {shown} = stream(untrustedTextStage(secret), chunked(text, 3));
 		expect(shown).toBe(`key=${REDACTED} done`);
+	});
+});
+
+/** The key disguised as a hostile provider would echo it (RELIABILITY case 48). */
+function disguises(key: string): Record<string, string> {
+	const bytes = Buffer.from(key, 'utf8');
+	const chars = [...key];
+	return {
+		base64: bytes.toString('base64'),
+		base64url: bytes.toString('base64url'),
+		hex: bytes.toString('hex'),
+		HEX: bytes.toString('hex').toUpperCase(),
+		reversed: [...chars].reverse().join(''),
+		'\\u escapes': chars.map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+		'\\U ESCAPES': chars.map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`).join(''),
+		'JS \\x escapes': chars.map((char) => `\\x${char.charCodeAt(0).toString(16)}`).join(''),
+		'HTML decimal': chars.map((char) => `&#${char.charCodeAt(0)};`).join(''),
+		'HTML hex': chars.map((char) => `&#X${char.charCodeAt(0).toString(16).toUpperCase()};`).join(''),
+		'HTML named punctuation': key.replace(/-/g, '&#45;').replace(/_/g, '&lowbar;'),
+		'full-width': chars.map((char) => String.fromCodePoint(char.codePointAt(0)! - 0x21 + 0xff01)).join(''),
+		'mixed escapes': chars.map((char, index) => (index % 3 === 0 ? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}` : index % 3 === 1 ? `&#${char.charCodeAt(0)};` : char)).join(''),
+	};
+}
+
+describe('case 48: a key echoed encoded is redacted', () => {
+	const key = 'sk-ant-api03-Zq7Lm2Xv8Rt4Wz1Yb6Nc0Pd5Hs_9Kf';
+
+	it.each(Object.entries(disguises(key)))('case 48: %s, whole, in a complete text', (_name, encoded) => {
+		expect(redactSecret(`Invalid key ${encoded} (see docs)`, key)).toBe(`Invalid key ${REDACTED} (see docs)`);
+	});
+
+	it.each(Object.entries(disguises(key)))('case 48: %s, in 1-, 3- and 5-character deltas through the stream stage', (_name, encoded) => {
+		for (const size of [1, 3, 5]) {
+			const {shown} = stream(untrustedTextStage(key), chunked(`Your key: ${encoded} — done`, size));
+			expect(shown, `${size}`).toBe(`Your key: ${REDACTED} — done`);
+		}
+	});
+
+	it('case 48: base64 of a piece of the key, at any byte alignment, is redacted', () => {
+		for (let start = 0; start < 6; start++) {
+			const piece = Buffer.from(key.slice(start, start + 20)).toString('base64');
+			const shown = redactSecret(`part: ${piece} end`, key);
+			expect(shown, `from ${start}`).toMatch(/^part: \[redacted\][A-Za-z0-9+/=]{0,4} end$/);
+		}
+		// Basic auth: "user:key" encoded together.
+		const basic = Buffer.from(`svc:${key}`).toString('base64');
+		expect(redactSecret(`Authorization: Basic ${basic}`, key)).toMatch(/^Authorization: Basic [A-Za-z0-9+/]{0,8}\[redacted\][A-Za-z0-9+/=]{0,4}$/);
+	});
+
+	it('case 48: every key in play is redacted, each in its forms; short secrets only whole and never by their encodings', () => {
+		const other = 'gsk_0123456789abcdefghijKLMNOP';
+		const text = `${Buffer.from(key).toString('hex')} and ${[...other].reverse().join('')}`;
+		expect(redactSecret(text, [key, other, null])).toBe(`${REDACTED} and ${REDACTED}`);
+		expect(redactSecret('616263 abc', 'abc')).toBe(`616263 ${REDACTED}`);
+	});
+
+	it('case 48: eval752’s own words kept in a stored message are not redacted; the quoted key around them is', () => {
+		const placeholder = 'sk-peering-0123456789';
+		const redact = createRedactor(placeholder, {keep: ['peering-01']});
+		expect(redact(`Provider peering-01 rejects the key: ${Buffer.from(placeholder).toString('base64')}`)).toBe(`Provider peering-01 rejects the key: ${REDACTED}`);
+		expect(createRedactor(placeholder)('Provider peering-01')).toBe(`Provider ${REDACTED}`);
+	});
+
+	it('case 48: ordinary text with escapes and entities is left as it was', () => {
+		const text = 'Use &amp; not \\u0026 — a 5% fee, &#169; 2026, ｆｕｌｌ-width is fine, deadbeef is hex';
+		expect(redactSecret(text, key)).toBe(text);
 	});
 });

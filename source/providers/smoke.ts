@@ -35,6 +35,11 @@ export interface SmokeRequest {
 	readonly provider: ProviderConnection;
 	/** Plaintext key, decrypted just for this call; null for keyless local servers. */
 	readonly apiKey: string | null;
+	/**
+	 * Other keys in play, never sent: a rotation validates the new key against an endpoint that has
+	 * seen the old one, and a hostile endpoint may echo either. Redacted like the key itself.
+	 */
+	readonly otherSecrets?: readonly string[];
 	readonly model: string;
 	readonly prompt: string;
 	/** Sent only when the provider has the `system_prompt` capability. */
@@ -180,6 +185,11 @@ export function smokeRequestBody(req: SmokeRequest): ChatParams {
 	return body;
 }
 
+/** The key sent and the other keys in play: what every piece of the answer is redacted against. */
+function keysInPlay(req: SmokeRequest): Array<string | null> {
+	return [req.apiKey, ...(req.otherSecrets ?? [])];
+}
+
 type AttemptResult = {ok: true} | {ok: false; error: ClassifiedError; metrics: SmokeMetrics; sawToken: boolean; rateHeaders: Record<string, string> | null};
 
 export async function* smoke(req: SmokeRequest, signal: AbortSignal): AsyncGenerator<SmokeEvent> {
@@ -187,7 +197,7 @@ export async function* smoke(req: SmokeRequest, signal: AbortSignal): AsyncGener
 		providerName: req.provider.name,
 		providerType: req.provider.type,
 		model: req.model,
-		secret: req.apiKey,
+		secret: keysInPlay(req),
 		endpoint: {path: 'chat/completions', url: endpointUrl(req.provider.baseUrl, 'chat/completions')},
 		baseUrl: req.provider.baseUrl,
 	};
@@ -273,8 +283,9 @@ async function* runAttempt(
 		timer = undefined;
 	};
 
-	const stage = untrustedTextStage(req.apiKey);
-	const redact = createRedactor(req.apiKey);
+	const inPlay = keysInPlay(req);
+	const stage = untrustedTextStage(inPlay);
+	const redact = createRedactor(inPlay);
 	let chunks = 0;
 	let firstTokenAt: number | undefined;
 	/** Characters of answer and reasoning text as the provider sent them: what an estimate counts. */
@@ -316,7 +327,7 @@ async function* runAttempt(
 		else classified = classifyError(input, ctx);
 		// An error carries its response's headers (a 429 says most about the limits).
 		const headers = input.headers ?? headersOf(input.error);
-		rateHeaders = redactValues(pickRateHeaders(headers), req.apiKey) ?? rateHeaders;
+		rateHeaders = redactValues(pickRateHeaders(headers), inPlay) ?? rateHeaders;
 		return {ok: false, error: classified, metrics: metricsAt(endedAt, false), sawToken: firstTokenAt !== undefined, rateHeaders};
 	};
 	const failure = (error: unknown): AttemptResult => failWith({error});
@@ -346,7 +357,7 @@ async function* runAttempt(
 			const body = smokeRequestBody(req);
 			if (streaming) {
 				const {data: stream, response} = await client.chat.completions.create(body as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming, options).withResponse();
-				rateHeaders = redactValues(pickRateHeaders(response.headers), req.apiKey);
+				rateHeaders = redactValues(pickRateHeaders(response.headers), inPlay);
 				// A server that ignores `stream: true` answers with one JSON body; the SDK's SSE
 				// reader would see no event in it. Read it as the answer (or the error) it is.
 				wholeAnswer = isJson(response.headers.get('content-type'));
@@ -360,7 +371,7 @@ async function* runAttempt(
 				const {data, response} = await client.chat.completions
 					.create(body as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, options)
 					.withResponse();
-				rateHeaders = redactValues(pickRateHeaders(response.headers), req.apiKey);
+				rateHeaders = redactValues(pickRateHeaders(response.headers), inPlay);
 				wholeAnswer = true;
 				answeredAt = performance.now();
 				chunkSource = answerChunks(data as unknown, response.status);

@@ -1,8 +1,10 @@
+import {timingSafeEqual, type Hmac} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import * as z from 'zod';
 import {CANARY_PLAINTEXT, DecryptFailed, parseEnvelope, type KeyRing} from '../crypto/index.js';
+import {KEY_ID_PATTERN} from '../crypto/envelope.js';
 import {
 	appliedMigrations,
 	BACKUP_TABLE_NAMES,
@@ -24,19 +26,35 @@ import {log} from '../log.js';
 import {version} from '../version.js';
 import {verifyAuditChain} from './audit-chain.js';
 import {checkBackupRow, rowLabel, RowProblem} from './backup-rows.js';
-import {mutate, type ServiceContext} from './context.js';
+import {keyHint, mutate, type ServiceContext} from './context.js';
 import {openSecret} from './key-store.js';
 
 /**
  * Logical backup and restore: the way to keep a copy and the way a team moves from the
  * embedded default to a shared PostgreSQL. The file is JSON lines — a header, one line per row,
- * a trailer with row counts (so a truncated file is refused) — holding ciphertext and the audit
- * chain exactly as stored. It never holds a plaintext secret and never the ENCRYPTION_KEY: the
- * backup is useless without the key, and the key alone reveals nothing without the backup.
+ * a trailer with row counts (so a truncated file is refused), and a seal — holding ciphertext and
+ * the audit chain exactly as stored. It never holds a plaintext secret and never the
+ * ENCRYPTION_KEY: the backup is useless without the key, and the key alone reveals nothing
+ * without the backup.
+ *
+ * The seal is the last line: an HMAC-SHA256 of every byte before it, under a subkey of the
+ * ENCRYPTION_KEY that wrote the backup (HKDF, its own `info`), with that key's id. Restore checks
+ * it first — before the file is parsed, before any database is opened or created — and once
+ * more over the bytes it loads (the file could change in between): one changed byte anywhere (a
+ * base URL, a key's status, a name, a run's outcome, the seal itself) and nothing is restored.
+ * Backups of format 1 were written before sealing: they restore only when the operator accepts
+ * that explicitly (`--accept-unsealed`), and restore then says what was not verified.
  */
 
 export const BACKUP_FORMAT = 'eval752-backup';
-export const BACKUP_VERSION = 1;
+/** Format 2: sealed. */
+export const BACKUP_VERSION = 2;
+/** Format 1: the same lines without a seal (eval752 before backups were sealed). */
+const UNSEALED_VERSION = 1;
+const SEAL = 'hmac-sha256';
+const sealLineSchema = z.object({seal: z.literal(SEAL), keyId: z.string().regex(KEY_ID_PATTERN), mac: z.string().regex(/^[0-9a-f]{64}$/)}).strict();
+/** The seal line is short; this much of the file's end always holds it whole. */
+const SEAL_TAIL_BYTES = 4096;
 const PAGE_ROWS = 1000;
 /** Rows per INSERT on restore: large tables go in chunks, each one statement. */
 const INSERT_CHUNK = 500;
@@ -67,6 +85,8 @@ export interface BackupResult {
 	/** Key ids whose keys this backup's secrets are encrypted under (with no secrets: its canaries'). */
 	readonly keyIds: readonly string[];
 	readonly migrations: readonly string[];
+	/** The key id whose seal subkey signed the file (restore needs that key configured). */
+	readonly sealedWith: string;
 }
 
 export interface BackupOptions {
@@ -103,6 +123,8 @@ function describeCounts(counts: Partial<Record<BackupTable, number>>): string {
  */
 export async function writeBackup(ctx: ServiceContext, file: string, options: BackupOptions = {}): Promise<BackupResult> {
 	const target = path.resolve(file);
+	const ring = sealingRing(ctx);
+	const seal = ring.backupSeal()!;
 	const temporary = `${target}.tmp`;
 	if (!options.force && fs.existsSync(target)) {
 		throw new UserError(`${target} already exists; the backup was not written`, {hint: 'choose another file name, or add --force to replace it'});
@@ -124,6 +146,7 @@ export async function writeBackup(ctx: ServiceContext, file: string, options: Ba
 		if (lines.length === 0) return;
 		const text = lines.map((line) => JSON.stringify(line)).join('\n') + '\n';
 		bytes += Buffer.byteLength(text);
+		seal.update(text, 'utf8');
 		await handle.write(text);
 	};
 	let moved = false;
@@ -160,6 +183,10 @@ export async function writeBackup(ctx: ServiceContext, file: string, options: Ba
 				}
 			}
 			await write([{end: true, rows: counts}]);
+			// The seal: every byte above, under the current key's seal subkey. Not part of what it seals.
+			const line = `${JSON.stringify({seal: SEAL, keyId: ring.currentId, mac: seal.digest('hex')})}\n`;
+			bytes += Buffer.byteLength(line);
+			await handle.write(line);
 			return header.migrations.map((entry) => entry.name);
 		});
 		await handle.sync();
@@ -167,13 +194,24 @@ export async function writeBackup(ctx: ServiceContext, file: string, options: Ba
 		placeFile(temporary, target, options.force ?? false);
 		moved = true;
 		log.info('backup written', {file: target, bytes, rows: BACKUP_TABLE_NAMES.reduce((sum, table) => sum + counts[table], 0)});
-		return {file: target, bytes, rows: counts, keyIds, migrations};
+		return {file: target, bytes, rows: counts, keyIds, migrations, sealedWith: ring.currentId};
 	} finally {
 		if (!moved) {
 			await handle.close().catch(() => undefined);
 			fs.rmSync(temporary, {force: true});
 		}
 	}
+}
+
+/** The ring a backup is sealed with: the canary's accepted key (a wrong or missing key would seal a backup nobody can restore). */
+function sealingRing(ctx: ServiceContext): KeyRing {
+	if (ctx.keys.status === 'ok') return ctx.keys.ring;
+	if (ctx.keys.status === 'missing') {
+		throw new UserError('ENCRYPTION_KEY is not set; a backup is sealed with a key derived from it (and restoring it needs that key anyway), so nothing was written', {
+			hint: 'set ENCRYPTION_KEY (the key this database was set up with)',
+		});
+	}
+	throw new UserError(`${ctx.keys.message}; a backup sealed with it could not be restored, so nothing was written`, {hint: keyHint(ctx.keys)});
 }
 
 /**
@@ -227,19 +265,150 @@ function placeFile(temporary: string, target: string, force: boolean): void {
 
 type BackupLine = {kind: 'row'; table: BackupTable; row: JsonRow; line: number} | {kind: 'end'; rows: Record<string, number>};
 
+/** A backup's seal as its last line states it: which key, which MAC, and how many bytes before it are sealed. */
+interface StatedSeal {
+	readonly keyId: string;
+	readonly mac: Buffer;
+	/** Bytes of the file the MAC covers: everything before the seal line. */
+	readonly length: number;
+}
+
+/** What a restore knows about a file's seal once it was checked. */
+export type SealState = {readonly sealed: true; readonly keyId: string; readonly mac: Buffer; readonly length: number} | {readonly sealed: false};
+
+/** The seal line at the end of the file, if the file ends with one (a complete line that is a seal). */
+function statedSeal(file: string): StatedSeal | undefined {
+	const fd = fs.openSync(file, 'r');
+	try {
+		const size = fs.fstatSync(fd).size;
+		const take = Math.min(size, SEAL_TAIL_BYTES);
+		const tail = Buffer.alloc(take);
+		fs.readSync(fd, tail, 0, take, size - take);
+		if (take === 0 || tail[take - 1] !== 0x0a) return undefined;
+		const start = tail.lastIndexOf(0x0a, take - 2) + 1;
+		if (start === 0 && take < size) return undefined;
+		let parsed: unknown;
+		try {
+			parsed = JSON.parse(tail.subarray(start, take - 1).toString('utf8'));
+		} catch {
+			return undefined;
+		}
+		const seal = sealLineSchema.safeParse(parsed);
+		if (!seal.success) return undefined;
+		return {keyId: seal.data.keyId, mac: Buffer.from(seal.data.mac, 'hex'), length: size - take + start};
+	} finally {
+		fs.closeSync(fd);
+	}
+}
+
+/** The format version the first line claims (undefined when it is not a header at all). */
+async function claimedVersion(file: string): Promise<number | undefined> {
+	const stream = fs.createReadStream(file, {encoding: 'utf8', end: 64 * 1024});
+	const reader = readline.createInterface({input: stream, crlfDelay: Infinity});
+	try {
+		for await (const line of reader) {
+			const version = (JSON.parse(line) as {format?: unknown; version?: unknown} | null) ?? {};
+			return version.format === BACKUP_FORMAT && typeof version.version === 'number' ? version.version : undefined;
+		}
+	} catch {
+		return undefined;
+	} finally {
+		reader.close();
+		stream.destroy();
+	}
+	return undefined;
+}
+
+function sameMac(a: Buffer, b: Buffer): boolean {
+	return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** HMAC of the file's first `length` bytes under the seal subkey of `keyId`. */
+async function macOfFile(file: string, hmac: Hmac, length: number): Promise<Buffer> {
+	if (length > 0) for await (const chunk of fs.createReadStream(file, {start: 0, end: length - 1})) hmac.update(chunk as Buffer);
+	return hmac.digest();
+}
+
+export interface SealOptions {
+	/**
+	 * Restore a backup of format 1, which has no seal, with its rows unverified: the operator's
+	 * explicit choice (`restore --accept-unsealed`).
+	 */
+	readonly acceptUnsealed?: boolean;
+}
+
+/** What restoring an unsealed backup does not verify, in the words both the refusal and the warning use. */
+export const UNSEALED_NOT_VERIFIED =
+	'nothing proves its providers (base URLs, names, headers), key status, labels and hints, models, settings and run outcomes are as eval752 wrote them; the secrets, the canary and the audit chain are still checked';
+
+/**
+ * Proves the file is the one eval752 wrote, before anything else reads it: its last line is a
+ * seal made with a configured key, and the MAC of every byte before it matches. Refuses an
+ * edited, cut, extended or re-sealed-with-another-key file; an unsealed one only passes as
+ * format 1 with `acceptUnsealed`.
+ */
+export async function verifySeal(file: string, ring: KeyRing, options: SealOptions = {}): Promise<SealState> {
+	const target = path.resolve(file);
+	let seal: StatedSeal | undefined;
+	try {
+		seal = statedSeal(target);
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		throw new UserError(code === 'ENOENT' ? `${target} does not exist` : `Can't read ${target}: ${code ?? String(error)}`, {hint: 'check the path of the backup file'});
+	}
+	if (!seal) {
+		const version = await claimedVersion(target);
+		if (version === UNSEALED_VERSION) {
+			if (options.acceptUnsealed) return {sealed: false};
+			throw new UserError(`${target} carries no seal (it was written before eval752 sealed its backups): ${UNSEALED_NOT_VERIFIED.split(';')[0]}; nothing was restored`, {
+				hint: 'if you trust this file, restore it with --accept-unsealed (its rows are then taken as they are); a backup made now is sealed',
+			});
+		}
+		throw new UserError(`${target} has no valid seal at its end: it was cut short, extended or edited after it was written; nothing was restored`, {
+			hint: 'use another backup, or the original file: a backup is refused when any byte of it changed',
+		});
+	}
+	const hmac = ring.backupSeal(seal.keyId);
+	if (!hmac) {
+		throw new UserError(`This backup needs key id ${seal.keyId}; set ENCRYPTION_KEY to the key used when it was made (the configured key has key id ${ring.currentId}); nothing was restored`, {
+			hint: 'find the ENCRYPTION_KEY that was in use when the backup was made (it is sealed with that key; eval752 doctor on the old installation shows its key id)',
+		});
+	}
+	if (!sameMac(await macOfFile(target, hmac, seal.length), seal.mac)) {
+		throw new UserError(`${target} does not match its seal: it was changed after it was written (a base URL, a status, a name — one byte is enough); nothing was restored`, {
+			hint: 'use another backup, or the original file: eval752 restores a backup only exactly as it wrote it',
+		});
+	}
+	return {sealed: true, keyId: seal.keyId, mac: seal.mac, length: seal.length};
+}
+
 class BadBackup extends UserError {
 	constructor(file: string, what: string) {
 		super(`${file} is not a usable eval752 backup: ${what}; nothing was restored`, {hint: 'check the file is complete (compare its size with the original), or use another backup'});
 	}
 }
 
-/** The header (first line) and a reader for the rest of a backup file. Lines are never echoed: they hold ciphertext. */
-export async function openBackup(file: string): Promise<{header: BackupHeader; lines: AsyncGenerator<BackupLine>; close(): void}> {
+/**
+ * The header (first line) and a reader for the rest of a backup file. Lines are never echoed:
+ * they hold ciphertext. Given the checked seal, the bytes read are hashed too and compared with
+ * it at the end: a file that changed since its seal was checked is refused where it is read.
+ */
+export async function openBackup(file: string, seal?: {readonly state: SealState; readonly ring: KeyRing}): Promise<{header: BackupHeader; lines: AsyncGenerator<BackupLine>; close(): void}> {
 	const target = path.resolve(file);
 	let stream: fs.ReadStream;
+	const state = seal?.state;
+	const hmac = state?.sealed ? seal!.ring.backupSeal(state.keyId) : undefined;
 	try {
 		await fs.promises.access(target, fs.constants.R_OK);
-		stream = fs.createReadStream(target, {encoding: 'utf8'});
+		stream = fs.createReadStream(target);
+		if (hmac && state?.sealed) {
+			let offset = 0;
+			stream.on('data', (chunk) => {
+				const bytes = chunk as Buffer;
+				if (offset < state.length) hmac.update(bytes.subarray(0, state.length - offset));
+				offset += bytes.length;
+			});
+		}
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
 		throw new UserError(code === 'ENOENT' ? `${target} does not exist` : `Can't read ${target}: ${code ?? String(error)}`, {hint: 'check the path of the backup file'});
@@ -267,9 +436,10 @@ export async function openBackup(file: string): Promise<{header: BackupHeader; l
 		const format = (first as {format?: unknown} | undefined)?.format;
 		throw new BadBackup(target, format === BACKUP_FORMAT ? 'its header is incomplete' : 'it does not start with an eval752-backup header');
 	}
-	if (header.data.version !== BACKUP_VERSION) {
+	const version = header.data.version;
+	if (version !== BACKUP_VERSION && version !== UNSEALED_VERSION) {
 		close();
-		throw new UserError(`${target} is an eval752 backup of format version ${header.data.version}; this eval752 reads version ${BACKUP_VERSION}`, {hint: 'restore it with the eval752 version that wrote it'});
+		throw new UserError(`${target} is an eval752 backup of format version ${version}; this eval752 reads versions ${UNSEALED_VERSION} and ${BACKUP_VERSION}`, {hint: 'restore it with the eval752 version that wrote it'});
 	}
 	async function* lines(): AsyncGenerator<BackupLine> {
 		for (;;) {
@@ -277,11 +447,17 @@ export async function openBackup(file: string): Promise<{header: BackupHeader; l
 			if (value === undefined) throw new BadBackup(target, 'it ends before its trailer (the file is cut short)');
 			const trailer = trailerSchema.safeParse(value);
 			if (trailer.success) {
-				if ((await next()) !== undefined) throw new BadBackup(target, `line ${lineNumber} follows the trailer`);
+				// Format 2 ends with its seal (checked before the file was read); format 1 ends here.
+				if (version === BACKUP_VERSION && !sealLineSchema.safeParse(await next()).success) throw new BadBackup(target, `line ${lineNumber} after the trailer is not its seal`);
+				if ((await next()) !== undefined) throw new BadBackup(target, `line ${lineNumber} follows the ${version === BACKUP_VERSION ? 'seal' : 'trailer'}`);
+				if (hmac && state?.sealed && !sameMac(hmac.digest(), state.mac)) {
+					throw new BadBackup(target, 'it changed while it was being read (it no longer matches its seal)');
+				}
 				yield {kind: 'end', rows: trailer.data.rows};
 				return;
 			}
 			const row = rowLineSchema.safeParse(value);
+			if (!row.success && sealLineSchema.safeParse(value).success) throw new BadBackup(target, 'it ends before its trailer (the file is cut short)');
 			if (!row.success) throw new BadBackup(target, `line ${lineNumber} is neither a row nor the trailer`);
 			if (!isBackupTable(row.data.table)) throw new BadBackup(target, `line ${lineNumber} names a table eval752 does not have`);
 			yield {kind: 'row', table: row.data.table, row: row.data.row, line: lineNumber};
@@ -299,9 +475,11 @@ export interface RestoreResult {
 	readonly auditRows: number;
 	/** Migrations applied to the empty target before loading (in the restore's own transaction). */
 	readonly migrated: readonly string[];
+	/** False for a format-1 backup restored with acceptUnsealed: its rows were taken unverified. */
+	readonly sealed: boolean;
 }
 
-export interface RestoreOptions {
+export interface RestoreOptions extends SealOptions {
 	readonly onProgress?: (message: string) => void;
 }
 
@@ -325,29 +503,39 @@ interface KeyMaterial {
 	readonly secrets: {id: string; keyId: string; ciphertext: string}[];
 }
 
+/** A backup proven restorable: its header, and its seal as checked. */
+export interface CheckedBackup {
+	readonly header: BackupHeader;
+	readonly seal: SealState;
+}
+
 /**
  * Reads a whole backup and proves it can be restored — before anything is created, migrated
- * or written anywhere: the header is one this eval752 reads with the same migrations, every
- * row passes the rules input passes (`checkBackupRow`), each table's rows are together, the
- * trailer's counts match, and — with the key ring given — the canary and every secret decrypt.
- * `restore` calls it first, so a backup refused here leaves the target exactly as it was (a new
- * embedded directory is not even created). Returns the header.
+ * or written anywhere: first its seal (every byte as eval752 wrote it, sealed with a configured
+ * key; see {@link verifySeal}), then the header is one this eval752 reads with the same
+ * migrations, every row passes the rules input passes (`checkBackupRow`), each table's rows are
+ * together, the trailer's counts match, and the canary and every secret decrypt. `restore`
+ * calls it first, so a backup refused here leaves the target exactly as it was (a new embedded
+ * directory is not even created).
  */
-export async function checkBackup(file: string, ring: KeyRing | undefined): Promise<BackupHeader> {
+export async function checkBackup(file: string, ring: KeyRing | undefined, options: SealOptions = {}): Promise<CheckedBackup> {
 	const target = path.resolve(file);
+	if (!ring) {
+		const keyIds = await headerKeyIds(target);
+		throw new UserError(`ENCRYPTION_KEY is not set; restore needs the key this backup was made with (key id ${keyIds.join(' or ') || 'any'}); nothing was restored`, {
+			hint: 'set ENCRYPTION_KEY to the key used when the backup was made',
+		});
+	}
+	const seal = await verifySeal(target, ring, options);
 	const backup = await openBackup(target);
 	try {
 		const {header} = backup;
+		if ((header.version === UNSEALED_VERSION) === seal.sealed) throw new BadBackup(target, `its header says format ${header.version} but the file is ${seal.sealed ? '' : 'not '}sealed`);
 		const ours = readMigrations().map((entry) => ({name: entry.name, sha256: entry.sha256}));
 		if (!sameMigrations(header.migrations, ours)) {
 			const theirs = header.migrations.at(-1)?.name ?? 'none';
 			throw new UserError(`This backup was made with a different database schema (last migration ${theirs}; this eval752 has ${ours.at(-1)?.name ?? 'none'}); nothing was restored`, {
 				hint: `restore it with the eval752 version that made it (${header.eval752}), then upgrade`,
-			});
-		}
-		if (!ring) {
-			throw new UserError(`ENCRYPTION_KEY is not set; restore needs the key this backup was made with (key id ${header.keyIds.join(' or ') || 'any'}); nothing was restored`, {
-				hint: 'set ENCRYPTION_KEY to the key used when the backup was made',
 			});
 		}
 		const material: KeyMaterial = {canaries: [], secrets: []};
@@ -356,9 +544,20 @@ export async function checkBackup(file: string, ring: KeyRing | undefined): Prom
 			if (table === 'provider_keys') material.secrets.push({id: row['id'] as string, keyId: row['key_id'] as string, ciphertext: row['ciphertext'] as string});
 		});
 		verifyKeys(ring, material);
-		return header;
+		return {header, seal};
 	} finally {
 		backup.close();
+	}
+}
+
+/** The key ids a backup's header names (for the "no key" refusal); none when it has no readable header. */
+async function headerKeyIds(file: string): Promise<string[]> {
+	try {
+		const backup = await openBackup(file);
+		backup.close();
+		return backup.header.keyIds.filter((id) => KEY_ID_PATTERN.test(id));
+	} catch {
+		return [];
 	}
 }
 
@@ -374,7 +573,7 @@ export async function checkBackup(file: string, ring: KeyRing | undefined): Prom
 export async function restoreBackup(ctx: ServiceContext, file: string, options: RestoreOptions = {}): Promise<RestoreResult> {
 	const target = path.resolve(file);
 	const ring = ctx.keys.status === 'missing' ? undefined : ctx.keys.ring;
-	const header = await checkBackup(target, ring);
+	const {header, seal} = await checkBackup(target, ring, options);
 
 	const present = await tableCounts(ctx.db.sql);
 	if (BACKUP_TABLE_NAMES.some((table) => present[table] > 0)) {
@@ -387,7 +586,8 @@ export async function restoreBackup(ctx: ServiceContext, file: string, options: 
 		throw new UserError(`The database at ${ctx.db.location} has a different schema (${state.changed[0] ?? state.unknown[0]}); nothing was restored`, {hint: 'restore into a new, empty database'});
 	}
 
-	const backup = await openBackup(target);
+	// Read again inside the transaction, hashed as it is read: a file changed since the check is refused there.
+	const backup = await openBackup(target, {state: seal, ring: ring!});
 	try {
 		const result = await mutate(ctx, async (tx) => {
 			// The target is empty, so migrating it first loses nothing and lets the rows in; inside
@@ -414,14 +614,14 @@ export async function restoreBackup(ctx: ServiceContext, file: string, options: 
 					action: 'backup.restore',
 					targetType: 'database',
 					targetId: null,
-					details: {file: path.basename(target), madeAt: header.createdAt, madeBy: header.eval752, source: header.source, rows, keyIds: header.keyIds},
+					details: {file: path.basename(target), madeAt: header.createdAt, madeBy: header.eval752, source: header.source, rows, keyIds: header.keyIds, sealed: seal.sealed, ...(seal.sealed ? {sealedWith: seal.keyId} : {})},
 				},
 				// Everything changed: dashboards already open on this database reload all of it.
 				changes: [{table: '*', id: '*'}],
 			};
 		});
 		log.info('backup restored', {file: target, rows: BACKUP_TABLE_NAMES.reduce((sum, table) => sum + result.rows[table], 0)});
-		return {file: target, rows: result.rows, keyIds: header.keyIds, madeAt: header.createdAt, auditRows: result.auditRows, migrated: result.migrated};
+		return {file: target, rows: result.rows, keyIds: header.keyIds, madeAt: header.createdAt, auditRows: result.auditRows, migrated: result.migrated, sealed: seal.sealed};
 	} finally {
 		backup.close();
 	}

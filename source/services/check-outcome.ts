@@ -1,10 +1,9 @@
-import {secretCountsByKeyId} from '../db/repositories/canary.js';
 import {DataDirInUse} from '../db/lock.js';
 import {DatabaseUnavailable, isUserError, SchemaNotCurrent} from '../errors.js';
 import type {ServiceContext} from './context.js';
 import {DatabaseFault, presentError} from './faults.js';
 import {healthExitCodes} from './health.js';
-import {read} from './context.js';
+import {keyHint, WRONG_KEY_HINT} from './context.js';
 
 /**
  * What the checkers (`status`, `probe`, `watch --once`) say when they could not check at all,
@@ -44,7 +43,7 @@ export const exitCodeTable: readonly ExitCodeRow[] = [
 	{code: healthExitCodes.degraded, state: 'degraded', meaning: 'none failing; at least one degraded', nagios: 'WARNING'},
 	{code: healthExitCodes.unknown, state: 'unknown', meaning: 'none failing or degraded; at least one not probed within --max-age', nagios: 'WARNING'},
 	{code: EXIT_UNCHECKED, state: 'unchecked', meaning: 'could not check: the database is unreachable, its schema is not current, or the check itself failed', nagios: 'UNKNOWN'},
-	{code: EXIT_KEY, state: 'wrong-key', meaning: 'ENCRYPTION_KEY can not open the stored API keys (wrong, or retired while keys still need it): every probe would fail', nagios: 'CRITICAL'},
+	{code: EXIT_KEY, state: 'wrong-key', meaning: 'ENCRYPTION_KEY can not open the stored API keys (wrong, retired, or a rotation left unfinished): every probe would fail', nagios: 'CRITICAL'},
 	{code: EXIT_BUSY, state: 'unchecked (busy)', meaning: 'could not check: another eval752 holds the embedded database and does not share it; try again', nagios: 'UNKNOWN'},
 ];
 
@@ -91,40 +90,29 @@ export function uncheckedFrom(error: unknown): Unchecked | undefined {
 }
 
 /**
- * The encryption-key check a checker runs, without decrypting any provider key:
- * - ok: the canary proves the configured keys wrote the data, and every stored key is under a
- *   key id the ring holds;
- * - wrong: the canary says another key wrote the data (start-up check, services/canary.ts);
- * - retired: the canary passes but stored API keys are under a key id that is no longer
- *   configured (dropped from ENCRYPTION_KEY_PREVIOUS too early): those providers can't be called;
+ * The encryption-key check a checker runs, without decrypting any provider key — the start-up
+ * check (services/canary.ts) as every command opened it: the canary decrypts, every stored
+ * secret is under a configured key id, the audit head's MAC verifies.
+ * - ok: all of that holds;
+ * - wrong: it does not — a wrong key, a retired one, a rotation left unfinished (the message
+ *   says which): every probe would fail;
  * - missing: no ENCRYPTION_KEY (a shared server read without one): not checked, and probing needs it.
  */
 export interface KeyCheck {
-	readonly status: 'ok' | 'wrong' | 'retired' | 'missing';
+	readonly status: 'ok' | 'wrong' | 'missing';
 	readonly message: string | null;
 	readonly hint: string | null;
 }
 
-const RESTORE_KEY_HINT = 'set the key that wrote this data, or add it to ENCRYPTION_KEY_PREVIOUS';
-
-export async function checkEncryptionKey(ctx: ServiceContext): Promise<KeyCheck> {
+export function checkEncryptionKey(ctx: ServiceContext): KeyCheck {
 	const keys = ctx.keys;
+	if (keys.status === 'ok') return {status: 'ok', message: null, hint: null};
 	if (keys.status === 'missing') return {status: 'missing', message: 'ENCRYPTION_KEY is not set, so the key is not checked and nothing can be probed', hint: 'set ENCRYPTION_KEY (the key this database was set up with)'};
-	if (keys.status === 'wrong') return {status: 'wrong', message: keys.message, hint: RESTORE_KEY_HINT};
-	const counts = await read(ctx, (sql) => secretCountsByKeyId(sql));
-	const unknown = counts.filter((entry) => !keys.ring.has(entry.keyId));
-	if (unknown.length === 0) return {status: 'ok', message: null, hint: null};
-	const rows = unknown.reduce((sum, entry) => sum + entry.rows, 0);
-	const ids = unknown.map((entry) => entry.keyId || '(not an envelope)').join(', ');
-	return {
-		status: 'retired',
-		message: `${rows} stored API key${rows === 1 ? ' is' : 's are'} encrypted under key id ${ids}, which ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS do not hold`,
-		hint: `add the key with id ${unknown[0]!.keyId || '…'} to ENCRYPTION_KEY_PREVIOUS, then run eval752 rekey`,
-	};
+	return {status: 'wrong', message: keys.message, hint: keyHint(keys)};
 }
 
 /** The key check as "could not check" for `probe` and `watch`: they can't call a provider without the key. */
 export function keyBlocksProbing(check: KeyCheck): {message: string; hint: string} | undefined {
 	if (check.status === 'ok') return undefined;
-	return {message: check.message ?? 'ENCRYPTION_KEY can not be used', hint: check.hint ?? RESTORE_KEY_HINT};
+	return {message: check.message ?? 'ENCRYPTION_KEY can not be used', hint: check.hint ?? WRONG_KEY_HINT};
 }

@@ -1,11 +1,11 @@
-import {capabilityLabels, type Capability} from '../domain/families.js';
+import {capabilityLabels, families, type Capability} from '../domain/families.js';
 import {normaliseAlias, type AliasEntry} from '../domain/model.js';
 import {type Provider} from '../domain/provider.js';
 import {FieldProblem, textRule} from '../domain/fields.js';
 import {closeComparisonRun, insertComparisonRun, type ComparisonResultRow} from '../db/repositories/comparisons.js';
 import {NotFoundError, UserError} from '../errors.js';
 import {log} from '../log.js';
-import {createLimiter, describeLimits, sanitizeText, smoke, type ClassifiedError, type Limiter, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
+import {createLimiter, createRedactor, describeLimits, sanitizeText, smoke, type ClassifiedError, type Limiter, type SmokeEvent, type SmokeMetrics} from '../providers/index.js';
 import {assertWritable, mutate, type ServiceContext} from './context.js';
 import {keyForCall, missingKeyError, recordValidation} from './keys.js';
 import {listAliases} from './models.js';
@@ -320,11 +320,20 @@ async function runTarget(
 			}
 		}
 		if (!last) return cancelledResult(target, null);
-		if (last.type === 'finished') return resultOf(target, {outcome: 'ok', error: null, metrics: last.metrics, excerpt: last.excerpt});
-		return resultOf(target, {outcome: last.error.class === 'cancelled' ? 'cancelled' : 'failed', error: last.error, metrics: last.metrics, excerpt: ''});
+		// Stored and shown: the key's redactor once more, right before the result is written.
+		// (The message around eval752's own words: see storedTextRedactor in smoke.ts.)
+		const secret = item.key?.secret ?? null;
+		if (last.type === 'finished') return resultOf(target, {outcome: 'ok', error: null, metrics: last.metrics, excerpt: createRedactor(secret)(last.excerpt)});
+		const message = createRedactor(secret, {keep: [item.provider.name, target.modelName, familyLabel(item.provider)]})(last.error.message);
+		return resultOf(target, {outcome: last.error.class === 'cancelled' ? 'cancelled' : 'failed', error: {...last.error, message}, metrics: last.metrics, excerpt: ''});
 	} finally {
 		release();
 	}
+}
+
+/** The family's name as messages use it ("OpenAI", "Anthropic"). */
+function familyLabel(provider: Provider): string {
+	return families[provider.type].label;
 }
 
 function resultOf(target: CompareTarget, outcome: {outcome: CompareResult['outcome']; error: ClassifiedError | null; metrics: SmokeMetrics | null; excerpt: string}): CompareResult {

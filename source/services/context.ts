@@ -20,7 +20,16 @@ import {DatabaseFault, userErrorFor} from './faults.js';
 export type KeyState =
 	| {readonly status: 'ok'; readonly ring: KeyRing}
 	| {readonly status: 'missing'; readonly message: string}
-	| {readonly status: 'wrong'; readonly message: string; readonly ring: KeyRing};
+	| {readonly status: 'wrong'; readonly message: string; readonly ring: KeyRing; readonly hint?: string};
+
+/** What to do about a wrong key when the check has nothing more precise to say. */
+export const WRONG_KEY_HINT = 'set the key that wrote this data, or add it to ENCRYPTION_KEY_PREVIOUS';
+
+/** The one piece of advice for a key state that is not ok (the message states only the facts). */
+export function keyHint(keys: Exclude<KeyState, {status: 'ok'}>): string {
+	if (keys.status === 'missing') return 'set ENCRYPTION_KEY (the key this database was set up with); eval752 keygen makes a new one for a new database';
+	return keys.hint ?? WRONG_KEY_HINT;
+}
 
 export interface ServiceContext {
 	readonly db: Database;
@@ -39,9 +48,7 @@ export class ReadOnlyError extends UserError {
 /** The key ring, or the reason there is none as an error an operator can act on. */
 export function requireRing(ctx: ServiceContext): KeyRing {
 	if (ctx.keys.status === 'ok') return ctx.keys.ring;
-	throw new UserError(ctx.keys.message, {
-		hint: ctx.keys.status === 'missing' ? 'set ENCRYPTION_KEY (the key this database was set up with); eval752 keygen makes a new one for a new database' : 'set the key that wrote this data, or add it to ENCRYPTION_KEY_PREVIOUS',
-	});
+	throw new UserError(ctx.keys.message, {hint: keyHint(ctx.keys)});
 }
 
 /**
@@ -51,7 +58,7 @@ export function requireRing(ctx: ServiceContext): KeyRing {
  */
 export function assertWritable(ctx: ServiceContext): KeyRing {
 	if (ctx.readOnly) throw new ReadOnlyError();
-	if (ctx.keys.status === 'wrong') throw new UserError(ctx.keys.message, {hint: 'set the key that wrote this data, or add it to ENCRYPTION_KEY_PREVIOUS'});
+	if (ctx.keys.status === 'wrong') throw new UserError(ctx.keys.message, {hint: keyHint(ctx.keys)});
 	if (ctx.keys.status === 'missing') {
 		throw new UserError('ENCRYPTION_KEY is not set; every change is signed into the audit log with a key derived from it, so nothing was changed', {
 			hint: 'set ENCRYPTION_KEY (the key this database was set up with); eval752 keygen makes a new one for a new database',

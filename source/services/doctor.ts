@@ -8,8 +8,14 @@ import {readHead} from '../db/repositories/audit.js';
 import {auditPrivileges} from '../db/repositories/roles.js';
 import {serverVersion} from '../db/repositories/connection.js';
 import {headMessage, sameMac} from '../domain/audit-hash.js';
-import type {ServiceContext} from './context.js';
+import {keyHint, type ServiceContext} from './context.js';
 import {openSecret} from './key-store.js';
+import type {Config} from '../config/env.js';
+import {directoryProblem, octalMode} from '../config/permissions.js';
+import {cleartextRisk} from '../domain/destination.js';
+import {listProviders} from './providers.js';
+import fs from 'node:fs';
+import path from 'node:path';
 
 export interface DoctorCheck {
 	readonly name: string;
@@ -43,7 +49,12 @@ export interface DoctorReport {
  * Everything an operator checks first when something is off. Decrypts every stored secret
  * once to prove it still can (the plaintext is dropped at once); never prints any of it.
  */
-export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
+export interface DoctorOptions {
+	/** Where the configuration came from (the `.env` read and those ignored) and the data directory. */
+	readonly config?: Pick<Config, 'envFile' | 'ignoredEnvFiles'>;
+}
+
+export async function runDoctor(ctx: ServiceContext, options: DoctorOptions = {}): Promise<DoctorReport> {
 	const {sql} = ctx.db;
 	const version = await serverVersion(sql);
 	const state = await migrationState(sql);
@@ -93,7 +104,7 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 						hint: 'set ENCRYPTION_KEY (the key this database was set up with); eval752 keygen makes a new one for a new database',
 					},
 		);
-	} else checks.push({name: 'encryption key', ok: false, detail: ctx.keys.message});
+	} else checks.push({name: 'encryption key', ok: false, detail: ctx.keys.message, hint: keyHint(ctx.keys)});
 
 	for (const entry of rowsByKeyId) {
 		checks.push(
@@ -114,6 +125,8 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 		checks.push({name: `key ${row.id}`, ok: false, detail: `does not decrypt with any configured key (key id ${row.keyId}): needs a new key`, hint: 'add the old key to ENCRYPTION_KEY_PREVIOUS, or rotate this provider key'});
 	}
 	if (schemaReady && state.pending.length === 0) checks.push(...(await auditChecks(ctx)));
+	if (options.config) checks.push(...configurationChecks(ctx, options.config));
+	if (schemaReady && state.pending.length === 0) checks.push(...(await destinationChecks(ctx)));
 	return {
 		healthy: checks.every((check) => check.ok),
 		schemaBehind: state.pending.length > 0,
@@ -129,6 +142,62 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorReport> {
 		},
 		checks,
 	};
+}
+
+/**
+ * Where the configuration came from: a `.env` that chose the database, the key or the actor
+ * says so (a warning: it is allowed, and it is exactly what an attacker's `.env` would do);
+ * a `.env` left unread says why. The embedded data directory: only its owner may enter it.
+ */
+function configurationChecks(ctx: ServiceContext, config: NonNullable<DoctorOptions['config']>): DoctorCheck[] {
+	const checks: DoctorCheck[] = [];
+	const source = config.envFile;
+	if (!source) checks.push({name: 'env file', ok: true, detail: 'none read: every setting comes from the environment'});
+	else if (source.supplied.length === 0) checks.push({name: 'env file', ok: true, detail: `${source.file} read; it sets none of eval752's own variables`});
+	else {
+		checks.push({
+			name: 'env file',
+			ok: true,
+			warning: true,
+			detail: `${source.supplied.join(', ')} ${source.supplied.length === 1 ? 'comes' : 'come'} from ${source.file} (${source.origin === 'explicit' ? 'the env file given' : `.env in the ${source.origin}`})`,
+			hint: 'make sure that file is yours and says what you expect (the environment wins over it)',
+		});
+	}
+	for (const ignored of config.ignoredEnvFiles) {
+		checks.push({name: 'env file', ok: true, warning: true, detail: `ignored ${ignored.file}: it is ${ignored.reason}`, hint: ignored.fix});
+	}
+	if (ctx.db.kind === 'embedded') {
+		// The directory of the database actually open (its pgdata's parent).
+		const dir = path.dirname(ctx.db.location);
+		try {
+			const problem = directoryProblem(dir);
+			const mode = octalMode(fs.statSync(dir).mode);
+			checks.push(
+				problem
+					? {name: 'data directory', ok: false, detail: `${dir} is ${problem.reason}`, hint: problem.fix}
+					: {name: 'data directory', ok: true, detail: `${dir} is mode ${mode}, nothing in it open to group or others (checked as the database opened)`},
+			);
+		} catch (error) {
+			checks.push({name: 'data directory', ok: false, detail: `${dir} can't be checked (${(error as NodeJS.ErrnoException).code ?? 'error'})`, hint: `check ${dir}`});
+		}
+	}
+	return checks;
+}
+
+/** Base URLs that would carry a key in cleartext: refused for a public vendor (no key is sent), warned about for a self-hosted server. */
+async function destinationChecks(ctx: ServiceContext): Promise<DoctorCheck[]> {
+	const checks: DoctorCheck[] = [];
+	for (const provider of await listProviders(ctx)) {
+		const risk = cleartextRisk(provider.type, provider.baseUrl);
+		if (!risk) continue;
+		const name = `provider ${sanitizeText(provider.name)}`;
+		checks.push(
+			risk.refused
+				? {name, ok: false, detail: `${risk.message} (its probes fail as insecure)`, hint: risk.hint}
+				: {name, ok: true, warning: true, detail: risk.message, hint: risk.hint},
+		);
+	}
+	return checks;
 }
 
 const GRANT_HINT = 'connect the dashboard as a role that owns nothing: as the owner run eval752 migrate --grant <role>, then put that role in DATABASE_URL (README: "A real PostgreSQL")';

@@ -35,12 +35,14 @@ export const healthExitCodes: Readonly<Record<Exclude<HealthState, 'disabled'>, 
 const severity: Readonly<Record<HealthState, number>> = {disabled: -1, healthy: 0, unknown: 1, degraded: 2, failing: 3};
 
 /** Error classes that, on one model, mean every model fails: the key, the account, the address. */
-const providerWide = new Set(['auth', 'quota', 'network', 'protocol']);
+const providerWide = new Set(['auth', 'quota', 'network', 'protocol', 'redirect', 'insecure']);
 const wideWords: Readonly<Record<string, string>> = {
 	auth: 'the key is rejected',
 	quota: 'the account is out of credit or quota',
 	network: "the provider can't be reached",
 	protocol: 'the endpoint does not answer like an OpenAI-compatible API',
+	redirect: 'the base URL redirects elsewhere (no key follows a redirect)',
+	insecure: 'the base URL would send the key in cleartext',
 };
 
 export interface HealthRun {

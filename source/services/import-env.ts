@@ -2,6 +2,7 @@ import {withDotEnv} from '../config/env.js';
 import {displayHint} from '../crypto/index.js';
 import {families, providerTypes, type ProviderType} from '../domain/families.js';
 import {normaliseBaseUrl} from '../domain/provider.js';
+import {originOf} from '../domain/destination.js';
 import {FieldProblem} from '../domain/fields.js';
 import {normaliseSecret} from '../domain/key.js';
 import {providerByName, providersOfType} from '../db/repositories/providers.js';
@@ -16,14 +17,22 @@ import {createProvider} from './providers.js';
  * Each provider and each key is its own mutation (one audit row each), so a re-run after a
  * failure picks up where the last one stopped; secrets already stored are skipped by
  * fingerprint. Output carries display hints only.
+ *
+ * A vendor's key goes only where that vendor is: to a provider of its family whose base URL has
+ * the vendor's own origin (OPENAI_API_KEY to https://api.openai.com, AZURE_OPENAI_API_KEY to the
+ * origin of AZURE_OPENAI_ENDPOINT), or to a new provider created there. A provider of the family
+ * at any other origin — a corporate proxy, a mock, a gateway — never receives it by this
+ * command: the step is skipped and says why. Every step shows the base URL it concerns.
  */
 
-export type ImportAction = 'create-provider' | 'add-key' | 'skip-duplicate' | 'skip-exists' | 'skip-incomplete';
+export type ImportAction = 'create-provider' | 'add-key' | 'skip-duplicate' | 'skip-exists' | 'skip-incomplete' | 'skip-origin';
 
 export interface ImportStep {
 	provider: string;
 	type: string;
 	action: ImportAction;
+	/** The base URL of the provider the step concerns (created, keyed, or skipped); absent when there is none. */
+	baseUrl?: string;
 	/** The display hint of the key, never the key. */
 	keyHint?: string;
 	/** The environment variable the step came from. */
@@ -95,10 +104,23 @@ function discover(env: NodeJS.ProcessEnv): Found[] {
 	return found;
 }
 
-/** The provider a family's keys go to: one named after the family, else the oldest of that type. */
-async function targetProvider(ctx: ServiceContext, type: ProviderType): Promise<Provider | undefined> {
+function originOfUrl(url: string): string | undefined {
+	try {
+		return originOf(new URL(url));
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * Where a variable's key may go: providers of its family at the vendor's origin (the one named
+ * after the family first, then the oldest), and those of the family elsewhere (never keyed here).
+ */
+async function providersFor(ctx: ServiceContext, type: ProviderType, origin: string): Promise<{at: Provider[]; elsewhere: Provider[]}> {
 	const ofType = await providersOfType(ctx.db.sql, type);
-	return ofType.find((provider) => provider.name.toLowerCase() === type) ?? ofType[0];
+	const at = ofType.filter((provider) => originOfUrl(provider.baseUrl) === origin);
+	at.sort((a, b) => Number(b.name.toLowerCase() === type) - Number(a.name.toLowerCase() === type));
+	return {at, elsewhere: ofType.filter((provider) => originOfUrl(provider.baseUrl) !== origin)};
 }
 
 /** A free name for a new provider: the family slug, or `<slug>-env` when a provider of another type took it. */
@@ -120,7 +142,7 @@ export async function importFromEnv(ctx: ServiceContext, env: NodeJS.ProcessEnv,
 	if (!options.dryRun) assertWritable(ctx);
 	if (found.some((item) => item.secret !== null && !item.skip)) requireRing(ctx);
 	// In a dry run nothing is created, so later steps must see what earlier ones would have done.
-	const plannedProviders = new Map<ProviderType, string>();
+	const plannedProviders = new Map<string, {name: string; baseUrl: string}>();
 	const plannedSecrets = new Set<string>();
 	for (const item of found) {
 		if (item.skip) {
@@ -136,25 +158,43 @@ export async function importFromEnv(ctx: ServiceContext, env: NodeJS.ProcessEnv,
 				continue;
 			}
 		}
-		let provider = await targetProvider(ctx, item.type);
-		let name = provider?.name ?? plannedProviders.get(item.type);
+		// The vendor's own address: its default base URL, or the one the environment gives (Azure's endpoint, OLLAMA_HOST).
+		const vendorUrl = item.baseUrl ?? families[item.type].defaultBaseUrl!;
+		const vendorOrigin = originOfUrl(vendorUrl)!;
+		const {at, elsewhere} = await providersFor(ctx, item.type, vendorOrigin);
+		// A keyless variable (OLLAMA_HOST) sends nothing secret: any provider of its family will do.
+		let provider: Provider | undefined = at[0] ?? (secret === null ? elsewhere[0] : undefined);
+		const planKey = `${item.type} ${vendorOrigin}`;
+		const planned = plannedProviders.get(planKey);
+		let name = provider?.name ?? planned?.name;
+		let baseUrl = provider?.baseUrl ?? planned?.baseUrl ?? vendorUrl;
+		// Azure's endpoint names the resource: a provider for another resource is no reason to skip this one.
+		if (!name && elsewhere.length > 0 && item.type !== 'azure-openai') {
+			// A provider of this family exists, but not at the vendor's origin: a proxy, a mock or a
+			// gateway must not receive the vendor's key (nor be shadowed by a look-alike created here).
+			for (const other of elsewhere) {
+				steps.push({provider: other.name, type: item.type, action: 'skip-origin', baseUrl: other.baseUrl, variable: item.variable, ...(secret ? {keyHint: displayHint(secret)} : {}), reason: `base URL is not ${vendorOrigin}`});
+			}
+			continue;
+		}
 		if (!name) {
-			name = await newProviderName(ctx, item.type, new Set(plannedProviders.values()));
-			steps.push({provider: name, type: item.type, action: 'create-provider', variable: item.variable});
+			name = await newProviderName(ctx, item.type, new Set([...plannedProviders.values()].map((entry) => entry.name)));
+			steps.push({provider: name, type: item.type, action: 'create-provider', baseUrl: vendorUrl, variable: item.variable});
 			if (!options.dryRun) provider = await createProvider(ctx, {name, type: item.type, ...(item.baseUrl ? {baseUrl: item.baseUrl} : {})});
-			plannedProviders.set(item.type, name);
+			baseUrl = provider?.baseUrl ?? vendorUrl;
+			plannedProviders.set(planKey, {name, baseUrl});
 		} else if (secret === null) {
-			steps.push({provider: name, type: item.type, action: 'skip-exists', variable: item.variable, reason: `a ${families[item.type].label} provider already exists`});
+			steps.push({provider: name, type: item.type, action: 'skip-exists', baseUrl, variable: item.variable, reason: `a ${families[item.type].label} provider already exists`});
 		}
 		if (secret === null) continue;
 		const hint = displayHint(secret);
 		const stored = await storedSecretLocation(ctx, secret);
 		if (stored || plannedSecrets.has(secret)) {
-			steps.push({provider: name, type: item.type, action: 'skip-duplicate', variable: item.variable, keyHint: hint, reason: stored ? `already stored on provider ${stored.providerName}` : 'the same key appears in another variable'});
+			steps.push({provider: name, type: item.type, action: 'skip-duplicate', baseUrl, variable: item.variable, keyHint: hint, reason: stored ? `already stored on provider ${stored.providerName}` : 'the same key appears in another variable'});
 			continue;
 		}
 		plannedSecrets.add(secret);
-		steps.push({provider: name, type: item.type, action: 'add-key', variable: item.variable, keyHint: hint});
+		steps.push({provider: name, type: item.type, action: 'add-key', baseUrl, variable: item.variable, keyHint: hint});
 		if (!options.dryRun) await addKey(ctx, provider!.id, {secret, label: `from ${item.variable}`});
 	}
 	return {actions: steps};

@@ -1,6 +1,6 @@
 import {DecryptFailed, type KeyRing} from '../crypto/index.js';
 import {KEY_ID_PATTERN} from '../crypto/envelope.js';
-import {secretCountsByKeyId} from '../db/repositories/canary.js';
+import {listCanaries, secretCountsByKeyId} from '../db/repositories/canary.js';
 import {keyIdMismatches, secretRowsNotUnder} from '../db/repositories/key-secrets.js';
 import {UserError} from '../errors.js';
 import {log} from '../log.js';
@@ -8,6 +8,7 @@ import {auditBroken, checkpointAuditChain, sealAuditChain, verifyAudit, type Che
 import {assertWritable, mutate, read, requireRing, type ServiceContext} from './context.js';
 import {DatabaseFault} from './faults.js';
 import {reencryptRow} from './key-store.js';
+import {retireCanaries} from './canary.js';
 
 /**
  * Master-key rotation: every secret not yet under the current ENCRYPTION_KEY is re-encrypted
@@ -81,6 +82,8 @@ export interface RekeyResult {
 		/** The checkpoint this run wrote (null: every row was already under the current key or covered). */
 		readonly checkpoint: CheckpointResult | null;
 	};
+	/** Canaries of other keys removed once every secret was under the current key (their keys no longer pass the start-up check). */
+	readonly retiredCanaries: readonly string[];
 }
 
 export interface RekeyOptions {
@@ -204,13 +207,34 @@ export async function rekey(ctx: ServiceContext, options: RekeyOptions = {}): Pr
 	const after = await read(ctx, (sql) => secretCountsByKeyId(sql));
 	const used = new Set(after.map((entry) => entry.keyId));
 	const stillMislabelled = (await read(ctx, (sql) => keyIdMismatches(sql))).filter((row) => row.envelope === ring.currentId).length;
+	const remaining = after.filter((entry) => entry.keyId !== ring.currentId).reduce((sum, entry) => sum + entry.rows, 0) + stillMislabelled;
+	// Finished: no secret and (after the checkpoint) no unproven audit row needs another key, so
+	// their canaries go — a retired key must not pass the start-up check on its old canary.
+	const retiredCanaries = !options.signal?.aborted && remaining === 0 ? await retireOldCanaries(ctx, ring) : [];
 	return {
 		currentKeyId: ring.currentId,
 		rewritten: done,
 		batches,
-		remaining: after.filter((entry) => entry.keyId !== ring.currentId).reduce((sum, entry) => sum + entry.rows, 0) + stillMislabelled,
+		remaining,
 		keyIdColumnsFixed: fixed,
 		unusedPreviousKeyIds: ring.ids.filter((id) => id !== ring.currentId && !used.has(id)),
 		audit: {sealed, checkpoint},
+		retiredCanaries,
 	};
+}
+
+/** The canaries of keys other than the current one, removed in one audited change (and the current key's written if missing). */
+async function retireOldCanaries(ctx: ServiceContext, ring: KeyRing): Promise<string[]> {
+	const canaries = await read(ctx, (sql) => listCanaries(sql));
+	if (canaries.every((canary) => canary.keyId === ring.currentId)) return [];
+	const removed = await mutate(ctx, async (tx) => {
+		const keyIds = await retireCanaries(tx, ring);
+		return {
+			value: keyIds,
+			audit: {action: 'key.canary_retire', targetType: 'encryption_canary', targetId: null, details: {retired: keyIds, current: ring.currentId}},
+			changes: [{table: 'encryption_canary', id: ring.currentId}],
+		};
+	});
+	log.info('retired key canaries removed', {keyIds: removed.join(','), current: ring.currentId});
+	return removed;
 }

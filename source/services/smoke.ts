@@ -1,4 +1,5 @@
 import type {KeySummary} from '../domain/key.js';
+import {families} from '../domain/families.js';
 import {normaliseModelName, skippedIdsNote} from '../domain/model.js';
 import {chatProbeBudget, type ProbeKind} from '../domain/probe.js';
 import {parseProbeKind, type Provider} from '../domain/provider.js';
@@ -10,7 +11,9 @@ import {consume} from '../lib/stream.js';
 import {log} from '../log.js';
 import {
 	createLimiter,
+	createRedactor,
 	describeLimits,
+	redactValues,
 	listModels,
 	modelListAttempts,
 	modelListVerdict,
@@ -111,6 +114,8 @@ async function chooseKey(ctx: ServiceContext, provider: Provider, keyRef: string
 export interface PreparedSmoke {
 	readonly provider: Provider;
 	readonly chosen: ChosenKey;
+	/** The provider's serving key when another key is tested (a rotation's candidate): never sent, redacted. */
+	readonly otherSecrets: readonly string[];
 	readonly settings: Settings;
 	readonly prompt: string;
 	readonly kind: ProbeKind;
@@ -131,7 +136,37 @@ async function prepare(ctx: ServiceContext, provider: Provider, target: Omit<Smo
 	const kind = probeKindFor(provider, target.probe);
 	const chosen = await chooseKey(ctx, provider, target.key);
 	const {values: settings} = await getSettings(ctx);
-	return {provider, chosen, settings, prompt: target.prompt ?? settings.smoke_prompt, kind};
+	return {provider, chosen, otherSecrets: await servingSecretBesides(ctx, provider, chosen), settings, prompt: target.prompt ?? settings.smoke_prompt, kind};
+}
+
+/**
+ * The serving key's secret when the run tests another key: the endpoint has seen the serving
+ * key (every call uses it) and a hostile one may echo it while the candidate is tested, so it is
+ * redacted too. Never sent. A serving key that does not decrypt is left out (its own runs say so).
+ */
+async function servingSecretBesides(ctx: ServiceContext, provider: Provider, chosen: ChosenKey): Promise<string[]> {
+	if (!chosen) return [];
+	try {
+		const serving = await keyForCall(ctx, provider.id);
+		return serving && serving.key.id !== chosen.key.id ? [serving.secret] : [];
+	} catch {
+		return [];
+	}
+}
+
+/**
+ * What is stored of a run passes the redactor of every key in play, whatever the provider layer
+ * already did: the excerpt and the rate headers whole; the error message around eval752's own
+ * words in it (the provider's name, the model, the family), which the provider layer wrote and
+ * whose quoted provider text it redacted already.
+ */
+function storedTextRedactor(prepared: PreparedSmoke, model: string): {text: (text: string) => string; message: (text: string) => string; headers: (headers: Record<string, string> | null) => Record<string, string> | null} {
+	const inPlay = [prepared.chosen?.secret ?? null, ...prepared.otherSecrets];
+	return {
+		text: createRedactor(inPlay),
+		message: createRedactor(inPlay, {keep: [prepared.provider.name, model, families[prepared.provider.type].label]}),
+		headers: (headers) => redactValues(headers, inPlay),
+	};
 }
 
 /** Whether a `stream` probe streams: only when the provider has the capability. */
@@ -146,17 +181,18 @@ function streams(prepared: PreparedSmoke): boolean {
  * streamed when the provider has the `streaming` capability and one plain request otherwise.
  */
 function probeEvents(prepared: PreparedSmoke, model: string, signal: AbortSignal): AsyncGenerator<SmokeEvent> {
-	const {provider, chosen, settings} = prepared;
+	const {provider, chosen, settings, otherSecrets} = prepared;
 	const connection = connectionOf(provider);
 	const apiKey = chosen?.secret ?? null;
 	if (prepared.kind === 'models') {
-		return modelsProbe({provider: connection, apiKey, model, timeoutMs: settings.timeout_ms, maxRetries: settings.max_retries}, signal);
+		return modelsProbe({provider: connection, apiKey, otherSecrets, model, timeoutMs: settings.timeout_ms, maxRetries: settings.max_retries}, signal);
 	}
 	const chat = prepared.kind === 'chat';
 	return smoke(
 		{
 			provider: connection,
 			apiKey,
+			otherSecrets,
 			model,
 			prompt: prepared.prompt,
 			maxOutputTokens: chat ? chatProbeBudget(settings.probe_max_tokens, provider.capabilities.includes('reasoning')) : settings.max_output_tokens,
@@ -233,10 +269,12 @@ function stoppedEarly(startedClock: number): Extract<SmokeEvent, {type: 'failed'
 async function store(ctx: ServiceContext, prepared: PreparedSmoke, model: string, startedAt: Date, last: Extract<SmokeEvent, {type: 'finished' | 'failed'}>): Promise<SmokeOutcome> {
 	const {provider, chosen} = prepared;
 	const outcome: SmokeOutcome['outcome'] = last.type === 'finished' ? 'ok' : last.error.class === 'cancelled' ? 'cancelled' : 'failed';
-	const error = last.type === 'failed' ? last.error : null;
-	const excerpt = last.type === 'finished' ? last.excerpt : '';
+	// Stored text (excerpt, error, rate headers) passes the redactor once more, right before it is written.
+	const redact = storedTextRedactor(prepared, model);
+	const error = last.type === 'failed' ? {...last.error, message: redact.message(last.error.message)} : null;
+	const excerpt = last.type === 'finished' ? redact.text(last.excerpt) : '';
 	const finishedAt = new Date();
-	const rateHeaders = last.rateHeaders ?? null;
+	const rateHeaders = redact.headers(last.rateHeaders ?? null);
 	const estimated = last.metrics.outputTokensEstimated === true;
 	// A cancelled run says nothing about the key: its last validation stays what it was.
 	const validates = chosen !== null && outcome !== 'cancelled';
@@ -405,7 +443,7 @@ async function runModelsBatch(ctx: ServiceContext, batch: SmokeBatch, limiter: R
 	let listed: {result: ModelListResult; totalMs: number};
 	try {
 		for (const model of batch.models) handlers.onStart?.(model);
-		const attempts = modelListAttempts({provider: connectionOf(provider), apiKey: chosen?.secret ?? null, timeoutMs: settings.timeout_ms, maxRetries: settings.max_retries}, signal);
+		const attempts = modelListAttempts({provider: connectionOf(provider), apiKey: chosen?.secret ?? null, otherSecrets: batch.prepared.otherSecrets, timeoutMs: settings.timeout_ms, maxRetries: settings.max_retries}, signal);
 		for (;;) {
 			const step = await attempts.next();
 			if (step.done) {

@@ -108,7 +108,7 @@ export function reportOf(providers: readonly ProviderStatus[], maxAgeMs: number,
 
 /** A wrong or retired key decides the exit code: every probe would fail, whatever the stored health says. */
 export function keyBlocks(key: KeyCheck | undefined): boolean {
-	return key?.status === 'wrong' || key?.status === 'retired';
+	return key?.status === 'wrong';
 }
 
 export async function providerStatus(ctx: ServiceContext, options: {maxAgeMs?: number; now?: Date; ids?: readonly string[]} = {}): Promise<StatusReport> {
@@ -121,6 +121,6 @@ export async function providerStatus(ctx: ServiceContext, options: {maxAgeMs?: n
 		maxAgeMs,
 		now,
 	);
-	const key = await checkEncryptionKey(ctx);
+	const key = checkEncryptionKey(ctx);
 	return {...report, key, exitCode: keyBlocks(key) ? EXIT_KEY : report.exitCode};
 }

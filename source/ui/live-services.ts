@@ -1,4 +1,4 @@
-import type {ServiceContext} from '../services/context.js';
+import {keyHint, type ServiceContext} from '../services/context.js';
 import {tailAudit, verifyAudit} from '../services/audit.js';
 import {auditEntry, browseAudit} from '../services/audit-browse.js';
 import {aliasOverview, runComparison} from '../services/compare.js';
@@ -27,6 +27,7 @@ export function createDashboardServices(ctx: ServiceContext): DashboardServices 
 			actor: ctx.actor,
 			keyStatus: ctx.keys.status,
 			keyMessage: ctx.keys.status === 'ok' ? null : ctx.keys.message,
+			keyHint: ctx.keys.status === 'ok' ? null : keyHint(ctx.keys),
 			readOnly: ctx.readOnly,
 		},
 		providerNames: () => providerNames(ctx),

@@ -26,6 +26,8 @@ export interface DashboardInfo {
 	/** `pending` while the database is still opening. */
 	readonly keyStatus: 'ok' | 'missing' | 'wrong' | 'pending';
 	readonly keyMessage: string | null;
+	/** What to do about it, when the key is not ok (one piece of advice; the message states the facts). */
+	readonly keyHint?: string | null;
 	readonly readOnly: boolean;
 }
 

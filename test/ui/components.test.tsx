@@ -26,6 +26,27 @@ describe('a form on its own', () => {
 		}
 	});
 
+	it('the masked field shows the same •••••••• for a short and a long key: neither the key, its length, nor more than a stored hint', async () => {
+		for (const secret of ['sk-a1b2c3d4e5', `sk-proj-${'Q3x9LmN7pR2tV8wY4zA1'.repeat(3)}`]) {
+			const saved: FormValues[] = [];
+			const screen = await renderComponent(
+				<Form title="New thing" fields={fields} initial={{name: '', key: ''}} theme={theme} width={70} onSubmit={async (values) => void saved.push(values)} onCancel={() => undefined} />,
+			);
+			try {
+				await screen.burst('peer-a', 'tab', secret);
+				const frame = await screen.waitFor(/•{8} +entered/);
+				const keyLine = frame.split('\n').find((line) => line.includes('API key'))!;
+				expect(keyLine.match(/•/g), secret).toHaveLength(8);
+				expect(keyLine, secret).not.toMatch(/\d/);
+				for (let index = 0; index + 4 <= secret.length; index++) expect(screen.raw(), secret).not.toContain(secret.slice(index, index + 4));
+				await screen.burst('enter');
+				expect(saved).toEqual([{name: 'peer-a', key: secret}]);
+			} finally {
+				screen.unmount();
+			}
+		}
+	});
+
 	it('a refused save keeps the form open with the field’s error next to it; Ctrl+U clears the field', async () => {
 		const screen = await renderComponent(
 			<Form

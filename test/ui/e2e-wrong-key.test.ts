@@ -46,7 +46,7 @@ describe('a wrong ENCRYPTION_KEY in a real terminal (80×24)', () => {
 			const flat = screen.replace(/\s*\n\s*/g, ' ');
 			expect(flat).toContain(KeyRing.from(written, []).currentId);
 			expect(flat).toContain(KeyRing.from(wrong, []).currentId);
-			expect(flat).toMatch(/did not write this data \(key id \w+\) — changes are refused; set the key that wrote it, or add it to ENCRYPTION_KEY_PREVIOUS/);
+			expect(flat).toMatch(/did not write this data \(key id \w+\) — changes are refused; set the key that wrote this data, or add it to ENCRYPTION_KEY_PREVIOUS/);
 			// The advice once, not twice.
 			expect(flat.match(/ENCRYPTION_KEY_PREVIOUS/g)).toHaveLength(1);
 			await term.send(['q']);

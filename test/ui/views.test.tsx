@@ -178,7 +178,7 @@ describe(`80 columns first (${databaseKind})`, () => {
 			const flat = frame.replace(/\s*\n\s*/g, ' ');
 			expect(flat).toContain('0123456789abcdef');
 			expect(flat).toContain('fedcba9876543210');
-			expect(flat).toContain('— changes are refused; set the key that wrote it, or add it to ENCRYPTION_KEY_PREVIOUS');
+			expect(flat).toContain('— changes are refused; set the key that wrote this data, or add it to ENCRYPTION_KEY_PREVIOUS');
 			fits(ui, 80, 24);
 		} finally {
 			ui.unmount();

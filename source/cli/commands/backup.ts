@@ -14,14 +14,16 @@ export const command: Command = {
 Writes every table — providers, API keys (as ciphertext, with their key ids and fingerprints),
 models, settings, smoke and comparison runs, the audit log with its hash chain, the encryption
 canary — from one consistent snapshot to <file> (JSON lines, mode 0600). The file is written to
-<file>.tmp first and renamed when complete. No plaintext secret is ever in it.
+<file>.tmp first and renamed when complete. No plaintext secret is ever in it. Its last line is a
+seal: an HMAC of every byte before it under a key derived from ENCRYPTION_KEY (which a backup
+therefore needs), so restore refuses the file if any byte of it changes.
 
 The ENCRYPTION_KEY is NOT in the backup. Keep the key apart from the file (a secret manager, a
 password safe): the backup is useless without it, and restore refuses it with any other key.
 
 Options:
   --force   replace <file> if it exists
-  --json    the result (file, size, rows per table, key ids) as JSON
+  --json    the result (file, size, rows per table, key ids, sealedWith) as JSON
 
 ${MOVE_TO_SHARED}
 pg_dump works too for a server (pg_dump -Fc "$DATABASE_URL" > eval752.dump; pg_restore into an
@@ -40,7 +42,7 @@ Exit codes: 0 written, 1 refused or failed, 2 usage or configuration error.
 				return 0;
 			}
 			const total = Object.values(result.rows).reduce((sum, n) => sum + n, 0);
-			io.stdout.write(`Backup written: ${result.file} (${plural(result.bytes, 'byte')}, ${plural(total, 'row')}: ${plural(result.rows.providers, 'provider')}, ${plural(result.rows.provider_keys, 'API key')}, ${plural(result.rows.audit_log, 'audit row')}).\n`);
+			io.stdout.write(`Backup written: ${result.file} (${plural(result.bytes, 'byte')}, ${plural(total, 'row')}: ${plural(result.rows.providers, 'provider')}, ${plural(result.rows.provider_keys, 'API key')}, ${plural(result.rows.audit_log, 'audit row')}), sealed with key id ${result.sealedWith}.\n`);
 			io.stdout.write(
 				result.keyIds.length === 1
 					? `The ENCRYPTION_KEY is not in the backup: restoring it needs the key with key id ${result.keyIds[0]}. Keep that key safe, apart from this file.\n`

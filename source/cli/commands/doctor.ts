@@ -17,8 +17,12 @@ column disagrees with its envelope (eval752 rekey fixes it), every stored secret
 key can decrypt ("needs a new key"), the audit log's head record (its MAC; eval752 audit verify
 walks every row) and, on a shared server, whether the connected role could disable the audit log's
 triggers — a superuser, the owner of audit_log or a member of the owner role, a CREATEROLE role —
-with how to fix it (warn: it does not make the installation unhealthy). Nothing is changed and no
-secret is printed.
+with how to fix it (warn: it does not make the installation unhealthy); then where the
+configuration came from — a .env that set DATABASE_URL, ENCRYPTION_KEY, EVAL752_ACTOR or another
+of eval752's variables is named (warn), and so is every .env left unread because someone else owns
+or can write it — the embedded data directory's mode, and every provider whose base URL would
+carry its key in cleartext (FAIL for a public vendor, whose probes send nothing; warn for a
+self-hosted server on another machine). Nothing is changed and no secret is printed.
 
 Without ENCRYPTION_KEY and with no API key stored yet, the encryption key check warns: every change
 is refused until it is set.
@@ -34,7 +38,7 @@ Options:
 		const {values} = parse('doctor', args, {json: {type: 'boolean'}}, {max: 0});
 		const app = await openApp(io, {migrations: 'report', onProgress: (message) => io.stderr.write(`${message}\n`)});
 		try {
-			const report = await runDoctor(app.ctx);
+			const report = await runDoctor(app.ctx, {config: app.config});
 			if (values.json) printJson(io.stdout, {...report, logFile: logFile() ?? null});
 			else {
 				for (const check of report.checks) {

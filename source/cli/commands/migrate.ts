@@ -1,4 +1,4 @@
-import {configFrom, openConfiguredDatabase} from '../../app.js';
+import {announceConfig, configFrom, openConfiguredDatabase} from '../../app.js';
 import {UsageError} from '../../errors.js';
 import {keyRingOf} from '../../services/encryption.js';
 import {grantSql, isRoleName, migrateDatabase} from '../../services/migrate.js';
@@ -39,6 +39,7 @@ Options:
 			throw new UsageError('migrate: --grant needs a role name: lowercase letters, digits and _, at most 63, not starting with a digit', 'eval752 migrate --help');
 		}
 		const config = configFrom(io);
+		announceConfig(io, config);
 		const alreadyApplied: string[] = [];
 		const db = await openConfiguredDatabase(io, config, {migrations: 'report', onMigrated: (names) => alreadyApplied.push(...names)});
 		try {

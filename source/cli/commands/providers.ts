@@ -1,4 +1,6 @@
 import {parseHeaderLine, type Provider} from '../../domain/provider.js';
+import {cleartextRisk} from '../../domain/destination.js';
+import type {Io} from '../io.js';
 import {UsageError, ValidationError} from '../../errors.js';
 import {listKeys} from '../../services/keys.js';
 import {listModels} from '../../services/models.js';
@@ -80,6 +82,12 @@ function fieldsFromFlags(values: {name?: string; type?: string; 'base-url'?: str
 	return input;
 }
 
+/** Plain http:// to another machine is saved (a self-hosted server) and said loudly, on stderr, as it is saved. */
+function warnCleartext(io: Io, provider: Provider): void {
+	const risk = cleartextRisk(provider.type, provider.baseUrl);
+	if (risk) io.stderr.write(`eval752: warning: ${risk.message}; ${risk.hint}\n`);
+}
+
 const list: Subcommand = async (args, io) => {
 	const {values} = parse('providers list', args, {json: {type: 'boolean'}}, {max: 0});
 	return withContext(io, async (ctx) => {
@@ -151,6 +159,7 @@ const add: Subcommand = async (args, io) => {
 		const provider = await createProvider(ctx, input);
 		if (values.json) printJson(io.stdout, provider);
 		else io.stdout.write(`Provider ${provider.name} created (${provider.type}, ${provider.baseUrl}, id ${provider.id})\n`);
+		warnCleartext(io, provider);
 		return 0;
 	});
 };
@@ -180,6 +189,7 @@ const edit: Subcommand = async (args, io) => {
 		const updated = await updateProvider(ctx, provider.id, expected ?? provider.version, patch);
 		if (values.json) printJson(io.stdout, updated);
 		else io.stdout.write(`Provider ${updated.name} updated (version ${updated.version})\n`);
+		if (patch['baseUrl'] !== undefined || patch['type'] !== undefined) warnCleartext(io, updated);
 		return 0;
 	});
 };
@@ -233,6 +243,12 @@ Fields:
                         no credentials, query string, fragment or backslash; a trailing slash
                         is dropped. Defaults to the family's URL (azure-openai and
                         openai-compatible have none). In edit, '' goes back to the default.
+                        Plain http:// to a public vendor's family (openai … fireworks,
+                        azure-openai) is refused unless the host is this machine; to a
+                        self-hosted family (ollama, vllm, lmstudio, openai-compatible) on another
+                        machine it is saved with a warning on stderr. Keys go only to this URL's
+                        origin: a provider that answers with a redirect fails its probe
+                        ("redirect", naming where it points) and no key follows it.
   --capabilities a,b    system_prompt, json_mode, reasoning, image_input, tools, streaming
                         (without streaming, probes send one non-streaming request; with
                         reasoning, a chat probe gets the whole probe_max_tokens budget). add

@@ -24,7 +24,9 @@ one configured key; run eval752 rekey again and it carries on where it stopped.
 The audit log is verified first (rekey refuses a log that does not verify) and checkpointed
 last: one audit.checkpoint row signed with the current key records the digest of every row so
 far, so rows signed with the old key still verify once that key is dropped. Audit rows written
-before keyed hashing (an upgraded database) are sealed first with one audit.seal row.
+before keyed hashing (an upgraded database) are sealed first with one audit.seal row. When every
+secret is under the current key, the canaries of the other keys are removed (one
+key.canary_retire audit row): from then on the old key alone fails the start-up check as retired.
 
 Rotating the master key, step by step:
   1. eval752 keygen                       make the new key
@@ -42,7 +44,7 @@ Options:
   --batch-size N   rows per transaction (default ${DEFAULT_REKEY_BATCH})
   --json           the plan or the result as JSON; the result is {currentKeyId, rewritten,
                    batches, remaining, unusedPreviousKeyIds, audit: {sealed: {seq, unkeyedRows}
-                   | null, checkpoint: {seq, through, keyIds} | null}}
+                   | null, checkpoint: {seq, through, keyIds} | null}, retiredCanaries}
 
 Refuses when the configured key did not write the data (the canary check fails), when some
 rows are under a key id that is not configured, or when the audit log does not verify. Exit codes: 0 done, 1 refused or failed,
@@ -98,6 +100,9 @@ rows are under a key id that is not configured, or when the audit log does not v
 			if (result.audit.checkpoint) {
 				const {seq, through, keyIds} = result.audit.checkpoint;
 				io.stdout.write(`Audit log: rows 1–${through} (key id${keyIds.length === 1 ? '' : 's'} ${keyIds.join(', ')}) checkpointed at seq ${seq} under key id ${result.currentKeyId}; they verify without the old key.\n`);
+			}
+			if (result.retiredCanaries.length > 0) {
+				io.stdout.write(`Removed the encryption canary of key id${result.retiredCanaries.length === 1 ? '' : 's'} ${result.retiredCanaries.join(', ')}: ${result.retiredCanaries.length === 1 ? 'that key' : 'those keys'} alone no longer pass${result.retiredCanaries.length === 1 ? 'es' : ''} the start-up check.\n`);
 			}
 			for (const id of result.unusedPreviousKeyIds) {
 				io.stdout.write(`ENCRYPTION_KEY_PREVIOUS entry with key id ${id} can be removed: no secret uses it any more (keep a copy for backups made before this rekey).\n`);

@@ -84,7 +84,7 @@ function keyLines(report: StatusReport, max: number): string[] {
 	if (!key || key.status === 'ok') return [];
 	if (key.status === 'missing') return [...wrap(key.message ?? '', '', max), ''];
 	return [
-		...wrap(`${key.status === 'wrong' ? 'WRONG KEY' : 'RETIRED KEY'}: ${key.message ?? ''} — every probe would fail (exit ${report.exitCode})`, '', max),
+		...wrap(`WRONG KEY: ${key.message ?? ''} — every probe would fail (exit ${report.exitCode})`, '', max),
 		...(key.hint ? wrap(`try: ${key.hint}`, '', max) : []),
 		'',
 	];
@@ -145,11 +145,12 @@ Every provider: its health, keys (active/disabled), models that pass, the last p
 kind, age, latency), the client-side rate limits eval752 applies to its own requests, and beside
 them the rate-limit headers the provider itself last sent (labelled with when; never enforced).
 Reads stored results only: it never decrypts a key and never calls a provider — run
-eval752 probe (or eval752 smoke) for a fresh result. It does check the encryption key: the
-canary says whether ENCRYPTION_KEY wrote the data, and every stored API key must be under a key
-id that ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS holds (no key is decrypted for that). A wrong or
-retired key is its own state (exit 6): every probe would fail. Without ENCRYPTION_KEY the key is
-not checked and the health decides.
+eval752 probe (or eval752 smoke) for a fresh result. It does check the encryption key, as every
+command's start does: the canary decrypts, every stored API key is under a key id that
+ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS holds, the audit head's MAC verifies (no provider key is
+decrypted for that). A wrong key — or a retired one, or a rotation left unfinished — is its own
+state (exit 6): every probe would fail. Without ENCRYPTION_KEY the key is not checked and the
+health decides.
 
 When it could not check at all — the database unreachable, the embedded database held by another
 eval752 that does not share it, a schema that is behind — it says so on stderr and exits 5 (or 7
@@ -183,7 +184,7 @@ ${exitCodeHelp()}
 JSON shape (--json):
   {"state": "healthy" | "degraded" | "failing" | "unknown" | "wrong-key", "exitCode": number,
    "healthy": boolean, "health": the providers' worst state (as "state" without the key),
-   "key": {"status": "ok" | "wrong" | "retired" | "missing", "message", "hint": string | null},
+   "key": {"status": "ok" | "wrong" | "missing", "message", "hint": string | null},
    "checkedAt": ISO time, "maxAgeSeconds": number,
    "counts": {"healthy", "degraded", "failing", "unknown", "disabled": number},
    "providers": [{"id", "name", "type", "enabled": boolean,

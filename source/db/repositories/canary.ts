@@ -20,6 +20,12 @@ export async function insertCanary(sql: Queryable, row: CanaryRow): Promise<void
 	await sql`insert into encryption_canary (key_id, ciphertext) values (${row.keyId}, ${row.ciphertext}) on conflict (key_id) do nothing`;
 }
 
+/** Removes every canary but `keyId`'s (a rekey that finished); returns the key ids removed. */
+export async function deleteCanariesExcept(sql: Queryable, keyId: string): Promise<string[]> {
+	const rows = await sql<{key_id: string}[]>`delete from encryption_canary where key_id <> ${keyId} returning key_id`;
+	return rows.map((row) => row.key_id).sort();
+}
+
 /**
  * Key ids that encrypted provider secrets, with row counts (doctor, rekey, the start-up check),
  * as the envelopes name them (`v1:<key_id>:…`): the envelope says which key decrypts a row, the

@@ -27,7 +27,8 @@ export const RUNTIME_GRANTS: readonly TableGrant[] = [
 	{table: 'comparison_results', privileges: ['select', 'insert']},
 	{table: 'audit_log', privileges: ['select', 'insert']},
 	{table: 'audit_head', privileges: ['select', 'update']},
-	{table: 'encryption_canary', privileges: ['select', 'insert']},
+	// `rekey` removes the canaries of the keys it retired.
+	{table: 'encryption_canary', privileges: ['select', 'insert', 'delete']},
 	// `eval752 watch` claims a provider per interval here (coordination state, not audited).
 	{table: 'probe_leases', privileges: ['select', 'insert', 'update', 'delete']},
 	{table: 'schema_migrations', privileges: ['select']},

@@ -11,11 +11,14 @@ export interface TextInputProps {
 	readonly onChange: (value: string) => void;
 	/** Only the focused field takes keys. */
 	readonly focus: boolean;
-	/** API keys: every character shown as •. */
+	/** API keys: shown as a fixed •••••••• whatever was typed — neither the key nor its length. */
 	readonly mask?: boolean;
 	readonly placeholder?: string;
 	readonly theme: Theme;
 }
+
+/** What a masked field shows once something is typed: the same for every key. */
+const MASKED = '••••••••';
 
 /**
  * Every text field of the dashboard: `ink-text-input`, wrapped once. The paced input delivers it
@@ -49,16 +52,24 @@ export function TextInput({value, onChange, focus, mask, placeholder, theme}: Te
 			}}
 		/>
 	);
-	if (mask && shown.length > 0) {
-		// A long key would fill the form with bullets: one row of them, and how many there are.
+	if (mask) {
+		// The stock field stays mounted — it takes the keys — but is never drawn: its one bullet a
+		// character would show the key's length. What is shown is the same for every key.
 		return (
 			<Box>
-				<Box height={1} flexShrink={1} overflow="hidden">
-					{field}
-				</Box>
-				<Box flexShrink={0}>
-					<Text color={theme.muted}> {shown.length}</Text>
-				</Box>
+				<Box display="none">{field}</Box>
+				{shown.length > 0 ? (
+					<Text>
+						{MASKED}
+						{focus ? <Text inverse> </Text> : null}
+						<Text color={theme.muted}> entered</Text>
+					</Text>
+				) : (
+					<Text>
+						{focus ? <Text inverse> </Text> : null}
+						<Text dimColor={theme.color}>{placeholder ? `${focus ? '' : ' '}${placeholder}` : ''}</Text>
+					</Text>
+				)}
 			</Box>
 		);
 	}

@@ -57,7 +57,7 @@ export function Shell(props: ShellProps) {
 
 	const banners: Banner[] = [];
 	if (health.lost) banners.push({tone: 'error', text: `database unreachable — retrying (${health.reason ?? 'no answer'})`});
-	if (services.info.keyStatus === 'wrong') banners.push({tone: 'error', text: `WRONG KEY: ${services.info.keyMessage ?? 'ENCRYPTION_KEY did not write this data'} — changes are refused; set the key that wrote it, or add it to ENCRYPTION_KEY_PREVIOUS`});
+	if (services.info.keyStatus === 'wrong') banners.push({tone: 'error', text: `WRONG KEY: ${services.info.keyMessage ?? 'ENCRYPTION_KEY did not write this data'} — changes are refused; ${services.info.keyHint ?? 'set the key that wrote this data, or add it to ENCRYPTION_KEY_PREVIOUS'}`});
 	if (showNotices) for (const notice of notices ?? []) banners.push({tone: 'warn', text: notice});
 
 	const flashHeight = flashRows(state.flash, columns);

@@ -1,4 +1,5 @@
 import {capabilities, capabilityLabels, defaultCapabilities, families, providerTypes, type ProviderType} from '../../../domain/families.js';
+import {cleartextRisk} from '../../../domain/destination.js';
 import {probeKindDescriptions, probeKinds} from '../../../domain/probe.js';
 import type {Provider} from '../../../domain/provider.js';
 import {Form, type FormValues} from '../../components/Form.js';
@@ -12,6 +13,12 @@ const numberOrNull = (value: string | readonly string[] | undefined): number | n
 	if (text === '') return null;
 	return /^\d+$/.test(text) ? Number(text) : text;
 };
+
+/** Saved: said plainly, or — when the base URL is plain http:// to another machine — with the warning, loudly. */
+function savedFlash(provider: Provider, done: string): [string, 'ok' | 'error'] {
+	const risk = cleartextRisk(provider.type, provider.baseUrl);
+	return risk ? [`${done} — warning: ${risk.message}; ${risk.hint}`, 'error'] : [done, 'ok'];
+}
 
 const rateFields = {rpm: 'rpm', rps: 'rps', concurrency: 'concurrency'} as const;
 
@@ -84,7 +91,7 @@ export function ProviderForm({provider, onSaved}: {readonly provider?: Provider;
 							probeKind: values['probeKind'],
 							rateLimits: {rpm: numberOrNull(values['rpm']), rps: numberOrNull(values['rps']), concurrency: numberOrNull(values['concurrency'])},
 						});
-						ui.flash(`Provider ${created.name} created`, 'ok');
+						ui.flash(...savedFlash(created, `Provider ${created.name} created`));
 						return onSaved(created);
 					}
 					if (changed.length === 0) {
@@ -94,7 +101,7 @@ export function ProviderForm({provider, onSaved}: {readonly provider?: Provider;
 					// Saving over another operator's change: only our fields, over the row as the conflict found it.
 					const patch = providerPatch(values, changed);
 					const saved = (over ? await services.saveOverConflict(over.error, patch) : await services.updateProvider(provider.id, provider.version, patch)) as Provider;
-					ui.flash(`Provider ${saved.name} saved`, 'ok');
+					ui.flash(...savedFlash(saved, `Provider ${saved.name} saved`));
 					onSaved(saved);
 				})
 			}

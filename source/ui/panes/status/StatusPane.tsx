@@ -55,7 +55,7 @@ export function StatusPane({active, width, height}: {readonly active: boolean; r
 				<Box flexDirection="column">
 					{keyBlocks(r.key) ? (
 						<Text color={ui.theme.error} wrap="wrap">
-							{`${r.key?.status === 'retired' ? 'RETIRED KEY' : 'WRONG KEY'}: ${r.key?.message ?? ''} — every probe would fail; eval752 status exits ${r.exitCode}`}
+							{`WRONG KEY: ${r.key?.message ?? ''} — every probe would fail; eval752 status exits ${r.exitCode}`}
 						</Text>
 					) : null}
 					<Text color={healthColor(r.state, ui.theme)} wrap="wrap">
